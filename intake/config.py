@@ -1,0 +1,76 @@
+"""Defaults of every setting; each can be overridden by a FEEDBACK_ variable
+(FEEDBACK_SECRET_KEY sets SECRET_KEY) or by the test mapping."""
+from __future__ import annotations
+
+import os
+
+DEFAULTS = {
+    "SECRET_KEY": None,  # required outside the demo and tests
+    "DATABASE_URL": None,  # default: SQLite under the instance folder
+    "PUBLIC_URL": "http://127.0.0.1:5000",
+    "TIMEZONE": "Asia/Shanghai",
+    "DEFAULT_REGION": "CN",
+    "SMS_BACKEND": "console",  # or "twilio"
+    "TWILIO_FROM": None,
+    "TWILIO_API_URL": None,
+    "EMAIL_BACKEND": "console",  # or "smtp"
+    "SMTP_URL": None,  # smtp://user:pass@host:587 (STARTTLS) or smtps://...
+    "EMAIL_FROM": "feedback@localhost",
+    "RATELIMIT_STORAGE_URL": "memory://",
+    "RATE_LIMIT_PUBLIC": "30 per minute",
+    "PROXY_FIX": 0,  # number of proxies in front (sets X-Forwarded-* trust)
+    "RATING_INTERVAL_MINUTES": 30,  # one rating per device per touchpoint
+    "LOW_RATING_THRESHOLD": 2,
+    "COMMENT_MAX_LENGTH": 1000,
+    "SURVEY_DELAY_MINUTES": 10,
+    "SURVEY_THROTTLE_DAYS": 30,
+    "SURVEY_EXPIRY_HOURS": 72,
+    "TICK_SECONDS": 60,
+    "OUTBOX_BATCH": 100,
+    "OUTBOX_MAX_ATTEMPTS": 6,
+    "LANGUAGES": ["zh_Hans_CN", "en"],
+    "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+}
+
+# Settings whose FEEDBACK_ value is read as an integer.
+INTEGER_SETTINGS = {k for k, v in DEFAULTS.items() if isinstance(v, int) and not isinstance(v, bool)}
+
+
+def load(app, test_config: dict | None) -> None:
+    app.config.from_mapping(DEFAULTS)
+    # from_prefixed_env parses JSON values, so "30" arrives as 30 already.
+    app.config.from_prefixed_env("FEEDBACK")
+    for key in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"):
+        app.config.setdefault(key, os.environ.get(key))
+    if test_config:
+        app.config.from_mapping(test_config)
+    for key in INTEGER_SETTINGS:
+        app.config[key] = int(app.config[key])
+    if not app.config["DATABASE_URL"]:
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "feedback.db")
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
+    app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"].rstrip("/")
+
+
+def _instance_secret(instance_path: str) -> str:
+    """A random key kept in the instance folder, so the embedded demo needs no
+    setup and sessions survive a restart. Production sets FEEDBACK_SECRET_KEY."""
+    import secrets
+
+    os.makedirs(instance_path, exist_ok=True)
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker made it first
+        pass
+    else:
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    with open(path) as f:
+        return f.read().strip()

@@ -1,0 +1,54 @@
+"""Language choice: an explicit ?lang= wins and is remembered in the session,
+then the logged-in staff member's language, then Accept-Language."""
+from __future__ import annotations
+
+from flask import current_app, request, session
+from flask_login import current_user
+
+# What browsers send -> Babel's folder names.
+_ALIASES = {"zh": "zh_Hans_CN", "zh_CN": "zh_Hans_CN", "zh_Hans": "zh_Hans_CN",
+            "zh-CN": "zh_Hans_CN", "zh-Hans": "zh_Hans_CN", "zh-Hans-CN": "zh_Hans_CN",
+            "en": "en", "en_US": "en", "en-US": "en", "en-GB": "en"}
+
+
+def normalize_locale(value: str | None) -> str | None:
+    if not value:
+        return None
+    if value in current_app.config["LANGUAGES"]:
+        return value
+    return _ALIASES.get(value) or _ALIASES.get(value.split("-")[0].split("_")[0])
+
+
+def remember_choice() -> None:
+    chosen = normalize_locale(request.args.get("lang"))
+    if chosen:
+        session["lang"] = chosen
+
+
+def select_locale() -> str:
+    if session.get("lang"):
+        return session["lang"]
+    if current_user and current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
+    return normalize_locale(best) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_locale() -> str:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return "en" if locale is None or locale.language == "en" else "zh_Hans_CN"
+
+
+def localtime(value, fmt: str = "yyyy-MM-dd HH:mm", tz: str | None = None) -> str:
+    """A stored UTC time in the organisation's (or the given) time zone: a
+    handler must never read a deadline in the wrong zone."""
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_datetime
+
+    if value is None:
+        return ""
+    zone = ZoneInfo(tz or current_app.config["TIMEZONE"])
+    return format_datetime(value.astimezone(zone), fmt, locale=current_locale())

@@ -1,0 +1,90 @@
+"""Intake's own records: touchpoints, service events, SMS surveys and the
+inbound message log."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from routing.db import Base, UTCDateTime
+from routing.models import Staff, Unit
+
+
+class Touchpoint(Base):
+    """A counter, or a staff member at a counter, with its QR code token.
+
+    The token is all the QR code carries: unguessable, no personal data;
+    rotating it replaces the token and revoking it retires the touchpoint.
+    """
+
+    __tablename__ = "touchpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    label: Mapped[str] = mapped_column(String(120))
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    unit: Mapped[Unit] = relationship()
+    staff: Mapped[Staff | None] = relationship()
+
+
+class ServiceEvent(Base):
+    """A service that happened, posted by an integrator (queue machine, CRM)."""
+
+    __tablename__ = "service_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(120), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    customer_phone: Mapped[str | None] = mapped_column(String(20))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    service_type: Mapped[str | None] = mapped_column(String(60))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    unit: Mapped[Unit] = relationship()
+    staff: Mapped[Staff | None] = relationship()
+
+    __table_args__ = (Index("ix_service_event_unit_occurred", "unit_id", "occurred_at"),)
+
+
+class Survey(Base):
+    """An SMS satisfaction survey about one service event: "reply 1-5"."""
+
+    __tablename__ = "survey"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_event_id: Mapped[int] = mapped_column(ForeignKey("service_event.id"), unique=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    # open -> answered | expired
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rating_id: Mapped[int | None] = mapped_column(ForeignKey("rating.id"))
+
+    service_event: Mapped[ServiceEvent] = relationship()
+
+
+class InboundMessage(Base):
+    """Every SMS received, once: Twilio may deliver a webhook twice."""
+
+    __tablename__ = "inbound_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[str] = mapped_column(String(64), unique=True)  # MessageSid
+    from_phone: Mapped[str] = mapped_column(String(20), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    # What it became: rating, opt_out, opt_in, help, case_message, new_case.
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
+    reply: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    score: Mapped[int | None] = mapped_column(SmallInteger)

@@ -1,0 +1,136 @@
+"""The Twilio edge: sending an SMS with the real SDK, and checking and
+answering Twilio's webhooks.
+
+Tests and staging point the real client at another base URL (a local fake)
+with RedirectingHttpClient, so the SDK's own request building, auth and
+error parsing are what gets tested.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+from twilio.twiml.messaging_response import MessagingResponse
+
+# Twilio error 21610: the recipient replied STOP; sending again is refused
+# until they reply START, so retrying is pointless.
+OPTED_OUT_CODE = 21610
+
+
+class SmsError(Exception):
+    """A message that Twilio did not accept.
+
+    `retryable`: worth sending again later (network trouble, Twilio 5xx,
+    rate limited). `opted_out`: the recipient has unsubscribed.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        status: int | None = None,
+        retryable: bool = False,
+        opted_out: bool = False,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+        self.retryable = retryable
+        self.opted_out = opted_out
+
+
+class RedirectingHttpClient(TwilioHttpClient):
+    """Sends every request to `base_url` instead of Twilio's host, keeping
+    the path and query: "https://api.twilio.com/2010-04-01/..." becomes
+    "http://127.0.0.1:8123/2010-04-01/..." (a base path is kept as a prefix)."""
+
+    def __init__(self, base_url: str, **kwargs):
+        super().__init__(**kwargs)
+        base = urlsplit(base_url)
+        if not base.scheme or not base.netloc:
+            raise ValueError(f"not an absolute URL: {base_url!r}")
+        self.base_url = base_url
+
+    def redirect(self, url: str) -> str:
+        base, target = urlsplit(self.base_url), urlsplit(url)
+        path = base.path.rstrip("/") + target.path
+        return urlunsplit((base.scheme, base.netloc, path, target.query, target.fragment))
+
+    def request(self, method: str, url: str, *args, **kwargs) -> Response:
+        return super().request(method, self.redirect(url), *args, **kwargs)
+
+
+def make_client(
+    account_sid: str, auth_token: str, api_url: str | None = None, timeout: float = 10.0
+) -> Client:
+    """A Twilio client; with `api_url`, its requests go there instead.
+
+    The timeout keeps a hung connection from stalling the outbox sender.
+    """
+    http_client = (
+        RedirectingHttpClient(api_url, timeout=timeout)
+        if api_url
+        else TwilioHttpClient(timeout=timeout)
+    )
+    return Client(account_sid, auth_token, http_client=http_client)
+
+
+def send_sms(
+    client: Client, from_: str, to: str, body: str, status_callback: str | None = None
+) -> str:
+    """Send one SMS and return Twilio's message SID ("SM...").
+
+    `from_` is a number, or a messaging service SID ("MG...") that picks the
+    number itself. Raises SmsError.
+    """
+    sender = {"messaging_service_sid": from_} if from_.startswith("MG") else {"from_": from_}
+    try:
+        message = client.messages.create(
+            to=to, body=body, status_callback=status_callback, **sender
+        )
+    except TwilioRestException as exc:
+        raise _refused(exc.status, exc.code, exc.msg) from exc
+    except TwilioServiceException as exc:
+        raise _refused(exc.status, exc.code, exc.detail or exc.title) from exc
+    except requests.RequestException as exc:
+        # Includes timeouts after Twilio may have accepted the message: a
+        # retry can then send twice, which beats a survey never sent.
+        raise SmsError(str(exc), retryable=True) from exc
+    return message.sid
+
+
+def _refused(status: int, code: int | None, message: str) -> SmsError:
+    opted_out = code == OPTED_OUT_CODE
+    retryable = not opted_out and (status >= 500 or status == 429)
+    return SmsError(message, code=code, status=status, retryable=retryable, opted_out=opted_out)
+
+
+def signature_valid(
+    auth_token: str | None, url: str, params: Mapping[str, str], signature: str | None
+) -> bool:
+    """Whether a webhook POST really comes from Twilio.
+
+    `url` is the full URL Twilio requested (the public one, as configured in
+    Twilio, not what a proxy forwarded), `params` the form fields (a dict or
+    Flask's request.form), `signature` the X-Twilio-Signature header.
+    """
+    if not auth_token or not signature:
+        return False
+    return RequestValidator(auth_token).validate(url, params, signature)
+
+
+def twiml_message(text: str | None) -> str:
+    """TwiML answering an inbound SMS: a reply with `text`, or an empty
+    <Response/> (no reply) when there is nothing to say."""
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return str(response)

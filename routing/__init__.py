@@ -1,0 +1,1 @@
+"""The core domain: organisation, cases, time limits, escalation, callbacks, the tick."""

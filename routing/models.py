@@ -1,0 +1,273 @@
+"""Tables of the core domain: organisation, cases and their timeline,
+ratings, contacts and the outbox.
+
+Ratings and the outbox live here, not in intake, because routing writes them
+too (callback surveys, escalation notices, replies) and never imports intake.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from routing.db import Base, UTCDateTime
+
+ROLES = ("handler", "supervisor", "manager", "executive", "admin")
+UNIT_LEVELS = ("company", "branch", "outlet", "department", "team", "counter")
+AREAS = ("urban", "rural")
+CASE_KINDS = ("complaint", "repair", "consultation", "suggestion", "praise")
+CASE_CATEGORIES = (
+    "attitude", "waiting_time", "service_quality", "fault", "billing",
+    "installation", "environment", "other",
+)
+SEVERITIES = ("normal", "major")
+CHANNELS = ("qr", "web", "sms", "phone", "walk_in", "email", "api", "callback")
+CASE_STATUSES = ("new", "claimed", "in_progress", "waiting", "resolved", "closed")
+OPEN_STATUSES = ("new", "claimed", "in_progress", "waiting")
+
+
+class Unit(Base):
+    """A node of the organisation tree: company, branch, outlet, counter..."""
+
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(20), default="outlet")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    area: Mapped[str] = mapped_column(String(10), default="urban")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Unit]] = relationship(back_populates="parent")
+
+    def chain(self) -> list[Unit]:
+        """This unit and its ancestors, nearest first."""
+        unit, chain = self, []
+        while unit is not None:
+            chain.append(unit)
+            unit = unit.parent
+        return chain
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    # Position on the escalation ladder where it differs from the role
+    # (an executive is a deputy general manager or the general manager).
+    ladder_position: Mapped[str | None] = mapped_column(String(20))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(200))
+    locale: Mapped[str] = mapped_column(String(16), default="zh_Hans_CN")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    unit: Mapped[Unit | None] = relationship()
+
+    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role"),)
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class ApiToken(Base):
+    """A bearer token for integrators; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    staff: Mapped[Staff] = relationship()
+
+
+class Case(Base):
+    """A complaint, repair, consultation, suggestion or praise: one register
+    for every channel."""
+
+    __tablename__ = "case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # The customer's private link to follow the case without an account.
+    tracking_token: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="complaint")
+    category: Mapped[str] = mapped_column(String(40), default="other")
+    severity: Mapped[str] = mapped_column(String(10), default="normal")
+    amount_claimed: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    touchpoint_id: Mapped[int | None] = mapped_column(Integer)
+    contact_name: Mapped[str | None] = mapped_column(String(120))
+    contact_phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+    contact_address: Mapped[str | None] = mapped_column(String(300))
+    locale: Mapped[str] = mapped_column(String(16), default="zh_Hans_CN")
+    description: Mapped[str] = mapped_column(Text, default="")
+    preferred_callback: Mapped[str | None] = mapped_column(String(120))
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_responder_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    # A customer who rejects the outcome gets a new case linked to this one.
+    reopened_from_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    unit: Mapped[Unit | None] = relationship()
+    first_responder: Mapped[Staff | None] = relationship(foreign_keys=[first_responder_id])
+    owner: Mapped[Staff | None] = relationship(foreign_keys=[owner_id])
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="save-update, merge"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class CaseEvent(Base):
+    """One line of a case's append-only timeline: who did what, when."""
+
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(30))
+    # "customer", "staff" or "system"; staff_id says which staff member.
+    actor: Mapped[str] = mapped_column(String(10))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    body: Mapped[str] = mapped_column(Text, default="")
+    # Shown on the customer's tracking page.
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    data: Mapped[dict | None] = mapped_column(JSON)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    staff: Mapped[Staff | None] = relationship()
+
+    __table_args__ = (Index("ix_case_event_case_at", "case_id", "at"),)
+
+
+class Rating(Base):
+    """A customer's score of a service: from a QR code, an SMS survey, the API
+    or a callback survey."""
+
+    __tablename__ = "rating"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    touchpoint_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    score: Mapped[int] = mapped_column(SmallInteger)
+    # The four dimensions of RULES section 4, 1-5 each, optional.
+    attitude: Mapped[int | None] = mapped_column(SmallInteger)
+    skill: Mapped[int | None] = mapped_column(SmallInteger)
+    timeliness: Mapped[int | None] = mapped_column(SmallInteger)
+    promises: Mapped[int | None] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)
+    locale: Mapped[str | None] = mapped_column(String(16))
+    device_hash: Mapped[str | None] = mapped_column(String(64))
+    # Suspected ballot stuffing is kept and flagged, never deleted.
+    suspect: Mapped[bool] = mapped_column(Boolean, default=False)
+    suspect_reason: Mapped[str | None] = mapped_column(String(40))
+    external_id: Mapped[str | None] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    unit: Mapped[Unit] = relationship()
+    staff: Mapped[Staff | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 1 AND 5", name="score"),
+        Index("ix_rating_unit_created", "unit_id", "created_at"),
+        Index("ix_rating_staff_created", "staff_id", "created_at"),
+        Index("ix_rating_device", "touchpoint_id", "device_hash", "created_at"),
+    )
+
+
+class Contact(Base):
+    """What we know of a customer's phone number or address: language and
+    whether they opted out of messages."""
+
+    __tablename__ = "contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(200), unique=True)  # E.164 or e-mail
+    locale: Mapped[str | None] = mapped_column(String(16))
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_surveyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OutboundMessage(Base):
+    """The outbox: written in the same transaction as the change that caused
+    it, sent later by the tick, never from inside a web request."""
+
+    __tablename__ = "outbound_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transport: Mapped[str] = mapped_column(String(10))  # "sms" or "email"
+    to: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(String(30))  # survey, reply, escalation, ...
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # Dedupe key: the same logical message is queued once.
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    # pending -> sending -> sent -> delivered | undelivered | failed; or
+    # cancelled (opted out before sending), dead (gave up after retries).
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_outbound_due", "status", "not_before"),)

@@ -1,0 +1,102 @@
+"""The organisation: units, staff accounts and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from routing.errors import Conflict, NotFound, RoutingError
+from routing.models import AREAS, ROLES, UNIT_LEVELS, ApiToken, Staff, Unit
+
+
+def unit_by_code(session: Session, code: str) -> Unit | None:
+    return session.scalars(select(Unit).where(Unit.code == code)).first()
+
+
+def staff_by_username(session: Session, username: str) -> Staff | None:
+    return session.scalars(select(Staff).where(Staff.username == username)).first()
+
+
+def create_unit(session: Session, code: str, name: str, level: str = "outlet",
+                parent: Unit | None = None, area: str = "urban", timezone: str = "Asia/Shanghai") -> Unit:
+    if level not in UNIT_LEVELS:
+        raise RoutingError("invalid_level", f"level must be one of {', '.join(UNIT_LEVELS)}")
+    if area not in AREAS:
+        raise RoutingError("invalid_area", f"area must be one of {', '.join(AREAS)}")
+    if unit_by_code(session, code):
+        raise Conflict("unit_exists", f"a unit with code {code} already exists")
+    unit = Unit(code=code, name=name, level=level, parent=parent, area=area, timezone=timezone)
+    session.add(unit)
+    session.flush()
+    return unit
+
+
+def create_staff(session: Session, username: str, role: str, now: datetime, *, display_name: str | None = None,
+                 unit: Unit | None = None, password: str | None = None, phone: str | None = None,
+                 email: str | None = None, locale: str = "zh_Hans_CN", ladder_position: str | None = None) -> Staff:
+    if role not in ROLES:
+        raise RoutingError("invalid_role", f"role must be one of {', '.join(ROLES)}")
+    if staff_by_username(session, username):
+        raise Conflict("staff_exists", f"the username {username} is taken")
+    staff = Staff(username=username, display_name=display_name or username, role=role, unit=unit,
+                  phone=phone, email=email, locale=locale, ladder_position=ladder_position,
+                  created_at=now, active=True)
+    if password:
+        set_password(staff, password)
+    session.add(staff)
+    session.flush()
+    return staff
+
+
+def set_password(staff: Staff, password: str) -> None:
+    if len(password) < 8:
+        raise RoutingError("weak_password", "a password needs at least 8 characters")
+    staff.password_hash = generate_password_hash(password)  # scrypt
+
+
+def authenticate(session: Session, username: str, password: str) -> Staff | None:
+    staff = staff_by_username(session, username)
+    if staff and staff.active and staff.password_hash and check_password_hash(staff.password_hash, password):
+        return staff
+    return None
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(session: Session, staff: Staff, now: datetime, name: str = "") -> tuple[str, ApiToken]:
+    """Returns the token itself (shown once) and its stored row (hash only)."""
+    token = "fbk_" + secrets.token_urlsafe(32)
+    row = ApiToken(staff_id=staff.id, name=name, token_hash=_token_hash(token), prefix=token[:10], created_at=now)
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def staff_for_token(session: Session, token: str, now: datetime) -> Staff | None:
+    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _token_hash(token))).first()
+    if row is None or row.revoked_at is not None or not row.staff.active:
+        return None
+    row.last_used_at = now
+    return row.staff
+
+
+def revoke_api_token(session: Session, token_id: int, now: datetime) -> None:
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound("token_not_found", "no such token")
+    row.revoked_at = now
+
+
+def subtree_ids(session: Session, unit_id: int) -> list[int]:
+    """A unit and everything below it (what a manager may see)."""
+    ids, frontier = [unit_id], [unit_id]
+    while frontier:
+        frontier = list(session.scalars(select(Unit.id).where(Unit.parent_id.in_(frontier))))
+        ids.extend(frontier)
+    return ids

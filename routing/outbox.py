@@ -1,0 +1,52 @@
+"""Queueing outbound messages. Sending is the tick's job (routing.delivery)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from routing.models import Contact, OutboundMessage
+
+
+def contact_for(session: Session, address: str, create: bool = True) -> Contact | None:
+    contact = session.scalars(select(Contact).where(Contact.address == address)).first()
+    if contact is None and create:
+        contact = Contact(address=address)
+        session.add(contact)
+        session.flush()
+    return contact
+
+
+def is_opted_out(session: Session, address: str) -> bool:
+    contact = contact_for(session, address, create=False)
+    return bool(contact and contact.opted_out_at)
+
+
+def enqueue(
+    session: Session,
+    *,
+    transport: str,
+    to: str,
+    body: str,
+    purpose: str,
+    now: datetime,
+    subject: str | None = None,
+    case_id: int | None = None,
+    staff_id: int | None = None,
+    delay: timedelta = timedelta(0),
+    dedupe_key: str | None = None,
+) -> OutboundMessage | None:
+    """Queue a message in the caller's transaction. Returns None when the
+    same dedupe key is already queued (a message is sent once)."""
+    if dedupe_key and session.scalars(
+        select(OutboundMessage.id).where(OutboundMessage.dedupe_key == dedupe_key)
+    ).first():
+        return None
+    message = OutboundMessage(
+        transport=transport, to=to, body=body, subject=subject, purpose=purpose,
+        case_id=case_id, staff_id=staff_id, dedupe_key=dedupe_key,
+        status="pending", attempts=0, not_before=now + delay, created_at=now,
+    )
+    session.add(message)
+    return message

@@ -1,0 +1,51 @@
+"""Flask glue the packages share: the request's database session, the app's
+clock and role checks. Rule modules never import this."""
+from __future__ import annotations
+
+from datetime import datetime
+from functools import wraps
+
+from flask import abort, current_app, g
+from flask_login import current_user, login_required
+from sqlalchemy.orm import Session
+
+ROLE_RANK = {"handler": 1, "supervisor": 2, "manager": 3, "executive": 4, "admin": 5}
+
+
+def db_session() -> Session:
+    """One session per request (or app context), closed at teardown."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["db"].sessionmaker()
+    return g.db_session
+
+
+def close_db_session(exc: BaseException | None = None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        if exc is not None:
+            session.rollback()
+        session.close()
+
+
+def now() -> datetime:
+    return current_app.extensions["clock"].now()
+
+
+def role_at_least(role: str) -> bool:
+    return current_user.is_authenticated and ROLE_RANK.get(current_user.role, 0) >= ROLE_RANK[role]
+
+
+def role_required(role: str):
+    """Staff of this role or a higher one."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not role_at_least(role):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,145 @@
+"""Shared fixtures: an app on a file-backed SQLite (and on PostgreSQL when
+FEEDBACK_TEST_POSTGRES_URL is set), a fake clock, recording senders."""
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from intake import create_app
+from routing.clock import FakeClock
+from routing.db import Base, import_models
+
+POSTGRES_URL = os.environ.get("FEEDBACK_TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("FEEDBACK_TEST_REDIS_URL")
+# A Monday morning in Shanghai: 2026-11-02 09:00 +08:00.
+START = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)
+
+BACKENDS = [
+    "sqlite",
+    pytest.param("postgres", marks=pytest.mark.skipif(
+        not POSTGRES_URL, reason="FEEDBACK_TEST_POSTGRES_URL is not set: no PostgreSQL to test against")),
+]
+
+
+class RecordingSender:
+    """The network edge in tests: keeps what would have been sent."""
+
+    def __init__(self):
+        self.sent = []
+        self.fail_with = None
+
+    def send(self, message):
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.sent.append((message.to, message.body))
+        return f"REC{len(self.sent):06d}"
+
+    def bodies_to(self, address):
+        return [body for to, body in self.sent if to == address]
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url():
+    """A throwaway database on the test server for this test run (and xdist worker)."""
+    if not POSTGRES_URL:
+        pytest.skip("FEEDBACK_TEST_POSTGRES_URL is not set")
+    name = f"feedback_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    import_models()
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _empty_postgres(url):
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    url = request.getfixturevalue("postgres_server_url")
+    _empty_postgres(url)
+    return url
+
+
+@pytest.fixture
+def clock():
+    return FakeClock(START)
+
+
+@pytest.fixture
+def senders():
+    return {"sms": RecordingSender(), "email": RecordingSender()}
+
+
+@pytest.fixture
+def app_config(database_url, clock, senders, tmp_path):
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "CLOCK": clock,
+        "SENDERS": senders,
+        "WTF_CSRF_ENABLED": False,
+        "PUBLIC_URL": "https://feedback.example.com",
+        "TWILIO_AUTH_TOKEN": "test-auth-token",
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_FROM": "+15005550006",
+        "RATELIMIT_ENABLED": False,
+    }
+
+
+@pytest.fixture
+def app(app_config, tmp_path, monkeypatch):
+    monkeypatch.setenv("FEEDBACK_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app(app_config)
+    if app.extensions["db"].engine.dialect.name == "sqlite":
+        app.extensions["db"].create_all()
+    yield app
+    app.extensions["db"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app):
+    """A session for arranging and checking; commit what the app must see."""
+    with app.extensions["db"].sessionmaker() as session:
+        yield session
+
+
+@pytest.fixture
+def make(session, clock):
+    from factories import Factory
+
+    return Factory(session, clock)
+
+
+@pytest.fixture
+def login(client):
+    def login_as(staff, password="correct horse battery"):
+        response = client.post("/login", data={"username": staff.username, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return staff
+
+    return login_as

@@ -1,0 +1,46 @@
+"""Test data in a few words: an organisation, staff, touchpoints, cases."""
+from __future__ import annotations
+
+import itertools
+import secrets
+
+from routing.cases import NewCase, open_case
+from routing.org import create_staff, create_unit
+
+PASSWORD = "correct horse battery"
+_seq = itertools.count(1)
+
+
+class Factory:
+    def __init__(self, session, clock):
+        self.session = session
+        self.clock = clock
+
+    def unit(self, code=None, name=None, level="outlet", parent=None, area="urban"):
+        code = code or f"U{next(_seq)}"
+        unit = create_unit(self.session, code, name or f"Outlet {code}", level=level, parent=parent, area=area)
+        self.session.commit()
+        return unit
+
+    def staff(self, role="handler", unit=None, username=None, **kwargs):
+        username = username or f"{role}{next(_seq)}"
+        staff = create_staff(self.session, username, role, self.clock.now(), unit=unit, password=PASSWORD, **kwargs)
+        self.session.commit()
+        return staff
+
+    def touchpoint(self, unit, staff=None, label="Counter 1"):
+        from intake.models import Touchpoint
+
+        touchpoint = Touchpoint(unit_id=unit.id, staff_id=staff.id if staff else None, label=label,
+                                token=secrets.token_urlsafe(16), active=True, created_at=self.clock.now())
+        self.session.add(touchpoint)
+        self.session.commit()
+        return touchpoint
+
+    def case(self, unit=None, recorded_by=None, **fields):
+        fields.setdefault("channel", "web")
+        fields.setdefault("description", "The teller was rude.")
+        case = open_case(self.session, NewCase(unit_id=unit.id if unit else None, **fields),
+                         self.clock.now(), recorded_by=recorded_by)
+        self.session.commit()
+        return case
