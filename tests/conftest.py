@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 
 from intake import create_app
 from routing.clock import FakeClock
-from routing.db import Base, import_models
+from routing.db import Base, Database, import_models
 
 POSTGRES_URL = os.environ.get("FEEDBACK_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("FEEDBACK_TEST_REDIS_URL")
@@ -123,9 +123,13 @@ def client(app):
 
 @pytest.fixture
 def session(app):
-    """A session for arranging and checking; commit what the app must see."""
-    with app.extensions["db"].sessionmaker() as session:
+    """A session for arranging and checking; commit what the app must see.
+    Its transactions do not take SQLite's write lock until they write, so a
+    test reading between requests never blocks the app."""
+    db = Database(app.config["DATABASE_URL"], immediate=False)
+    with db.sessionmaker() as session:
         yield session
+    db.dispose()
 
 
 @pytest.fixture

@@ -1,0 +1,86 @@
+"""Real-browser tests: a test app served on a free local port, and Debian's
+chromium driven by Playwright (sync API).
+
+Use from a test module:
+
+    from browser_support import browser, live_server  # noqa: F401 (fixtures)
+
+    @pytest.mark.browser
+    def test_something(app, browser):
+        with live_server(app) as base_url:
+            page = browser(locale="en")
+            page.goto(base_url + "/")
+
+Skips with a reason when chromium or Playwright is missing.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+PHONE = {"width": 390, "height": 844}
+
+
+@contextmanager
+def live_server(app) -> Iterator[str]:
+    """Serve `app` on 127.0.0.1 in a background thread; yields the base URL.
+    The app's PUBLIC_URL is pointed at it, so QR codes and links lead here."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    previous = app.config["PUBLIC_URL"]
+    app.config["PUBLIC_URL"] = base_url
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield base_url
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        app.config["PUBLIC_URL"] = previous
+
+
+def _playwright():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package to run the browser tests")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed: pip install playwright (the test extra)")
+    return sync_playwright
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One chromium per test module."""
+    sync_playwright = _playwright()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """A factory of fresh pages, each in its own context (own cookies, own
+    language), by default a phone held upright; closed after the test."""
+    contexts = []
+
+    def new_page(locale: str = "en", viewport: dict | None = None, **context_options):
+        context = chromium.new_context(locale=locale, viewport=viewport or PHONE, device_scale_factor=2,
+                                       is_mobile=True, has_touch=True, **context_options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield new_page
+    for context in contexts:
+        context.close()
