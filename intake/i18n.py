@@ -2,7 +2,7 @@
 then the logged-in staff member's language, then Accept-Language."""
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 # What browsers send -> Babel's folder names.
@@ -26,6 +26,8 @@ def remember_choice() -> None:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # the tick, the CLI: callers force the customer's locale
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if session.get("lang"):
         return session["lang"]
     if current_user and current_user.is_authenticated and current_user.locale:

@@ -31,9 +31,13 @@ def test_every_message_in_code_and_templates_has_a_chinese_translation():
     assert not missing, f"{len(missing)} messages lack a Chinese translation, e.g. {missing[:10]}"
 
 
+def hashable(value):
+    return tuple(value) if isinstance(value, list | tuple) else value  # plural forms
+
+
 def test_the_compiled_catalogue_matches_the_source_catalogue():
     with open(CATALOGUE / "messages.po", "rb") as f:
-        source = {m.id: m.string for m in read_po(f) if m.id and not m.fuzzy}
+        source = {hashable(m.id): hashable(m.string) for m in read_po(f) if m.id and not m.fuzzy}
     with open(CATALOGUE / "messages.mo", "rb") as f:
-        compiled = {m.id: m.string for m in read_mo(f) if m.id}
+        compiled = {hashable(m.id): hashable(m.string) for m in read_mo(f) if m.id}
     assert compiled == source, "run: pybabel compile -d intake/translations"
