@@ -31,7 +31,7 @@ def test_api_errors_are_json_problems(client):
 
 def test_staff_log_in_with_their_password_and_not_with_a_wrong_one(client, make, login):
     handler = make.staff("handler", unit=make.unit())
-    bad = client.post("/login", data={"username": handler.username, "password": "wrong password"})
+    bad = client.post("/login?lang=en", data={"username": handler.username, "password": "wrong password"})
     assert bad.status_code == 200 and b"Wrong username or password" in bad.data
     login(handler)
     assert client.get("/cases").status_code == 200
