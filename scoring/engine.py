@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -70,7 +71,7 @@ class ScoreInputs:
     metrics: computed values by name (rates as fractions, e.g. 0.93).
     inspections: manual scores by kind; several values (e.g. monthly self-checks) allowed.
     inspected: kinds of inspection carried out whose findings are events, not a score.
-    responses: survey answers (band names) by survey kind.
+    responses: survey answers (band names) by survey kind, or {band: count} for many answers.
     events: Event or (kind, ref, points[, at]) tuples.
     """
 
@@ -79,7 +80,7 @@ class ScoreInputs:
     metrics: Mapping[str, Decimal] = field(default_factory=dict)
     inspections: Mapping[str, Decimal | Sequence[Decimal]] = field(default_factory=dict)
     inspected: frozenset[str] = frozenset()
-    responses: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    responses: Mapping[str, Sequence[str] | Mapping[str, int]] = field(default_factory=dict)
     events: Sequence[Event | tuple] = ()
 
     def __post_init__(self) -> None:
@@ -92,7 +93,9 @@ class ScoreInputs:
                 inspections[kind] = tuple(_dec(v, kind) for v in values)
         setattr_(self, "inspections", inspections)
         setattr_(self, "inspected", frozenset(self.inspected) | frozenset(inspections))
-        setattr_(self, "responses", {k: tuple(v) for k, v in self.responses.items() if v})
+        answers = ((k, {b: n for b, n in v.items() if n} if isinstance(v, Mapping) else tuple(v))
+                   for k, v in self.responses.items())
+        setattr_(self, "responses", {k: v for k, v in answers if v})
         events = []
         for event in self.events:
             if not isinstance(event, Event):
@@ -582,11 +585,14 @@ def _evaluate(component: Component, inputs: ScoreInputs) -> _Raw | None:
     else:
         answers = inputs.responses.get(component.responses, ())
         if answers:
-            unknown = set(answers) - set(component.bands)
+            # Counted per band: a unit's month can hold hundreds of thousands of answers.
+            counts = answers if isinstance(answers, Mapping) else Counter(answers)
+            unknown = set(counts) - set(component.bands)
             if unknown:
                 raise ScoreInputError(f"{component.id}: unknown bands {sorted(unknown)}")
-            value = sum((component.bands[a] for a in answers), ZERO) / len(answers)
-            line = ("band_mean", {"responses": len(answers)})
+            total = sum(counts.values())
+            value = sum((component.bands[a] * n for a, n in counts.items()), ZERO) / total
+            line = ("band_mean", {"responses": total})
     if value is None:
         if component.when_missing is None:
             return None
