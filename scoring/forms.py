@@ -57,6 +57,7 @@ GRADE_TONES = {"excellent": "ok", "A": "ok", "qualified": "mid", "pass": "mid", 
 NOT_RATED_LABELS = {
     "no_inspection_no_complaint": _l("No inspection and no complaint this period: no evaluation."),
     "no_daily_work_score": _l("No daily work score was entered."),
+    "not_assessed": _l("Neither a self-check nor a customer questionnaire this quarter: no evaluation."),
     "no_manager_assessment": _l("The manager's assessment has not been entered."),
     "no_data": _l("Nothing to score this period."),
 }

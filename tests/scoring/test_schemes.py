@@ -295,6 +295,13 @@ def test_5_3_complaints_never_below_zero():
     assert card.components["complaints"].score == 0
 
 
+def test_5_3_a_department_neither_self_checked_nor_surveyed_is_not_rated_and_earns_nothing():
+    unassessed = inputs(period="2026-Q3")
+    card = score(load_scheme("quality_department"), unassessed)
+    assert card.not_rated and card.not_rated_reason == "not_assessed"
+    assert card.total is None and not card.money
+
+
 # ---------------------------------------------------------------- 5.4 checklist 100
 
 
