@@ -2,7 +2,10 @@
 
 
 def all_blueprints():
-    from intake import ops, pages
-    from routing import auth, case_views
+    from intake import admin, api, ops, pages, sms
+    from routing import auth, callback_views, case_views, escalation_views, policy_admin
+    from scoring import api as _scoring_api  # noqa: F401  (adds /scorecards and /metrics to api.bp)
+    from scoring import views as _scoring_views
 
-    return [ops.bp, pages.bp, auth.bp, case_views.bp]
+    return [ops.bp, pages.bp, sms.bp, admin.bp, api.bp, auth.bp, case_views.bp,
+            callback_views.bp, escalation_views.bp, policy_admin.bp, _scoring_views.bp]

@@ -157,3 +157,15 @@ def demo(host, port, no_serve):
     logging.basicConfig(level=logging.INFO)
     start_scheduler(app)
     app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+from intake.qr_cli import qr  # noqa: E402  (its own module; registered here)
+
+main.add_command(qr)
+
+from scoring.cli import score  # noqa: E402  (scoring's command; registered here)
+
+main.add_command(score)
+
+if __name__ == "__main__":
+    main()

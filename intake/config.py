@@ -20,14 +20,18 @@ DEFAULTS = {
     "RATE_LIMIT_PUBLIC": "30 per minute",
     "PROXY_FIX": 0,  # number of proxies in front (sets X-Forwarded-* trust)
     "RATING_INTERVAL_MINUTES": 30,  # one rating per device per touchpoint
+    "RATING_EDIT_MINUTES": 30,  # step two may change a rating this long, same device only
     "LOW_RATING_THRESHOLD": 2,
     "COMMENT_MAX_LENGTH": 1000,
     "SURVEY_DELAY_MINUTES": 10,
     "SURVEY_THROTTLE_DAYS": 30,
     "SURVEY_EXPIRY_HOURS": 72,
+    # Targets drawn on the score trends (RULES 5.9), as fractions per metric.
+    "SCORE_TARGETS": {"satisfaction_rate": [0.90, 0.85, 0.93]},
     "TICK_SECONDS": 60,
     "OUTBOX_BATCH": 100,
     "OUTBOX_MAX_ATTEMPTS": 6,
+    "CALLBACK_MAX_ATTEMPTS": 3,  # unanswered calls before a callback counts as not reached
     "LANGUAGES": ["zh_Hans_CN", "en"],
     "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
     "SESSION_COOKIE_HTTPONLY": True,

@@ -100,3 +100,45 @@ def subtree_ids(session: Session, unit_id: int) -> list[int]:
         frontier = list(session.scalars(select(Unit.id).where(Unit.parent_id.in_(frontier))))
         ids.extend(frontier)
     return ids
+
+
+def valid_timezone(name: str) -> bool:
+    """An IANA zone name the calendars can use."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return bool(name)
+
+
+def update_unit(session: Session, unit: Unit, *, name: str, area: str, timezone: str,
+                parent: Unit | None) -> Unit:
+    """Rename or move a unit; its code stays, since integrators refer to it."""
+    if area not in AREAS:
+        raise RoutingError("invalid_area", f"area must be one of {', '.join(AREAS)}")
+    if not valid_timezone(timezone):
+        raise RoutingError("invalid_timezone", f"{timezone} is not a time zone")
+    # A unit under its own descendant would cut that branch off the tree.
+    ancestor = parent
+    while ancestor is not None:
+        if ancestor.id == unit.id:
+            raise Conflict("unit_cycle", "a unit cannot be moved under itself or one of its own units")
+        ancestor = ancestor.parent
+    unit.name, unit.area, unit.timezone, unit.parent = name, area, timezone, parent
+    session.flush()
+    return unit
+
+
+def deactivate_staff(session: Session, staff: Staff, by: Staff | None = None) -> None:
+    """Ends the account's logins and API tokens; its cases and history stay."""
+    if by is not None and by.id == staff.id:
+        raise Conflict("deactivate_self", "you cannot deactivate your own account")
+    staff.active = False
+    session.flush()
+
+
+def reactivate_staff(session: Session, staff: Staff) -> None:
+    staff.active = True
+    session.flush()
