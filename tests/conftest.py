@@ -118,7 +118,11 @@ def app(app_config, tmp_path, monkeypatch):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A browser that prefers English unless a test asks otherwise (the
+    organisation's default language is Chinese)."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 
 
 @pytest.fixture

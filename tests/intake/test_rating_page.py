@@ -135,7 +135,7 @@ def test_a_low_rating_without_contact_details_lands_in_the_supervisors_list(
 
     supervisor = make.staff("supervisor", unit=outlet.parent)  # the branch above the outlet
     login(supervisor)
-    page = client.get("/low-ratings", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    page = client.get("/low-ratings?lang=en").get_data(as_text=True)
     assert "Slow." in page and "No contact details" in page
 
 
