@@ -56,6 +56,7 @@ def load(app, test_config: dict | None) -> None:
     if not app.config["DATABASE_URL"]:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "feedback.db")
+    app.config["DATABASE_URL"] = _with_psycopg(app.config["DATABASE_URL"])
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
     app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
@@ -78,3 +79,12 @@ def _instance_secret(instance_path: str) -> str:
             f.write(secrets.token_hex(32))
     with open(path) as f:
         return f.read().strip()
+
+
+def _with_psycopg(url: str) -> str:
+    """postgres:// and postgresql:// URLs (as hosting providers print them)
+    use psycopg 3, the driver this project installs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
