@@ -84,3 +84,15 @@ def browser(chromium):
     yield new_page
     for context in contexts:
         context.close()
+
+
+def screenshot_dir():
+    """Where the browser tests leave their screenshots: docs/screenshots when
+    FEEDBACK_SCREENSHOTS=1 (to refresh the README's pictures), else a
+    throwaway folder, so a test run leaves the work tree as it was."""
+    import tempfile
+    from pathlib import Path
+
+    if os.environ.get("FEEDBACK_SCREENSHOTS") == "1":
+        return Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+    return Path(tempfile.mkdtemp(prefix="feedback-screenshots-"))

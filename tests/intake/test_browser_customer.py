@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 
 import pytest
 import zxingcpp
 from PIL import Image
 from sqlalchemy import select
 
-from browser_support import browser, chromium, live_server  # noqa: F401 (fixtures)
+from browser_support import browser, chromium, live_server, screenshot_dir  # noqa: F401 (fixtures)
 from intake.qr import qr_png
 from routing.models import Case, Rating
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = screenshot_dir()
 
 
 @pytest.fixture

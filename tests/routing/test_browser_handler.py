@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from browser_support import browser, chromium, live_server  # noqa: F401 (fixtures)
+from browser_support import browser, chromium, live_server, screenshot_dir  # noqa: F401 (fixtures)
 from factories import PASSWORD
 from routing.models import Callback, Case, OutboundMessage, Rating
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = screenshot_dir()
 DESKTOP = {"width": 1280, "height": 860}
 MONDAY_9 = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)  # 09:00 in Shanghai
 TUESDAY_9_30 = datetime(2026, 11, 3, 1, 30, tzinfo=timezone.utc)

@@ -6,16 +6,15 @@ from __future__ import annotations
 import random
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-from browser_support import browser, chromium, live_server  # noqa: F401 (fixtures)
+from browser_support import browser, chromium, live_server, screenshot_dir  # noqa: F401 (fixtures)
 from score_pages_support import person
 from scoring.periods import Period
 from scoring_records import Records
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = screenshot_dir()
 DESKTOP = {"width": 1280, "height": 900}
 # How satisfied each outlet's customers were over the year (share of 4s and 5s).
 OUTLETS = {
