@@ -44,14 +44,18 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _bind_services(app: Flask) -> None:
     from intake.delivery import senders_from_config
+    from intake.surveys import expire_surveys
     from routing.clock import SystemClock
     from routing.db import Database, import_models
+    from routing.tick_jobs import router_tick_jobs
     from routing.web import close_db_session
 
     import_models()
     app.extensions["db"] = Database(app.config["DATABASE_URL"])
     app.extensions.setdefault("clock", app.config.get("CLOCK") or SystemClock())
     app.extensions["senders"] = app.config.get("SENDERS") or senders_from_config(app.config)
+    app.extensions.setdefault("tick_jobs", {})["surveys"] = expire_surveys
+    app.extensions.setdefault("tick_jobs", {}).update(router_tick_jobs(app))
     app.teardown_appcontext(close_db_session)
 
 

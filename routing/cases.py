@@ -37,27 +37,49 @@ def format_reference(case_id: int, created_at: datetime) -> str:
     return f"C-{created_at.year}-{case_id:06d}"
 
 
-def open_case(session: Session, new: NewCase, now: datetime, recorded_by: Staff | None = None) -> Case:
+def open_case(session: Session, new: NewCase, now: datetime, recorded_by: Staff | None = None, *,
+              reopened_from: Case | None = None) -> Case:
     """Register a case. Staff who record a call or walk-in are its first
-    responder and owner from the start (first-responder responsibility)."""
+    responder and owner from the start (first-responder responsibility).
+
+    A case reopened from another keeps its unit, owner and first responder.
+    Otherwise the optional routing rules may send it to another unit's queue.
+    Then its policy gives it deadlines, and a major complaint or a large
+    claim is escalated at once."""
+    from routing.case_rules import route_new_case
+    from routing.deadlines import apply_policy, meet
+    from routing.escalation import escalate_immediately
+
+    owner = reopened_from.owner_id if reopened_from else (recorded_by.id if recorded_by else None)
     case = Case(
         tracking_token=secrets.token_urlsafe(24),
-        status="claimed" if recorded_by else "new",
+        status="claimed" if owner else "new",
         created_at=now,
         updated_at=now,
-        first_responder_id=recorded_by.id if recorded_by else None,
-        owner_id=recorded_by.id if recorded_by else None,
+        first_responder_id=reopened_from.first_responder_id if reopened_from else owner,
+        owner_id=owner,
+        reopened_from_id=reopened_from.id if reopened_from else None,
         **new.__dict__,
     )
     session.add(case)
     session.flush()  # the id makes the reference
     case.reference = format_reference(case.id, now)
+    data = {"channel": new.channel}
+    if reopened_from is not None:
+        data["reopened_from"] = reopened_from.reference
     add_event(
         session, case, now, "created",
         actor="staff" if recorded_by else "customer",
         staff=recorded_by, body=new.description, public=True,
-        data={"channel": new.channel},
+        data=data,
     )
+    if recorded_by is None and reopened_from is None:
+        route_new_case(session, case, now)
+    apply_policy(session, case, now)
+    if recorded_by is not None:
+        # Recording the call or visit is its acknowledgement.
+        meet(session, case, {"acknowledge"}, now)
+    escalate_immediately(session, case, now)
     return case
 
 

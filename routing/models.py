@@ -29,13 +29,15 @@ from routing.db import Base, UTCDateTime
 ROLES = ("handler", "supervisor", "manager", "executive", "admin")
 UNIT_LEVELS = ("company", "branch", "outlet", "department", "team", "counter")
 AREAS = ("urban", "rural")
-CASE_KINDS = ("complaint", "repair", "consultation", "suggestion", "praise")
+# The kinds the time-limit presets of RULES 2 tell apart.
+CASE_KINDS = ("complaint", "repair", "after_sales", "installation", "appointment", "consultation",
+              "project", "suggestion", "praise")
 CASE_CATEGORIES = (
     "attitude", "waiting_time", "service_quality", "fault", "billing",
-    "installation", "environment", "other",
+    "installation", "environment", "product", "network_ready", "other",
 )
-SEVERITIES = ("normal", "major")
-CHANNELS = ("qr", "web", "sms", "phone", "walk_in", "email", "api", "callback")
+SEVERITIES = ("minor", "normal", "major", "emergency")
+CHANNELS = ("qr", "web", "sms", "phone", "walk_in", "email", "chat", "api", "callback")
 CASE_STATUSES = ("new", "claimed", "in_progress", "waiting", "resolved", "closed")
 OPEN_STATUSES = ("new", "claimed", "in_progress", "waiting")
 
@@ -157,12 +159,22 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Time limits (routing.deadlines): the policy that matched, an appointment
+    # agreed with the customer (it replaces the arrival deadline), the earliest
+    # pending deadline (queues sort on it) and when the tick must next look.
+    policy_name: Mapped[str | None] = mapped_column(String(80))
+    appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     unit: Mapped[Unit | None] = relationship()
     first_responder: Mapped[Staff | None] = relationship(foreign_keys=[first_responder_id])
     owner: Mapped[Staff | None] = relationship(foreign_keys=[owner_id])
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="save-update, merge"
+    )
+    deadlines: Mapped[list[Deadline]] = relationship(
+        back_populates="case", order_by="Deadline.id", cascade="all, delete-orphan"
     )
 
     @property
@@ -271,3 +283,168 @@ class OutboundMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_outbound_due", "status", "not_before"),)
+
+
+# --- the router: time limits, escalation, callbacks, notifications ----------
+
+DEADLINE_TARGETS = ("acknowledge", "first_response", "arrival", "resolution", "closure")
+ESCALATION_KINDS = ("warning", "breach", "immediate")
+CALLBACK_STATUSES = ("scheduled", "done", "no_answer", "wrong_number", "missed")
+
+
+class Deadline(Base):
+    """One target of a case's time limits: when it is due, when to warn, and
+    how far it has climbed the escalation ladder."""
+
+    __tablename__ = "case_deadline"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    target: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    met_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The moment the limit was missed (its due time), set by the tick.
+    breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set while the case waits for the customer and this target's limit pauses.
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalation_level: Mapped[int] = mapped_column(SmallInteger, default=0)
+
+    case: Mapped[Case] = relationship(back_populates="deadlines")
+
+    __table_args__ = (UniqueConstraint("case_id", "target", name="uq_case_deadline_case_target"),)
+
+
+class CasePause(Base):
+    """A stretch of "waiting for the customer": the clocks that pause stop."""
+
+    __tablename__ = "case_pause"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(String(300), default="")
+
+
+class Escalation(Base):
+    """One step of a case up the ladder. The unique key makes each step happen
+    once, however many ticks run at the same moment."""
+
+    __tablename__ = "escalation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    # A deadline's target, or "immediate" for a major complaint or a large claim.
+    target: Mapped[str] = mapped_column(String(20))
+    level: Mapped[int] = mapped_column(SmallInteger)  # index into routing.ladder.LEVELS
+    to_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    minutes_late: Mapped[int] = mapped_column(Integer, default=0)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(10))
+
+    case: Mapped[Case] = relationship()
+    to_staff: Mapped[Staff | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("case_id", "target", "level", name="uq_escalation_step"),
+        CheckConstraint(f"kind IN {ESCALATION_KINDS!r}", name="kind"),
+        Index("ix_escalation_to_staff_at", "to_staff_id", "at"),
+    )
+
+
+class Callback(Base):
+    """The call back to the customer after a case is resolved (RULES 4)."""
+
+    __tablename__ = "callback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), unique=True)
+    due_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    # True when the customer asked for this time; else the policy's window.
+    requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    assigned_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))  # who called
+    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rating_id: Mapped[int | None] = mapped_column(ForeignKey("rating.id"))
+    comment: Mapped[str | None] = mapped_column(Text)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The tick's next look: the window's start (reminder), then its end (missed).
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    case: Mapped[Case] = relationship()
+    assigned_unit: Mapped[Unit | None] = relationship()
+    staff: Mapped[Staff | None] = relationship()
+    rating: Mapped[Rating | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(f"status IN {CALLBACK_STATUSES!r}", name="status"),
+        Index("ix_callback_status_due", "status", "due_start"),
+    )
+
+
+class Notification(Base):
+    """An in-app message to a staff member. The text is rendered when shown,
+    in the reader's language, from `kind` and `data`."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    data: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    case: Mapped[Case | None] = relationship()
+
+    __table_args__ = (Index("ix_notification_staff_created", "staff_id", "created_at"),)
+
+
+class Policy(Base):
+    """A time-limit policy (routing.policy_match.PolicyRule as JSON), editable by an admin."""
+
+    __tablename__ = "policy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    data: Mapped[dict] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class WorkCalendar(Base):
+    """A working calendar (routing.calendar.Calendar as JSON), editable by an admin."""
+
+    __tablename__ = "work_calendar"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    data: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class CaseRule(Base):
+    """Optional routing: new cases of a category arriving at a unit (or below
+    it) go to another unit's queue. None matches any."""
+
+    __tablename__ = "case_rule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str | None] = mapped_column(String(40))
+    from_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    to_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    to_unit: Mapped[Unit] = relationship(foreign_keys=[to_unit_id])
