@@ -80,6 +80,7 @@ def _bind_extensions(app: Flask) -> None:
         return staff if staff and staff.active else None
 
     app.before_request(i18n.remember_choice)
+    app.before_request(i18n.cache_wtforms_translations)
     app.add_template_filter(i18n.localtime)
 
     @app.context_processor

@@ -2,6 +2,8 @@
 then the logged-in staff member's language, then Accept-Language."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
@@ -54,3 +56,21 @@ def localtime(value, fmt: str = "yyyy-MM-dd HH:mm", tz: str | None = None) -> st
         return ""
     zone = ZoneInfo(tz or current_app.config["TIMEZONE"])
     return format_datetime(value.astimezone(zone), fmt, locale=current_locale())
+
+
+@lru_cache(maxsize=8)
+def _wtforms_catalogue(locale: str):
+    from babel import support
+    from wtforms.i18n import messages_path
+
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+def cache_wtforms_translations() -> None:
+    """WTForms' own messages ("This field is required.") in the page's
+    language. Flask-WTF reads them from disk for every request that builds
+    a form; it takes them from request.wtforms_translations when set, so a
+    catalogue loaded once per language is handed over here."""
+    from flask_babel import get_locale
+
+    request.wtforms_translations = _wtforms_catalogue(str(get_locale()))

@@ -44,11 +44,11 @@ from intake.complaints import (
 from intake.forms import DIMENSION_LABELS, DIMENSION_QUESTIONS, FACE_LABELS, ComplaintForm, DetailsForm, MessageForm, RateForm, TrackForm
 from intake.i18n import current_locale
 from intake.models import Touchpoint
+from intake.touchpoints import touchpoint_by_token
 from intake.ratings import (
     DIMENSIONS,
     RatingClosed,
     RatingRejected,
-    active_touchpoint,
     add_details,
     device_hash,
     is_low,
@@ -121,7 +121,7 @@ def after_filing(filed: Filed):
 def rate(token: str):
     """Step one: one tap on a face records the rating."""
     session = db_session()
-    touchpoint = active_touchpoint(session, token)
+    touchpoint = touchpoint_by_token(session, token)
     if touchpoint is None:
         return code_invalid()
     form = RateForm()
@@ -145,7 +145,7 @@ def rate_details(token: str, rating_id: int):
     rating a way to be called back. Changes the same rating, from the same
     device, for a short time."""
     session = db_session()
-    touchpoint = active_touchpoint(session, token)
+    touchpoint = touchpoint_by_token(session, token)
     if touchpoint is None:
         return code_invalid()
     try:
@@ -205,7 +205,7 @@ def _field_for(form, code: str):
 @bp.route("/q/<token>/thanks")
 def thanks(token: str):
     # The rating id only travels on to the complaint form, which checks the device.
-    return render_template("intake/thanks.html", touchpoint=active_touchpoint(db_session(), token),
+    return render_template("intake/thanks.html", touchpoint=touchpoint_by_token(db_session(), token),
                            rating_id=request.args.get("rating", type=int))
 
 
@@ -228,7 +228,7 @@ def _own_rating(session, rating_id: str | None, touchpoint: Touchpoint | None) -
 def complain():
     session = db_session()
     form = ComplaintForm()
-    touchpoint = active_touchpoint(session, form.touchpoint.data or request.args.get("t"))
+    touchpoint = touchpoint_by_token(session, form.touchpoint.data or request.args.get("t"))
     form.set_unit_choices(unit_choices(session, include=touchpoint.unit_id if touchpoint else None))
     if request.method == "GET":
         if touchpoint is not None:

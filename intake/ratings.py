@@ -37,16 +37,6 @@ def device_hash(device_token: str) -> str:
     return hashlib.sha256(device_token.encode()).hexdigest()
 
 
-def active_touchpoint(session: Session, token: str | None) -> Touchpoint | None:
-    """The touchpoint a QR code names, unless it was revoked or rotated away."""
-    if not token or len(token) > 64:
-        return None
-    touchpoint = session.scalars(select(Touchpoint).where(Touchpoint.token == token)).first()
-    if touchpoint is None or not touchpoint.active or touchpoint.revoked_at is not None:
-        return None
-    return touchpoint
-
-
 def _check_score(value: int | None, code: str, *, required: bool = False) -> int | None:
     if value is None and not required:
         return None

@@ -60,12 +60,16 @@ def revoke_touchpoint(session: Session, touchpoint: Touchpoint, now: datetime) -
     return touchpoint
 
 
-def touchpoint_by_token(session: Session, token: str) -> Touchpoint | None:
-    """The active touchpoint a scanned code points to, or None."""
-    if not token:
+def touchpoint_by_token(session: Session, token: str | None) -> Touchpoint | None:
+    """The active touchpoint a scanned code points to, or None (unknown,
+    revoked or rotated away). Its unit and staff member come in the same
+    query: the rating page needs both on every tap."""
+    if not token or len(token) > 64:
         return None
     return session.scalars(
-        select(Touchpoint).where(Touchpoint.token == token, Touchpoint.active.is_(True))
+        select(Touchpoint)
+        .where(Touchpoint.token == token, Touchpoint.active.is_(True))
+        .options(joinedload(Touchpoint.unit), joinedload(Touchpoint.staff))
     ).first()
 
 
