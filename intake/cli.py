@@ -146,7 +146,14 @@ def demo(host, port, no_serve):
     from intake.jobs import start_scheduler
     from routing.migrate import upgrade
 
+    import os
+
+    from werkzeug.serving import run_simple
+
     app = current_app._get_current_object()
+    if "FEEDBACK_PUBLIC_URL" not in os.environ:  # links and QR codes lead to where it serves
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        app.config["PUBLIC_URL"] = f"http://{shown}:{port}"
     upgrade(app.config["DATABASE_URL"])
     with _session() as session:
         summary = load_demo(session, _now(), public_url=app.config["PUBLIC_URL"])
@@ -156,14 +163,14 @@ def demo(host, port, no_serve):
         return
     logging.basicConfig(level=logging.INFO)
     start_scheduler(app)
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    # Flask's CLI refuses app.run() inside a command; serve with Werkzeug itself.
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
-from intake.qr_cli import qr  # noqa: E402  (its own module; registered here)
+from intake.qr_cli import qr  # noqa: E402  (each package's commands, registered here)
+from scoring.cli import score  # noqa: E402
 
 main.add_command(qr)
-
-from scoring.cli import score  # noqa: E402  (scoring's command; registered here)
 
 main.add_command(score)
 
