@@ -38,8 +38,12 @@ def db():
 def db_upgrade(revision):
     """Apply migrations."""
     from routing.migrate import upgrade
+    from routing.policies import ensure_presets
 
     upgrade(current_app.config["DATABASE_URL"], revision)
+    with _session() as session:  # seeded here, not by two first ticks racing
+        ensure_presets(session, _now())
+        session.commit()
     click.echo("database is up to date")
 
 

@@ -68,7 +68,7 @@ def touchpoint_by_token(session: Session, token: str | None) -> Touchpoint | Non
         return None
     return session.scalars(
         select(Touchpoint)
-        .where(Touchpoint.token == token, Touchpoint.active.is_(True))
+        .where(Touchpoint.token == token, Touchpoint.active.is_(True), Touchpoint.revoked_at.is_(None))
         .options(joinedload(Touchpoint.unit), joinedload(Touchpoint.staff))
     ).first()
 

@@ -2,6 +2,7 @@
 FEEDBACK_TEST_POSTGRES_URL is set), a fake clock, recording senders."""
 from __future__ import annotations
 
+import itertools
 import os
 import uuid
 from datetime import datetime, timezone
@@ -25,6 +26,9 @@ BACKENDS = [
 ]
 
 
+_provider_ids = itertools.count(1)
+
+
 class RecordingSender:
     """The network edge in tests: keeps what would have been sent."""
 
@@ -36,7 +40,7 @@ class RecordingSender:
         if self.fail_with is not None:
             raise self.fail_with
         self.sent.append((message.to, message.body))
-        return f"REC{len(self.sent):06d}"
+        return f"REC{next(_provider_ids):06d}"  # unique across transports, as a provider's ids are
 
     def bodies_to(self, address):
         return [body for to, body in self.sent if to == address]
