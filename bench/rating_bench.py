@@ -1,12 +1,15 @@
 """Rating submissions per second through gunicorn (two workers, SQLite),
 side by side with a bare Flask endpoint served the same way.
 
-    .venv/bin/python bench/rating_bench.py [--requests 4000] [--clients 8]
+    /work/venv/bin/python bench/rating_bench.py [--requests 4000] [--clients 8] [--rounds 4]
 
 Each client first opens the rating page (a browser would: it gets the CSRF
-token and the device cookie), then posts ratings. The figure to reach: at
-least half the bare endpoint's rate, with no rating lost (every 303 answer is
-a row in the database).
+token and the device cookie), then posts ratings. Both servers are measured
+only once every worker has booted and served a warm-up, and in alternating
+rounds (bare, platform, bare, ...) so that load from other work on the
+machine falls on both alike. The figure to reach: at least half the bare
+endpoint's rate, with no rating lost (every 303 answer is a row in the
+database).
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -45,11 +49,32 @@ def wait_for(port: int, timeout: float = 30) -> None:
     raise RuntimeError(f"nothing listens on {port}")
 
 
-def gunicorn(app_spec: str, port: int, env: dict, chdir: Path) -> subprocess.Popen:
+# Each worker leaves a file here once it has loaded the app.
+HOOKS = """
+import os, pathlib
+
+def post_worker_init(worker):
+    pathlib.Path(os.environ["BENCH_READY_DIR"], str(worker.pid)).touch()
+"""
+WORKERS = 2
+
+
+def gunicorn(app_spec: str, port: int, env: dict, chdir: Path, work: Path) -> subprocess.Popen:
+    """Serve app_spec and return once every worker has loaded it (the port
+    opens as soon as the master binds it, before any worker has booted)."""
+    hooks, ready = work / "gunicorn_hooks.py", work / f"ready-{port}"
+    hooks.write_text(HOOKS)
+    ready.mkdir()
     command = [shutil.which("gunicorn") or str(Path(sys.executable).with_name("gunicorn")),
-               "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--chdir", str(chdir), app_spec]
-    process = subprocess.Popen(command, env=env)
+               "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--chdir", str(chdir),
+               "-c", str(hooks), app_spec]
+    process = subprocess.Popen(command, env={**env, "BENCH_READY_DIR": str(ready)})
     wait_for(port)
+    deadline = time.monotonic() + 60
+    while len(list(ready.iterdir())) < WORKERS:
+        if time.monotonic() > deadline or process.poll() is not None:
+            raise RuntimeError(f"the workers on {port} did not boot")
+        time.sleep(0.1)
     return process
 
 
@@ -112,21 +137,42 @@ def post_many(port: int, path: str, count: int, cookies: str, csrf: str) -> list
     return statuses
 
 
-def measure(port: int, get_path: str | None, post_path: str, requests: int, clients: int) -> tuple[float, list[int]]:
-    sessions = [client_session(port, get_path) if get_path else ("", "") for _ in range(clients)]
-    per_client = requests // clients
-    started = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        results = list(pool.map(lambda s: post_many(port, post_path, per_client, *s), sessions))
-    elapsed = time.perf_counter() - started
-    statuses = [status for result in results for status in result]
-    return len(statuses) / elapsed, statuses
+@dataclass
+class Side:
+    """One server under test, the clients posting to it and what they saw."""
+
+    port: int
+    path: str
+    sessions: list[tuple[str, str]]  # per client: cookies and CSRF token
+    statuses: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+    round_rates: list[float] = field(default_factory=list)
+
+    def post(self, requests: int) -> list[int]:
+        """All clients posting at once, requests in all; their answers."""
+        per_client = requests // len(self.sessions)
+        with ThreadPoolExecutor(len(self.sessions)) as pool:
+            results = pool.map(lambda s: post_many(self.port, self.path, per_client, *s), self.sessions)
+            return [status for result in results for status in result]
+
+    def measure(self, requests: int) -> None:
+        started = time.perf_counter()
+        answers = self.post(requests)
+        elapsed = time.perf_counter() - started
+        self.statuses += answers
+        self.seconds += elapsed
+        self.round_rates.append(len(answers) / elapsed)
+
+    @property
+    def rate(self) -> float:
+        return len(self.statuses) / self.seconds
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=4000)
+    parser.add_argument("--requests", type=int, default=4000, help="measured requests per server")
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=4, help="alternating rounds the requests are spread over")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="rating-bench-"))
@@ -136,23 +182,34 @@ def main() -> None:
            "FEEDBACK_INSTANCE_PATH": str(work), "FEEDBACK_RATE_LIMIT_PUBLIC": '"1000000 per minute"',
            "PYTHONPATH": str(ROOT)}
     platform_port, bare_port = free_port(), free_port()
-    servers = [gunicorn("intake:create_app()", platform_port, env, ROOT),
-               gunicorn("bare_app:app", bare_port, env, ROOT / "bench")]
+    servers = []
     try:
-        bare_rate, bare_statuses = measure(bare_port, None, "/rate", args.requests, args.clients)
-        rate, statuses = measure(platform_port, f"/q/{token}", f"/q/{token}", args.requests, args.clients)
+        servers.append(gunicorn("intake:create_app()", platform_port, env, ROOT, work))
+        servers.append(gunicorn("bare_app:app", bare_port, env, ROOT / "bench", work))
+        rating_page = f"/q/{token}"
+        bare = Side(bare_port, "/rate", [("", "")] * args.clients)
+        platform = Side(platform_port, rating_page,
+                        [client_session(platform_port, rating_page) for _ in range(args.clients)])
+        bare.post(5 * args.clients)  # warm-up, not timed
+        warm_up = platform.post(5 * args.clients)
+        for _ in range(args.rounds):
+            for side in (bare, platform):
+                side.measure(args.requests // args.rounds)
     finally:
         for server in servers:
             server.terminate()
             server.wait(10)
-    accepted = statuses.count(303)
-    stored = count_ratings(url)
-    print(f"bare Flask endpoint : {bare_rate:8.1f} requests/s ({bare_statuses.count(303)} of {len(bare_statuses)} answered 303)")
-    print(f"rating submissions  : {rate:8.1f} ratings/s  ({accepted} of {len(statuses)} answered 303, {stored} stored)")
-    print(f"ratio               : {rate / bare_rate:.2f} (target >= 0.50)")
+    answers = platform.statuses + warm_up
+    accepted, stored = answers.count(303), count_ratings(url)
+    print(f"bare Flask endpoint : {bare.rate:8.1f} requests/s ({bare.statuses.count(303)} of "
+          f"{len(bare.statuses)} answered 303)")
+    print(f"rating submissions  : {platform.rate:8.1f} ratings/s  ({platform.statuses.count(303)} of "
+          f"{len(platform.statuses)} answered 303; with the warm-up {accepted} accepted, {stored} stored)")
+    print(f"ratio               : {platform.rate / bare.rate:.2f} (target >= 0.50); by round "
+          + ", ".join(f"{p / b:.2f}" for b, p in zip(bare.round_rates, platform.round_rates)))
     print(f"ratings lost        : {accepted - stored}")
     shutil.rmtree(work, ignore_errors=True)
-    if accepted != stored or accepted != len(statuses):
+    if accepted != stored or accepted != len(answers):
         sys.exit("ratings were lost or refused")
 
 

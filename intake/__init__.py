@@ -29,6 +29,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.load(app, test_config)
     _bind_services(app)
     _bind_extensions(app)
+    from routing.web import RecordId
+
+    app.url_map.converters["int"] = RecordId  # before any route is added
     _register_blueprints(app)
 
     from intake import errors

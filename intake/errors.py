@@ -1,7 +1,7 @@
 """Error pages in both languages, and JSON problems for the API and webhooks."""
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -52,7 +52,20 @@ def render_error(status: int, message=None, code: str | None = None):
                            title=TITLES.get(status, status), message=message), status
 
 
+def refuse_nul():
+    """No person types a NUL character, and PostgreSQL cannot store one in
+    text: a query, form or path that carries one is refused at the door,
+    whatever the route (JSON bodies are checked field by field by the API)."""
+    sent = (*request.args.items(multi=True), *request.form.items(multi=True), *(request.view_args or {}).items())
+    if any("\x00" in name or "\x00" in str(value) for name, value in sent):
+        return render_error(400, _l("What you sent contains an invisible control character that cannot be "
+                                    "stored. Please type it again and send it once more."), "nul_character")
+    return None
+
+
 def register(app) -> None:
+    app.before_request(refuse_nul)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_error(400, _l("The form expired or was not sent from this site. Please reload the page and send it again."), "csrf")
@@ -71,8 +84,16 @@ def register(app) -> None:
     @app.errorhandler(Exception)
     def server_error(error: Exception):
         app.logger.exception("unhandled error")
-        close_db_session(error)
-        return render_error(500)
+        try:
+            session = g.get("db_session")
+            if session is not None:
+                session.rollback()  # nothing half-done is kept; the page may still read who is signed in
+            return render_error(500)
+        except Exception:  # the database itself failed: the page as a visitor sees it, without the database
+            app.logger.exception("the error page could not read the database")
+            close_db_session(error)
+            g._login_user = app.login_manager.anonymous_user()
+            return render_error(500)
 
 
 def _is_default(error: HTTPException) -> bool:

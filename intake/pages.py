@@ -54,9 +54,10 @@ from intake.ratings import (
     is_low,
     low_ratings,
     rating_for_device,
-    record_rating,
+    record_tap,
 )
 from routing.cases import case_by_tracking_token
+from routing.db import read_transaction
 from routing.errors import RoutingError
 from routing.extensions import limiter
 from routing.models import Case, Rating
@@ -119,21 +120,24 @@ def after_filing(filed: Filed):
 @bp.route("/q/<token>", methods=["GET", "POST"])
 @public_limit
 def rate(token: str):
-    """Step one: one tap on a face records the rating."""
+    """Step one: one tap on a face records the rating, in one statement that
+    finds the touchpoint by its token. Showing the page reads in a
+    transaction that takes no write lock: taps queue only for their insert."""
     session = db_session()
-    touchpoint = touchpoint_by_token(session, token)
+    form = RateForm()
+    if form.validate_on_submit():
+        rating_id = record_tap(session, token, score=form.score.data, device_hash=current_device(),
+                               locale=current_locale(), now=now(), config=current_app.config)
+        if rating_id is None:
+            session.rollback()
+            return code_invalid()
+        session.commit()
+        return redirect(url_for(".rate_details", token=token, rating_id=rating_id), 303)
+    with read_transaction(session):
+        touchpoint = touchpoint_by_token(session, token)
     if touchpoint is None:
         return code_invalid()
-    form = RateForm()
-    device = current_device()
-    if form.validate_on_submit():
-        rating = record_rating(
-            session, unit=touchpoint.unit, staff=touchpoint.staff, touchpoint=touchpoint, channel="qr",
-            score=form.score.data, locale=current_locale(), device_hash=device, now=now(),
-            config=current_app.config,
-        )
-        session.commit()
-        return redirect(url_for(".rate_details", token=token, rating_id=rating.id), 303)
+    current_device()  # the device cookie, before the first tap
     status = 400 if request.method == "POST" else 200
     return render_template("intake/rate.html", form=form, touchpoint=touchpoint, face_labels=FACE_LABELS), status
 

@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Exists, bindparam, case, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from intake.complaints import Complaint, Filed, file_complaint
 from intake.models import Touchpoint
+from intake.touchpoints import active_token, plausible_token
 from routing.errors import Conflict, NotFound, RoutingError
 from routing.models import CHANNELS, Rating, Staff, Unit
 
@@ -59,12 +60,61 @@ def _dimensions(values: Mapping[str, int | None]) -> dict[str, int | None]:
     return {name: _check_score(values.get(name), f"invalid_{name}") for name in DIMENSIONS}
 
 
-def _repeat_device(session: Session, touchpoint_id: int, device: str, now: datetime, config: Mapping) -> bool:
+REPEAT_DEVICE = "repeat_device"
+_RATING = Rating.__table__.c
+_TOUCHPOINT = Touchpoint.__table__.c
+
+
+def _seen(touchpoint_id) -> Exists:
+    """Has the device rated the touchpoint since then? (See _seen_params.)"""
+    return select(_RATING.id).where(
+        _RATING.touchpoint_id == touchpoint_id,
+        _RATING.device_hash == bindparam("device", type_=_RATING.device_hash.type),
+        _RATING.created_at > bindparam("since", type_=_RATING.created_at.type),
+    ).exists()
+
+
+def _seen_params(device: str | None, now: datetime, config: Mapping) -> dict:
+    """One rating per device per touchpoint per RATING_INTERVAL_MINUTES."""
     since = now - timedelta(minutes=int(config.get("RATING_INTERVAL_MINUTES", 30)))
-    return session.scalars(
-        select(Rating.id).where(Rating.touchpoint_id == touchpoint_id, Rating.device_hash == device,
-                                Rating.created_at > since).limit(1)
-    ).first() is not None
+    return {"device": device, "since": since}
+
+
+# Built once, with bind parameters: the QR page runs them on every tap.
+_SEEN_QUERY = select(_seen(bindparam("touchpoint")))
+
+# A tap in one statement: the touchpoint found by its token, the repeat-device
+# flag and the new row. SQLite's write lock is held for this statement and
+# the commit, and two taps racing from one device cannot both miss each other.
+_INSERT_TAP = insert(Rating.__table__).from_select(
+    ("channel", "unit_id", "staff_id", "touchpoint_id", "score", "locale", "device_hash", "created_at",
+     "suspect", "suspect_reason"),
+    select(
+        literal("qr", _RATING.channel.type), _TOUCHPOINT.unit_id, _TOUCHPOINT.staff_id, _TOUCHPOINT.id,
+        bindparam("score", type_=_RATING.score.type), bindparam("locale", type_=_RATING.locale.type),
+        bindparam("device", type_=_RATING.device_hash.type), bindparam("now", type_=_RATING.created_at.type),
+        _seen(_TOUCHPOINT.id), case((_seen(_TOUCHPOINT.id), REPEAT_DEVICE)),
+    ).where(active_token(bindparam("token"))),
+).returning(_RATING.id)
+
+
+def _repeat_device(session: Session, touchpoint_id: int, device: str, now: datetime, config: Mapping) -> bool:
+    return bool(session.scalar(_SEEN_QUERY, {"touchpoint": touchpoint_id, **_seen_params(device, now, config)}))
+
+
+def record_tap(session: Session, token: str, *, score: int, device_hash: str, locale: str | None,
+               now: datetime, config: Mapping) -> int | None:
+    """Step one of a QR rating: a tap's score for the touchpoint whose code
+    was scanned, under the rules of record_rating, in a single INSERT: no
+    lookup before it, no ORM unit of work (the rating page's hot path).
+    Returns the new rating's id, or None when the token is no active
+    touchpoint's."""
+    _check_score(score, "invalid_score", required=True)
+    if not plausible_token(token):
+        return None
+    return session.execute(_INSERT_TAP, {
+        "token": token, "score": score, "locale": locale, "now": now, **_seen_params(device_hash, now, config),
+    }).scalar_one_or_none()
 
 
 def record_rating(
@@ -108,7 +158,7 @@ def record_rating(
         **_dimensions({"attitude": attitude, "skill": skill, "timeliness": timeliness, "promises": promises}),
     )
     if touchpoint is not None and device_hash and _repeat_device(session, touchpoint.id, device_hash, now, config):
-        rating.suspect, rating.suspect_reason = True, "repeat_device"
+        rating.suspect, rating.suspect_reason = True, REPEAT_DEVICE
     if external_id:
         # Two retries racing: the second insert loses and returns the first.
         try:

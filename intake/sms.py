@@ -30,12 +30,21 @@ def check_signature():
         abort(403)
 
 
+# Twilio's ids (MessageSid: 34 characters), numbers and statuses are short;
+# the columns that keep them hold 64.
+FIELD_MAX_LENGTH = 64
+
+
 def _required(*names: str) -> dict[str, str]:
     values = {name: request.form.get(name, "").strip() for name in names}
     missing = [name for name, value in values.items() if not value]
     if missing:
         abort(problem(400, _l("The request lacks these fields: %(fields)s.", fields=", ".join(missing)),
                       "missing_fields"))
+    too_long = [name for name, value in values.items() if len(value) > FIELD_MAX_LENGTH]
+    if too_long:
+        abort(problem(400, _l("These fields are longer than %(max)s characters: %(fields)s.",
+                              max=FIELD_MAX_LENGTH, fields=", ".join(too_long)), "invalid_fields"))
     return values
 
 

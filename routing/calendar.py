@@ -44,7 +44,7 @@ class Calendar:
     def __post_init__(self) -> None:
         try:
             ZoneInfo(self.tz)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: "Asia" is a folder of zones
             raise ValueError(f"unknown time zone {self.tz!r}") from exc
         if self.always_open and (self.weekly or self.holidays or self.workdays):
             raise ValueError("an always-open calendar has no weekly hours, holidays or make-up days")

@@ -5,11 +5,14 @@ are; the web app keeps one session per request (see routing.web).
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
+from functools import partial
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -54,20 +57,61 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+# Execution option of a read transaction on SQLite (see read_transaction);
+# PostgreSQL has its own.
+READ_ONLY = "feedback_read_only"
+_READ_ONLY_OPTIONS = {READ_ONLY: True, "postgresql_readonly": True}
+
+
 def make_engine(url: str, immediate: bool = True, **kwargs) -> Engine:
     """`immediate` (SQLite): every transaction takes the write lock at BEGIN,
     so concurrent writers queue on busy_timeout instead of failing when a
     read transaction tries to become a write one. Read-only tools may turn
-    it off."""
+    it off; a request keeps it and marks its reads with read_transaction."""
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
+        event.listen(engine, "begin", partial(_sqlite_begin, immediate=immediate))
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def _sqlite_begin(conn: Connection, *, immediate: bool) -> None:
+    """A read transaction is a plain BEGIN on a connection that refuses
+    writes (PRAGMA query_only): a write slipped into it fails at once, every
+    time, instead of now and then under load with SQLITE_BUSY_SNAPSHOT."""
+    read_only = bool(conn.get_execution_options().get(READ_ONLY))
+    pooled = conn.connection.info  # lives as long as the DBAPI connection
+    if pooled.get(READ_ONLY, False) != read_only:
+        conn.exec_driver_sql(f"PRAGMA query_only = {int(read_only)}")
+        pooled[READ_ONLY] = read_only
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate and not read_only else "BEGIN")
+
+
+@contextmanager
+def read_transaction(session: Session) -> Iterator[Session]:
+    """A transaction for reading only, ended with the block.
+
+    On SQLite it takes no write lock, so a request that looks things up and
+    then writes holds the database's single write lock only while it writes
+    (its next transaction, BEGIN IMMEDIATE as always). Writing inside the
+    block fails on both databases ("attempt to write a readonly database",
+    "read-only transaction"). Objects loaded in it stay usable: the sessions
+    of Database do not expire on commit. In a session that is already in a
+    transaction the block just reads in that one.
+    """
+    if session.in_transaction():
+        yield session
+        return
+    session.connection(execution_options=_READ_ONLY_OPTIONS)
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()  # nothing to write: ends the read, keeps the objects
 
 
 def _sqlite_pragmas(dbapi_connection, _record):

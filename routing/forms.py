@@ -28,7 +28,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from routing.callback_rules import CALLBACK_ITEMS, CALLBACK_LEVELS
 from routing.models import AREAS, CASE_CATEGORIES, CASE_KINDS, CASE_STATUSES, CHANNELS, SEVERITIES
-from routing.timelimits import TARGETS
+from routing.policy_match import MAX_ESCALATION_DELAY
+from routing.timelimits import TARGETS, too_long
 
 # The words people read for the codes the domain stores.
 STATUS_LABELS = {
@@ -212,6 +213,10 @@ class LimitForm(Form):
         "Write the time as HH:MM, such as 21:00."))])
     pauses = BooleanField(_l("Pauses while waiting for the customer"), default=True)
 
+    def validate_amount(self, field) -> None:
+        if field.data is not None and too_long(field.data, self.unit.data):
+            raise ValidationError(_l("A time limit can be at most a year."))
+
     def is_set(self) -> bool:
         return self.amount.data is not None or self.unit.data == "same_day"
 
@@ -233,13 +238,14 @@ class PolicyForm(FlaskForm):
     severity = _criterion(_l("Severity"), SEVERITY_LABELS, SEVERITIES)
     area = _criterion(_l("Area"), AREA_LABELS, AREAS)
     channel = _criterion(_l("Channel"), CHANNEL_LABELS, CHANNELS)
-    priority = IntegerField(_l("Priority"), default=0, validators=[InputRequired()],
+    priority = IntegerField(_l("Priority"), default=0,
+                            validators=[InputRequired(), NumberRange(min=-1000, max=1000)],
                             description=_l("Among equally specific policies, the higher priority wins."))
     calendar = SelectField(_l("Working calendar"), choices=[])
     warn_percent = IntegerField(_l("Warn when this share of the limit has passed (%)"), default=75,
                                 validators=[InputRequired(), NumberRange(min=1, max=100)])
     escalation_delay = IntegerField(_l("Minutes between escalation levels after a miss"), default=1440,
-                                    validators=[InputRequired(), NumberRange(min=1)])
+                                    validators=[InputRequired(), NumberRange(min=1, max=MAX_ESCALATION_DELAY)])
     active = BooleanField(_l("Active"), default=True)
     acknowledge = FormField(LimitForm, label=TARGET_LABELS["acknowledge"])
     first_response = FormField(LimitForm, label=TARGET_LABELS["first_response"])

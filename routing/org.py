@@ -108,7 +108,7 @@ def valid_timezone(name: str) -> bool:
 
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Asia" is a folder, a long name too long
         return False
     return bool(name)
 

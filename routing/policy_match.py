@@ -17,6 +17,7 @@ from routing.presets import read_preset
 from routing.timelimits import TARGETS, TimeLimit, timelimit_from_dict, timelimit_to_dict
 
 CRITERIA = ("kind", "category", "severity", "area", "channel")
+MAX_ESCALATION_DELAY = 366 * 24 * 60  # a year of minutes between two levels
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,8 @@ class PolicyRule:
             raise ValueError(f"unknown targets: {', '.join(sorted(unknown))}")
         if not 0 < self.warn_fraction <= 1:
             raise ValueError("warn_fraction must be in (0, 1]")
-        if self.escalation_delay <= 0:
-            raise ValueError("escalation_delay must be positive")
+        if not 0 < self.escalation_delay <= MAX_ESCALATION_DELAY:
+            raise ValueError(f"escalation_delay must be between 1 and {MAX_ESCALATION_DELAY} minutes")
 
     @property
     def specificity(self) -> int:

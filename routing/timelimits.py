@@ -35,6 +35,19 @@ from routing.calendar import (
 TARGETS = ("acknowledge", "first_response", "arrival", "resolution", "closure")
 UNITS = ("minutes", "hours", "days", "working_days", "same_day")
 BASES = ("clock", "working")
+# The longest limit that can be set: a year (counting a working day as a day).
+# A longer one makes no sense, and a huge one overflows the date arithmetic.
+LONGEST_DAYS = 366
+_DAYS_PER = {"minutes": 1 / 1440, "hours": 1 / 24, "days": 1, "working_days": 1, "same_day": 0}
+
+
+def too_long(amount: float, unit: str) -> bool:
+    """Is `amount` of `unit` more than LONGEST_DAYS (or not a finite number)?"""
+    try:
+        days = float(amount) * _DAYS_PER.get(unit, 1)
+    except (OverflowError, TypeError, ValueError):  # an int too large for a float, or no number
+        return True
+    return not days <= LONGEST_DAYS  # true for NaN too
 
 Pause = tuple[datetime, datetime | None]
 
@@ -70,6 +83,8 @@ class TimeLimit:
             raise ValueError(f"{self.unit} are measured on {fixed} time")
         if self.amount < 0:
             raise ValueError("amount must not be negative")
+        if too_long(self.amount, self.unit):
+            raise ValueError(f"a time limit is at most {LONGEST_DAYS} days")
         if self.unit == "working_days" and self.amount != int(self.amount):
             raise ValueError("working_days must be a whole number")
         if self.cutoff == time(0):

@@ -8,8 +8,32 @@ from functools import wraps
 from flask import abort, current_app, g
 from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
+from werkzeug.routing import IntegerConverter
 
 ROLE_RANK = {"handler": 1, "supervisor": 2, "manager": 3, "executive": 4, "admin": 5}
+
+
+# Ids are 32-bit on PostgreSQL; a larger one would be a database error.
+MAX_ID = 2**31 - 1
+
+
+class RecordId(IntegerConverter):
+    """<int:...> in every route: a number an id column can hold, so a huge
+    one is a 404 (no such record) rather than an overflow in the database."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID,
+                 signed: bool = False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def record_id(text: str) -> int:
+    """A record's id from a query parameter, as request.args.get(..., type=record_id)
+    reads it: a value no id column holds raises ValueError, so the parameter
+    counts as absent."""
+    value = int(text)
+    if not 0 < value <= MAX_ID:
+        raise ValueError(text)
+    return value
 
 
 def db_session() -> Session:

@@ -277,7 +277,8 @@ class InspectionForm(FlaskForm):
         if self.item.data and self.kind.data != "checklist":
             self.item.errors.append(_l("A checklist item goes with the kind \"Checklist item\"."))
             ok = False
-        if self.item.data and self.score.data is not None and self.score.data > CHECKLIST_ITEMS[self.item.data][1]:
+        if self.item.data in CHECKLIST_ITEMS and self.score.data is not None \
+                and self.score.data > CHECKLIST_ITEMS[self.item.data][1]:
             self.score.errors.append(_l("This item scores at most %(points)s.", points=CHECKLIST_ITEMS[self.item.data][1]))
             ok = False
         return ok

@@ -834,12 +834,8 @@ def withdraw(table: str, row_id: int):
     if row is None:
         abort(404)
     reason = (request.form.get("reason") or "").strip()
-    try:
-        models.withdraw(session, row, current_user, now(), reason)
-        session.commit()
-    except RoutingError as error:
-        session.rollback()
-        flash(error.message, "error")
-    else:
-        flash(gettext("The entry was withdrawn; it stays on record with your reason."), "success")
+    # A refusal (no reason, corrected already) is a 4xx page with the service's message.
+    models.withdraw(session, row, current_user, now(), reason)
+    session.commit()
+    flash(gettext("The entry was withdrawn; it stays on record with your reason."), "success")
     return redirect(url_for(f".{'inspections' if table == 'inspections' else 'ledger'}"), 303)
