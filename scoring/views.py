@@ -652,9 +652,13 @@ def _recent(session: Session, model, units: list[Unit], limit: int = 15) -> list
                                 .limit(limit)))
 
 
-def _service_error(error: RoutingError, form) -> None:
-    """A refusal from the service shown on the form, never a 500."""
+def _refused(session, error: RoutingError, form) -> int:
+    """A refusal from the service: nothing kept, the reason shown on the
+    form (never a 500), and the status to answer with (an unknown record
+    named in a form is a bad form, 400)."""
+    session.rollback()
     form.form_errors.append(error.message)
+    return 400 if error.status == 404 else error.status
 
 
 @bp.route("/scores/enter")
@@ -686,9 +690,7 @@ def inspections():
             row = models.record_inspection(session, new, current_user, now())
             session.commit()
         except RoutingError as error:
-            session.rollback()
-            _service_error(error, form)
-            status = error.status if error.status != 404 else 400
+            status = _refused(session, error, form)
         else:
             flash(gettext("The %(kind)s result for %(unit)s was recorded for %(period)s.",
                           kind=forms.INSPECTION_KIND_LABELS[row.kind], unit=row.unit.name,
@@ -772,10 +774,9 @@ def decide(reference: str):
                                 points=form.points.data)
         session.commit()
     except RoutingError as error:
-        session.rollback()
-        _service_error(error, form)
+        status = _refused(session, error, form)
         flash(error.message, "error")
-        return _render_verdicts(session, (case, form), error.status if error.status != 404 else 400)
+        return _render_verdicts(session, (case, form), status)
     flash(gettext("%(reference)s: the complaint was judged %(verdict)s.", reference=case.reference,
                   verdict=forms.VERDICT_LABELS[form.verdict.data]), "success")
     return redirect(url_for(".verdicts", period=request.args.get("period") or None,
@@ -806,9 +807,7 @@ def ledger():
                 row = models.record_ledger_entry(session, new, current_user, now())
                 session.commit()
             except RoutingError as error:
-                session.rollback()
-                _service_error(error, form)
-                status = error.status if error.status != 404 else 400
+                status = _refused(session, error, form)
             else:
                 flash(gettext("%(kind)s recorded for %(name)s: %(what)s, %(points)s points.",
                               kind=forms.LEDGER_KIND_LABELS[kind], name=row.staff.display_name,
