@@ -16,7 +16,7 @@ DEFAULTS = {
     "EMAIL_BACKEND": "console",  # or "smtp"
     "SMTP_URL": None,  # smtp://user:pass@host:587 (STARTTLS) or smtps://...
     "EMAIL_FROM": "feedback@localhost",
-    "RATELIMIT_STORAGE_URL": "memory://",
+    "RATELIMIT_STORAGE_URL": "local://",
     "RATE_LIMIT_PUBLIC": "30 per minute",
     "PROXY_FIX": 0,  # number of proxies in front (sets X-Forwarded-* trust)
     "RATING_INTERVAL_MINUTES": 30,  # one rating per device per touchpoint

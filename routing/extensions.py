@@ -5,6 +5,8 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
+import routing.limit_storage  # noqa: F401  registers local:// with limits
+
 babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
