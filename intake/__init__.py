@@ -69,6 +69,10 @@ def _bind_extensions(app: Flask) -> None:
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(_HERE / "translations"))
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
+    # Before the CSRF and rate-limit checks, so that their error pages speak
+    # the language just chosen.
+    app.before_request(i18n.remember_choice)
+    app.before_request(i18n.cache_wtforms_translations)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -82,8 +86,6 @@ def _bind_extensions(app: Flask) -> None:
         staff = db_session().get(Staff, int(staff_id))
         return staff if staff and staff.active else None
 
-    app.before_request(i18n.remember_choice)
-    app.before_request(i18n.cache_wtforms_translations)
     app.add_template_filter(i18n.localtime)
 
     @app.context_processor

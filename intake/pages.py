@@ -69,10 +69,11 @@ bp = Blueprint("pages", __name__)
 DEVICE_COOKIE = "fb_device"
 DEVICE_COOKIE_MAX_AGE = 2 * 365 * 24 * 3600
 
-# One budget per address for every public form, so that a script cannot
-# spread its requests over several endpoints.
-public_limit = limiter.shared_limit(lambda: current_app.config["RATE_LIMIT_PUBLIC"], scope="public",
-                                    methods=["POST"])
+# One budget per address for every form posted to these pages, so that a
+# script cannot spread its requests over several endpoints. Set on the
+# blueprint, the limit is checked once, in Flask-Limiter's before-request
+# pass, rather than again by a decorator on each view.
+limiter.shared_limit(lambda: current_app.config["RATE_LIMIT_PUBLIC"], scope="public", methods=["POST"])(bp)
 
 
 @bp.route("/")
@@ -118,21 +119,19 @@ def after_filing(filed: Filed):
 # --- Rating by QR code -----------------------------------------------------
 
 @bp.route("/q/<token>", methods=["GET", "POST"])
-@public_limit
 def rate(token: str):
     """Step one: one tap on a face records the rating, in one statement that
     finds the touchpoint by its token. Showing the page reads in a
     transaction that takes no write lock: taps queue only for their insert."""
-    session = db_session()
     form = RateForm()
     if form.validate_on_submit():
-        rating_id = record_tap(session, token, score=form.score.data, device_hash=current_device(),
-                               locale=current_locale(), now=now(), config=current_app.config)
+        with current_app.extensions["db"].engine.begin() as connection:  # no ORM session: one INSERT
+            rating_id = record_tap(connection, token, score=form.score.data, device_hash=current_device(),
+                                   locale=current_locale(), now=now(), config=current_app.config)
         if rating_id is None:
-            session.rollback()
             return code_invalid()
-        session.commit()
         return redirect(url_for(".rate_details", token=token, rating_id=rating_id), 303)
+    session = db_session()
     with read_transaction(session):
         touchpoint = touchpoint_by_token(session, token)
     if touchpoint is None:
@@ -143,7 +142,6 @@ def rate(token: str):
 
 
 @bp.route("/q/<token>/r/<int:rating_id>", methods=["GET", "POST"])
-@public_limit
 def rate_details(token: str, rating_id: int):
     """Step two, optional: the four dimensions, a comment, and for a low
     rating a way to be called back. Changes the same rating, from the same
@@ -228,7 +226,6 @@ def _own_rating(session, rating_id: str | None, touchpoint: Touchpoint | None) -
 
 
 @bp.route("/complain", methods=["GET", "POST"])
-@public_limit
 def complain():
     session = db_session()
     form = ComplaintForm()
@@ -277,7 +274,6 @@ def complaint_joined():
 # --- Following a case ------------------------------------------------------
 
 @bp.route("/track", methods=["GET", "POST"])
-@public_limit
 def track():
     form = TrackForm()
     if form.validate_on_submit():
@@ -292,7 +288,6 @@ def track():
 
 
 @bp.route("/track/<tracking_token>", methods=["GET", "POST"])
-@public_limit
 def track_case(tracking_token: str):
     session = db_session()
     case = case_by_tracking_token(session, tracking_token)
