@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from babel import Locale
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 # What browsers send -> Babel's folder names.
 _ALIASES = {"zh": "zh_Hans_CN", "zh_CN": "zh_Hans_CN", "zh_Hans": "zh_Hans_CN",
@@ -27,15 +30,34 @@ def remember_choice() -> None:
         session["lang"] = chosen
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
+    return _locale(_chosen_locale())
+
+
+def _chosen_locale() -> str:
     if not has_request_context():  # the tick, the CLI: callers force the customer's locale
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if session.get("lang"):
         return session["lang"]
-    if current_user and current_user.is_authenticated and current_user.locale:
+    # Only a signed-in session is worth loading the user for: asking Flask-Login
+    # about a customer rewrites their session cookie on their first POST.
+    if "_user_id" in session and current_user.is_authenticated and current_user.locale:
         return current_user.locale
-    best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
-    return normalize_locale(best) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return _from_accept_language(request.headers.get("Accept-Language", "")) or \
+        current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@lru_cache(maxsize=256)
+def _from_accept_language(header: str) -> str | None:
+    """Phones send a handful of different headers: each is read once."""
+    best = LanguageAccept(parse_accept_header(header)).best_match(["zh-CN", "zh", "en"])
+    return _ALIASES.get(best) if best else None
+
+
+@lru_cache(maxsize=None)
+def _locale(name: str) -> Locale:
+    """Babel looks for its data file each time it parses a name; there are two."""
+    return Locale.parse(name)
 
 
 def current_locale() -> str:
