@@ -83,11 +83,13 @@ def _sqlite_begin(conn: Connection, *, immediate: bool) -> None:
     writes (PRAGMA query_only): a write slipped into it fails at once, every
     time, instead of now and then under load with SQLITE_BUSY_SNAPSHOT."""
     read_only = bool(conn.get_execution_options().get(READ_ONLY))
-    pooled = conn.connection.info  # lives as long as the DBAPI connection
-    if pooled.get(READ_ONLY, False) != read_only:
-        conn.exec_driver_sql(f"PRAGMA query_only = {int(read_only)}")
-        pooled[READ_ONLY] = read_only
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate and not read_only else "BEGIN")
+    pooled = conn.connection  # lives as long as the DBAPI connection
+    # Straight to the driver: SQLAlchemy's execution machinery would double
+    # the cost of a short write such as a tap.
+    if pooled.info.get(READ_ONLY, False) != read_only:
+        pooled.driver_connection.execute(f"PRAGMA query_only = {int(read_only)}")
+        pooled.info[READ_ONLY] = read_only
+    pooled.driver_connection.execute("BEGIN IMMEDIATE" if immediate and not read_only else "BEGIN")
 
 
 @contextmanager
