@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -115,7 +116,7 @@ class StaffForm(FlaskForm):
     username = StringField(_l("Username"), validators=[
         DataRequired(), Length(max=80),
         Regexp(r"^[A-Za-z0-9][A-Za-z0-9._@-]*$", message=_l("Use letters, digits, dots, dashes, underscores and @."))])
-    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    display_name = StringField(lazy_pgettext("person", "Name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"), choices=options(ROLE_LABELS), default="handler")
     ladder_position = SelectField(_l("Position on the escalation ladder"), choices=options(LADDER_LABELS),
                                   default="")

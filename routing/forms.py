@@ -9,6 +9,7 @@ import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -27,15 +28,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from routing.callback_rules import CALLBACK_ITEMS, CALLBACK_LEVELS
+from routing.labels import STATUS_LABELS
 from routing.models import AREAS, CASE_CATEGORIES, CASE_KINDS, CASE_STATUSES, CHANNELS, SEVERITIES
 from routing.policy_match import MAX_ESCALATION_DELAY
 from routing.timelimits import TARGETS, too_long
 
 # The words people read for the codes the domain stores.
-STATUS_LABELS = {
-    "new": _l("New"), "claimed": _l("Claimed"), "in_progress": _l("In progress"),
-    "waiting": _l("Waiting for the customer"), "resolved": _l("Resolved"), "closed": _l("Closed"),
-}
 KIND_LABELS = {
     "complaint": _l("Complaint"), "repair": _l("Repair"), "after_sales": _l("After-sales fault"),
     "installation": _l("Installation"), "appointment": _l("Service appointment"), "consultation": _l("Consultation"),
@@ -207,7 +205,7 @@ class LimitForm(Form):
     """One target of a policy; no amount (and not "the same day") means no limit."""
 
     amount = DecimalField(_l("Amount"), places=None, validators=[Optional(), NumberRange(min=0)])
-    unit = SelectField(_l("Unit"), choices=options(UNIT_LABELS), default="hours")
+    unit = SelectField(lazy_pgettext("time", "Unit"), choices=options(UNIT_LABELS), default="hours")
     basis = SelectField(_l("Counted on"), choices=options(BASIS_LABELS), default="")
     cutoff = StringField(_l("Cut-off (same day)"), validators=[Optional(), Regexp(r"^\d{2}:\d{2}$", message=_l(
         "Write the time as HH:MM, such as 21:00."))])

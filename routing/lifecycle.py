@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from routing.cases import NewCase, add_event, open_case
 from routing.deadlines import apply_policy, meet
 from routing.errors import Conflict, Forbidden, RoutingError
+from routing.labels import STATUS_LABELS
 from routing.models import OPEN_STATUSES, ROLES, Callback, Case, CasePause, OutboundMessage, Staff, Unit
 from routing.notify import notify_each
 from routing.org import subtree_ids
@@ -97,7 +98,8 @@ def allowed_actions(staff: Staff, case: Case) -> set[str]:
 def _require(staff: Staff, case: Case, action: str) -> None:
     if not _WHEN[action](case):
         raise Conflict("invalid_status", gettext("This step is not possible while case %(reference)s is %(status)s.",
-                                                 reference=case.reference, status=case.status))
+                                                 reference=case.reference,
+                                                 status=STATUS_LABELS.get(case.status, case.status)))
     if action not in allowed_actions(staff, case):
         raise Forbidden("not_allowed", gettext("You may not take this step on case %(reference)s.",
                                                reference=case.reference))

@@ -283,6 +283,8 @@ def test_the_case_page_works_in_chinese(client, sign_in, make, org):
     sign_in(org.handler_a)
     page = page_of(client.get(f"/cases/{case.reference}?lang=zh_Hans_CN"))
     assert case.reference in page and '<html lang="zh-Hans">' in page
+    # Words with two meanings in English take the right one in Chinese.
+    assert "<dt>姓名</dt>" in page and "<dt>受理时间</dt>" in page and "新建" in page
 
 
 # --- escalation inbox and notifications ---------------------------------------------------

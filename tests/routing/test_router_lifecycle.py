@@ -223,6 +223,18 @@ def test_steps_follow_the_case_status(session, make, org, clock):
     assert case.next_check_at is None and case.next_due_at is None
 
 
+@pytest.mark.parametrize(("language", "status_in_words"), [("en", "is Resolved."), ("zh", "处于“已办结”状态")])
+def test_a_refused_step_names_the_status_in_words(app, session, make, org, clock, language, status_in_words):
+    case = make.case(unit=org.outlet)
+    lifecycle.claim(session, case, org.handler, clock.now())
+    lifecycle.resolve(session, case, org.handler, "Done", clock.now())
+    with app.test_request_context(headers={"Accept-Language": language}):
+        with pytest.raises(Conflict) as refused:
+            lifecycle.resolve(session, case, org.handler, "Again", clock.now())
+        message = str(refused.value.message)
+    assert status_in_words in message and "resolved" not in message
+
+
 def test_what_a_person_may_do_follows_role_unit_and_ownership(session, make, org, clock):
     case = make.case(unit=org.outlet)
     assert lifecycle.allowed_actions(org.handler, case) == {"claim", "note"}
