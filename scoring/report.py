@@ -21,7 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from routing.models import Case
-from scoring import engine
+from routing.forms import CATEGORY_LABELS
+from scoring import engine, forms, wording
 from scoring.engine import Scorecard
 from scoring.exports import metric_value, number
 from scoring.metrics import RATES, unit_closure, unit_metrics
@@ -159,7 +160,8 @@ def render_pdf(report: QuarterlyReport, *, unit_label: str | None = None) -> byt
     story = [
         para(_("Service quality analysis, %(period)s", period=report.period.label), title_style),
         para(_("Scheme: %(scheme)s. Results for the quality analysis meeting on %(date)s.",
-               scheme=report.scheme_title, date=report.meeting_on.isoformat()), text_style),
+               scheme=forms.SCHEME_TITLES.get(report.scheme, report.scheme_title),
+               date=report.meeting_on.isoformat()), text_style),
         para(_("Penalties %(penalties)s yuan, rewards %(rewards)s yuan. Satisfaction target %(target)s%%.",
                penalties=number(report.penalties), rewards=number(report.rewards),
                target=number(report.satisfaction_target * 100)), text_style),
@@ -174,7 +176,7 @@ def render_pdf(report: QuarterlyReport, *, unit_label: str | None = None) -> byt
         change = row.change("satisfaction_rate")
         table.append([para(x) for x in (
             row.place or "-", f"{row.name} ({row.code})",
-            _("not rated") if card.not_rated else number(card.total), card.grade or "-", number(card.money),
+            _("not rated") if card.not_rated else number(card.total), forms.GRADE_LABELS.get(card.grade, card.grade) or "-", number(card.money),
             _shown("satisfaction_rate", m.get("satisfaction_rate")) + (" !" if row.below_target else ""),
             "-" if change is None else f"{change * 100:+.1f}",
             m.get("complaints", "-"), m.get("valid_complaints", "-"),
@@ -191,13 +193,16 @@ def render_pdf(report: QuarterlyReport, *, unit_label: str | None = None) -> byt
     story.append(Spacer(1, 5 * mm))
     story.append(para(_("Where the points went"), text_style))
     for row in report.rows:
-        lines = [engine.describe(line) for line in row.scorecard.breakdown + row.scorecard.money_breakdown]
+        lines = [f"{wording.component_label(line.component)}: {wording.explain(line)}: "
+                 f"{wording.points_text(line.points, signed=True)}"
+                 for line in row.scorecard.breakdown + row.scorecard.money_breakdown]
         if lines:
             story.append(para(f"{row.name} ({row.code}): " + "; ".join(lines), text_style))
     if report.complaint_categories:
         story.append(Spacer(1, 5 * mm))
         story.append(para(_("What customers complained about"), text_style))
-        story.append(para(", ".join(f"{category}: {count}" for category, count in report.complaint_categories),
+        story.append(para(", ".join(f"{CATEGORY_LABELS.get(category, category)}: {count}"
+                                    for category, count in report.complaint_categories),
                           text_style))
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm, topMargin=12 * mm,

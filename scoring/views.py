@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -26,8 +25,8 @@ from routing.errors import RoutingError
 from routing.models import Case, Staff, Unit
 from routing.org import subtree_ids
 from routing.web import ROLE_RANK, db_session, now, role_at_least, role_required
-from scoring import access, charts, exports, forms, metrics, models, scorecards
-from scoring.engine import Line, Scheme, SchemeError, Scorecard, available_schemes, describe, load_scheme
+from scoring import access, charts, exports, forms, metrics, models, scorecards, wording
+from scoring.engine import Line, Scheme, SchemeError, Scorecard, available_schemes, load_scheme
 from scoring.periods import Period, PeriodError
 
 bp = Blueprint("scores", __name__)
@@ -40,7 +39,6 @@ TABLE_METRICS = ("satisfaction_rate", "valid_complaints", "complaint_rate", "on_
                  "on_time_resolution")
 # RULES 5.9; an organisation sets its own in SCORE_TARGETS ({"metric": [fractions]}).
 DEFAULT_TARGETS = {"satisfaction_rate": [0.90, 0.85, 0.93]}
-MINUS = "\u2212"
 
 
 def _tz() -> str:
@@ -51,152 +49,9 @@ def _targets() -> Mapping[str, Sequence[float]]:
     return current_app.config.get("SCORE_TARGETS") or DEFAULT_TARGETS
 
 
-# --- numbers as people read them ----------------------------------------------
-
-def _plain(value: Decimal | int | float) -> str:
-    """A number inside an explanation: at most two decimals, as the points are."""
-    return format_decimal(value, format="#,##0.##")
-
-
-@bp.app_template_filter("score_points")
-def points_text(value: Decimal | None, signed: bool = False) -> str:
-    """77 / 92.5 / +2 / −6: no trailing zeros, a real minus sign."""
-    if value is None:
-        return "–"
-    text = format_decimal(abs(value), format="#,##0.##")
-    if value < 0:
-        return MINUS + text
-    return ("+" + text) if signed and value > 0 else text
-
-
-@bp.app_template_filter("score_money")
-def money_text(value: Decimal | None) -> str:
-    if value is None or value == 0:
-        return "0"
-    text = format_decimal(abs(value), format="#,##0.##")
-    return (MINUS if value < 0 else "+") + text
-
-
-@bp.app_template_filter("metric_value")
-def metric_text(value: Decimal | int | None, metric: str) -> str:
-    if value is None:
-        return "–"
-    if metric in metrics.RATES:
-        return format_percent(value, format="#,##0.0%")
-    if isinstance(value, int):
-        return format_decimal(value, format="#,##0")
-    return format_decimal(value, format="#,##0.00")
-
-
-def _percent(value) -> str:
-    return format_percent(value, format="#,##0.#%")
-
-
-# --- breakdown lines in the reader's language ------------------------------------
-
-REASONS = {
-    "start": _l("Starts at %(raw)s"),
-    "missing_counts_as": _l("Nothing recorded this period: counts as %(raw)s"),
-    "threshold": _l("%(at_least)s or more counts as %(counts_as)s"),
-    "floor": _l("Cannot go below %(floor)s"),
-    "cap": _l("At most %(cap)s"),
-    "rounding": _l("Rounding"),
-    "penalty": _l("Score %(score)s is below the target of %(target)s (counted as %(counted_as)s)"),
-    "reward": _l("Score %(score)s is above the target of %(target)s"),
-    "on_target": _l("Exactly the target of %(target)s: no reward and no penalty"),
-    "performance_pay": _l("Base %(base)s × score %(score)s / 100"),
-    "per_point": _l("%(points)s points × %(yuan_per_point)s yuan"),
-    "ranking_first": _l("First place in the ranking"),
-    "ranking_last": _l("Last place in the ranking"),
-}
-_CASE_REFERENCE = "C-"
-
-
-def component_label(component: str) -> str:
-    label = forms.COMPONENT_LABELS.get(component)
-    return str(label) if label is not None else component.replace("_", " ")
-
-
-def _event_text(kind: str, ref: str | None) -> str | None:
-    """"Valid complaint C-2026-000123", "Violation: Quarrelled with a customer (2026-10-14)"."""
-    group, _, code = kind.partition(".")
-    if kind in forms.EVENT_LABELS:
-        what = str(forms.EVENT_LABELS[kind])
-    elif group in ("violation", "merit") and code:
-        item = forms.ledger_code_label(group, code) if code != "*" else ""
-        what = gettext("Violation: %(item)s", item=item) if group == "violation" else \
-            gettext("Merit: %(item)s", item=item)
-    elif group == "deduction" and code:
-        what = gettext("Deduction: %(item)s", item=code.replace("_", " "))
-    else:
-        return None
-    if not ref:
-        return what
-    return gettext("%(what)s %(ref)s", what=what, ref=_ref_text(ref))
-
-
-def _ref_text(ref: str) -> str:
-    """An inspection's ref is "<kind> <date>": show the kind's name."""
-    kind, _, held_on = ref.partition(" ")
-    if kind in forms.INSPECTION_KIND_LABELS and held_on:
-        return gettext("%(inspection)s of %(date)s", inspection=forms.INSPECTION_KIND_LABELS[kind], date=held_on)
-    return ref
-
-
-def _band(params: Mapping) -> str:
-    low, below = params.get("at_least"), params.get("below")
-    if low is not None and below is not None:
-        return gettext("%(low)s to under %(below)s", low=_plain(low), below=_plain(below))
-    if low is not None:
-        return gettext("%(low)s or more", low=_plain(low))
-    if below is not None:
-        return gettext("under %(below)s", below=_plain(below))
-    return ""
-
-
-def explain(line: Line) -> str:
-    """What a breakdown or money line means, in the reader's language; the
-    engine's English description where no translation is known."""
-    p = line.params
-    values = {k: _plain(v) if isinstance(v, (Decimal, int, float)) and not isinstance(v, bool) else v
-              for k, v in {"raw": line.points, **p}.items()}
-    reason = line.reason
-    if reason in REASONS:
-        text = str(REASONS[reason]) % values
-    elif reason == "inspection":
-        text = (gettext("Mean of %(count)s scores recorded: %(raw)s", count=p["count"], raw=values["raw"])
-                if p.get("count", 1) > 1 else gettext("Score recorded: %(raw)s", raw=values["raw"]))
-    elif reason == "metric":
-        name = p.get("metric", "")
-        text = gettext("%(metric)s is %(value)s", metric=forms.METRIC_LABELS.get(name, name),
-                       value=metric_text(p.get("value"), name))
-    elif reason == "band_mean":
-        text = gettext("Mean of %(count)s survey answers: %(raw)s", count=p.get("responses"), raw=values["raw"])
-    elif reason in ("fine_band", "reward_band", "no_fine"):
-        band = _band(p)
-        text = {"fine_band": gettext("Fine for a score of %(band)s", band=band),
-                "reward_band": gettext("Reward for a score of %(band)s", band=band),
-                "no_fine": gettext("No fine for a score of %(band)s", band=band)}[reason]
-    elif reason == "performance_pay_cut":
-        text = gettext("Score below %(below)s: loses %(share)s of the performance pay",
-                       below=values["below"], share=_percent(p["share"]))
-    else:
-        text = _event_text(reason, p.get("ref"))
-        if text is None:
-            return describe(line)
-    if p.get("multiplier") not in (None, 1):
-        text = gettext("%(text)s, counts ×%(times)s", text=text, times=values["multiplier"])
-    if p.get("repeat"):
-        text = gettext("%(text)s, repeated within %(days)s days: counts ×%(times)s", text=text,
-                       days=values["within_days"], times=values["repeat_multiplier"])
-    if "weight" in p:
-        text = gettext("%(text)s (%(raw)s × weight %(weight)s)", text=text, raw=values["raw"], weight=values["weight"])
-    return text
-
-
-def case_reference(line: Line) -> str | None:
-    ref = line.params.get("ref")
-    return ref if isinstance(ref, str) and ref.startswith(_CASE_REFERENCE) else None
+bp.add_app_template_filter(wording.points_text, "score_points")
+bp.add_app_template_filter(wording.money_text, "score_money")
+bp.add_app_template_filter(wording.metric_text, "metric_value")
 
 
 # --- what is shown ---------------------------------------------------------------
@@ -459,8 +314,8 @@ def dashboard():
         "scoring/dashboard.html", form=form, sel=sel, rows=rows, rated=rated, trends=trends,
         focus_kind=focus_kind, focus_id=focus_id, focus_name=focus_name, sight=sight,
         table_metrics=TABLE_METRICS, scheme_title=forms.SCHEME_TITLES.get(sel.scheme.name, sel.scheme.title),
-        period_name=forms.period_name(sel.period), labels=forms, explain=explain,
-        component_label=component_label, may_enter=role_at_least("supervisor"),
+        period_name=forms.period_name(sel.period), labels=forms, explain=wording.explain,
+        component_label=wording.component_label, may_enter=role_at_least("supervisor"),
         grade_tone=lambda g: forms.GRADE_TONES.get(g, ""))
 
 
@@ -501,8 +356,8 @@ def scorecard(kind: str, subject_id: int):
         "scoring/scorecard.html", sel=sel, row=row, subject=subject, groups=groups, values=values,
         trends=trends, rated=[r for r in rows if not r.card.not_rated], metric_names=metrics.METRICS,
         scheme_title=forms.SCHEME_TITLES.get(sel.scheme.name, sel.scheme.title),
-        period_name=forms.period_name(sel.period), labels=forms, explain=explain, case_reference=case_reference,
-        component_label=component_label, focus_kind=kind, focus_id=subject_id,
+        period_name=forms.period_name(sel.period), labels=forms, explain=wording.explain, case_reference=wording.case_reference,
+        component_label=wording.component_label, focus_kind=kind, focus_id=subject_id,
         grade_tone=lambda g: forms.GRADE_TONES.get(g, ""))
 
 
@@ -572,7 +427,7 @@ def export(fmt: str):
     cards = [r.card for r in rows]
     names = {r.card.subject: r.subject.name for r in rows}
     places = {r.card.subject: r.place for r in rows if r.place is not None}
-    body = (exports.to_csv if fmt == "csv" else exports.to_xlsx)(cards, names=names, places=places, explain=explain)
+    body = (exports.to_csv if fmt == "csv" else exports.to_xlsx)(cards, names=names, places=places, explain=wording.explain)
     _audit("export", f"scorecards {sel.scheme.name} {sel.period.label} {sel.kind} unit {sel.unit_id or 'all'} {fmt}")
     session.commit()
     return _download(body, fmt, f"{sel.scheme.name}-{sel.period.label}")
@@ -604,7 +459,7 @@ def report():
     return render_template("scoring/report.html", report=data, period=period, sel=sel,
                            scheme_title=forms.SCHEME_TITLES.get(scheme, data.scheme_title),
                            period_name=forms.period_name(period), previous_name=forms.period_name(data.previous),
-                           labels=forms, case_labels=case_labels, explain=explain, component_label=component_label,
+                           labels=forms, case_labels=case_labels, explain=wording.explain, component_label=wording.component_label,
                            grade_tone=lambda g: forms.GRADE_TONES.get(g, ""))
 
 

@@ -117,6 +117,21 @@ def test_the_quarterly_report_pdf_prints_chinese(session, quarter, english):
     assert "客户服务部 (D1)" in text and "2026-10-10" in text
 
 
+def test_the_pdf_explains_the_points_in_the_readers_language(app, session, quarter):
+    from flask_babel import force_locale
+
+    with app.test_request_context("/"), force_locale("zh_Hans_CN"):
+        pdf = quarterly_report_pdf(session, Period.parse("2026-Q3"), TZ, unit_ids=[quarter["poor"].id], now=NOW)
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        text = "".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+    assert "得分71低于目标95" in text, text  # the penalty line of "Where the points went", in Chinese
+    assert "below the target" not in text and "x weight" not in text
+    assert "unqualified" not in text and "attitude" not in text  # grades and categories in words too
+
+
 def test_the_report_is_quarterly(session, english):
     with pytest.raises(ReportError):
         quarterly_report(session, "2026-10", TZ, now=NOW)

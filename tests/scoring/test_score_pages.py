@@ -13,7 +13,7 @@ from sqlalchemy import select
 from score_pages_support import PHONE, build_org, reading
 from scoring.models import ScoreAudit
 from scoring.scorecards import scorecards
-from scoring.views import explain
+from scoring.wording import explain
 
 MONTH = "2026-10"
 
