@@ -84,8 +84,8 @@ def _sqlite_begin(conn: Connection, *, immediate: bool) -> None:
     time, instead of now and then under load with SQLITE_BUSY_SNAPSHOT."""
     read_only = bool(conn.get_execution_options().get(READ_ONLY))
     pooled = conn.connection  # lives as long as the DBAPI connection
-    # Straight to the driver: SQLAlchemy's execution machinery would double
-    # the cost of a short write such as a tap.
+    # Straight to the driver: every transaction runs this, and BEGIN needs
+    # none of SQLAlchemy's statement machinery.
     if pooled.info.get(READ_ONLY, False) != read_only:
         pooled.driver_connection.execute(f"PRAGMA query_only = {int(read_only)}")
         pooled.info[READ_ONLY] = read_only
