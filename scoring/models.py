@@ -175,15 +175,22 @@ def _check_may_enter(session: Session, by: Staff | None, unit_id: int | None, st
         raise Forbidden("scores_out_of_scope", str(_l("You may not enter scores for this unit or person.")))
 
 
-def _supersede(session: Session, old, new, now: datetime) -> None:
-    """Retire `old` first: the current-row unique index allows one at a time."""
-    if old.superseded_at is not None:
+def _check_current(row) -> None:
+    if row.superseded_at is not None:
         raise Conflict("already_superseded", str(_l("This entry has already been corrected.")))
-    old.superseded_at = now
-    session.flush()
+
+
+def _record(session: Session, new, now: datetime, *, replaces=None) -> None:
+    """Add `new`, retiring the row it replaces first (the current-row unique
+    index allows one at a time); the old row stays on record."""
+    if replaces is not None:
+        _check_current(replaces)
+        replaces.superseded_at = now
+        session.flush()
     session.add(new)
     session.flush()
-    old.superseded_by_id = new.id
+    if replaces is not None:
+        replaces.superseded_by_id = new.id
 
 
 @dataclass(frozen=True)
@@ -233,11 +240,7 @@ def record_inspection(session: Session, new: NewInspection, by: Staff | None, no
     row = Inspection(unit_id=new.unit_id, staff_id=new.staff_id, kind=new.kind, item=new.item or None,
                      score=score, problems=new.problems, held_on=new.held_on, period_label=label,
                      note=new.note or "", entered_by_id=by.id if by else None, created_at=now)
-    if replaces is not None:
-        _supersede(session, replaces, row, now)
-    else:
-        session.add(row)
-        session.flush()
+    _record(session, row, now, replaces=replaces)
     _audit(session, by, f"inspection {row.id} {row.kind} unit {row.unit_id} {label}"
            + (f" replaces {replaces.id}" if replaces is not None else ""), now)
     return row
@@ -263,11 +266,7 @@ def decide_complaint(session: Session, case: Case, verdict: str, reason: str, by
     row = ComplaintVerdict(case_id=case.id, verdict=verdict, reason=reason.strip(), points=value,
                            decided_by_id=by.id if by else None, decided_at=now)
     previous = current_verdict(session, case.id)
-    if previous is not None:
-        _supersede(session, previous, row, now)
-    else:
-        session.add(row)
-        session.flush()
+    _record(session, row, now, replaces=previous)
     _audit(session, by, f"verdict {verdict} on {case.reference}"
            + (f" replaces {previous.verdict}" if previous is not None else ""), now)
     return row
@@ -308,11 +307,7 @@ def record_ledger_entry(session: Session, new: NewLedgerEntry, by: Staff | None,
     row = LedgerEntry(staff_id=new.staff_id, unit_id=new.unit_id, kind=new.kind, code=code, points=new.points,
                       occurred_at=new.occurred_at, note=new.note or "", entered_by_id=by.id if by else None,
                       created_at=now)
-    if replaces is not None:
-        _supersede(session, replaces, row, now)
-    else:
-        session.add(row)
-        session.flush()
+    _record(session, row, now, replaces=replaces)
     subject = f"staff {new.staff_id}" if new.staff_id is not None else f"unit {new.unit_id}"
     _audit(session, by, f"ledger {row.id} {new.kind} {code} {new.points} {subject}"
            + (f" replaces {replaces.id}" if replaces is not None else ""), now)
@@ -324,8 +319,7 @@ WITHDRAW_REASON_MAX = 300  # the withdraw form's maxlength
 
 def withdraw(session: Session, row: Inspection | LedgerEntry, by: Staff | None, now: datetime, reason: str) -> None:
     """Take an entry out of the scores without deleting it (entered by mistake)."""
-    if row.superseded_at is not None:
-        raise Conflict("already_superseded", str(_l("This entry has already been corrected.")))
+    _check_current(row)
     if not (reason or "").strip():
         raise RoutingError("reason_required", str(_l("Give the reason for withdrawing the entry.")))
     if len(reason.strip()) > WITHDRAW_REASON_MAX:

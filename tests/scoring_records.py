@@ -9,6 +9,8 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from intake.models import ServiceEvent
 from routing.cases import format_reference
 from routing.models import Callback, Case, Deadline, Rating, Staff, Unit
@@ -94,3 +96,16 @@ class Records:
         return self._add(LedgerEntry(staff_id=staff.id if staff else None, unit_id=unit.id if unit else None,
                                      kind=kind, code=code, points=points, occurred_at=local(at),
                                      created_at=local(at)))
+
+
+@pytest.fixture
+def rec(session):
+    return Records(session)
+
+
+@pytest.fixture
+def org(rec):
+    """A company, a branch and its two outlets O1 and O2."""
+    company = rec.unit("C", level="company")
+    branch = rec.unit("B", company, level="branch")
+    return {"company": company, "branch": branch, "o1": rec.unit("O1", branch), "o2": rec.unit("O2", branch)}

@@ -9,22 +9,10 @@ from scoring.metrics import (
     METRICS, drilldown, last_months, monthly_series, staff_metrics, unit_metrics,
 )
 from scoring.periods import Period
-from scoring_records import Records
+from scoring_records import org, rec  # noqa: F401 (fixtures)
 
 TZ = "Asia/Shanghai"
 OCTOBER, NOVEMBER = Period.parse("2026-10"), Period.parse("2026-11")
-
-
-@pytest.fixture
-def rec(session):
-    return Records(session)
-
-
-@pytest.fixture
-def org(rec):
-    company = rec.unit("C", level="company")
-    branch = rec.unit("B", company, level="branch")
-    return {"company": company, "branch": branch, "o1": rec.unit("O1", branch), "o2": rec.unit("O2", branch)}
 
 
 @pytest.fixture

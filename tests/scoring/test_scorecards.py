@@ -15,21 +15,9 @@ from scoring.models import (
 )
 from scoring.scorecards import available_schemes, build_inputs, places, scorecards, subjects
 from scoring.periods import Period
-from scoring_records import Records
+from scoring_records import org, rec  # noqa: F401 (fixtures)
 
 TZ = "Asia/Shanghai"
-
-
-@pytest.fixture
-def rec(session):
-    return Records(session)
-
-
-@pytest.fixture
-def org(rec):
-    company = rec.unit("C", level="company")
-    branch = rec.unit("B", company, level="branch")
-    return {"company": company, "branch": branch, "o1": rec.unit("O1", branch), "o2": rec.unit("O2", branch)}
 
 
 def card_of(cards, subject):
