@@ -11,12 +11,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import and_, event, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from routing.calendar import Calendar, calendar_from_dict, calendar_to_dict, load_preset_calendars
-from routing.errors import NotFound, RoutingError
+from routing.errors import Conflict, NotFound, RoutingError
 from routing.models import OPEN_STATUSES, Case, Policy, Staff, Unit, WorkCalendar
 from routing.policy_match import PolicyRule, load_preset_policies, policy_from_dict, policy_to_dict
 
@@ -96,17 +97,19 @@ def calendar_named(session: Session, name: str) -> Calendar:
 # --- editing ----------------------------------------------------------------
 
 def update_policy(session: Session, name: str, data: Mapping[str, Any], now: datetime, *,
-                  by: Staff | None = None, active: bool | None = None) -> Policy:
+                  by: Staff | None = None, active: bool | None = None, new: bool = False) -> Policy:
     """Create or replace the policy `name` from plain data (policy_from_dict's
     form) and recompute the deadlines of the open cases it matched before or
-    matches now."""
+    matches now. `new`: refuse a name already taken instead of replacing."""
     try:
         rule = policy_from_dict({**data, "name": name})
     except (ValueError, TypeError, KeyError) as error:
-        raise RoutingError("invalid_policy", f"The policy is not valid: {error}") from error
+        raise RoutingError("invalid_policy", gettext("The policy is not valid: %(error)s", error=error)) from error
     if rule.calendar not in _cache(session)["calendars"]:
-        raise RoutingError("unknown_calendar", f"There is no calendar named {rule.calendar}.")
+        raise RoutingError("unknown_calendar", gettext("There is no calendar named %(name)s.", name=rule.calendar))
     row = session.scalars(select(Policy).where(Policy.name == name)).first()
+    if row is not None and new:
+        raise Conflict("name_taken", gettext("A policy with this name exists already."))
     if row is None:
         row = Policy(name=name, active=True)
         session.add(row)
@@ -129,13 +132,16 @@ def set_policy_active(session: Session, name: str, active: bool, now: datetime, 
 
 
 def update_calendar(session: Session, name: str, data: Mapping[str, Any], now: datetime, *,
-                    by: Staff | None = None) -> WorkCalendar:
-    """Create or replace a calendar and recompute the open cases whose policy runs on it."""
+                    by: Staff | None = None, new: bool = False) -> WorkCalendar:
+    """Create or replace a calendar and recompute the open cases whose policy
+    runs on it. `new`: refuse a name already taken instead of replacing."""
     try:
         cal = calendar_from_dict(data)
     except (ValueError, TypeError, KeyError) as error:
-        raise RoutingError("invalid_calendar", f"The calendar is not valid: {error}") from error
+        raise RoutingError("invalid_calendar", gettext("The calendar is not valid: %(error)s", error=error)) from error
     row = session.scalars(select(WorkCalendar).where(WorkCalendar.name == name)).first()
+    if row is not None and new:
+        raise Conflict("name_taken", gettext("A calendar with this name exists already."))
     if row is None:
         row = WorkCalendar(name=name)
         session.add(row)

@@ -47,23 +47,11 @@ def policy_edit(name: str | None):
         form.name.data = row.name  # a policy keeps its name: cases refer to it
         if not form.is_submitted():
             form.fill(row.data, row.active)
-    if form.validate_on_submit():
-        if row is None and any(p.name == form.name.data for p in policies.policies(session)):
-            form.name.errors = [*form.name.errors, gettext("A policy with this name exists already.")]
-        else:
-            try:
-                policies.update_policy(session, form.name.data, form.policy_data(), now(), by=current_user,
-                                       active=form.active.data)
-                session.commit()
-            except RoutingError as error:
-                session.rollback()
-                flash(error.message, "error")
-            else:
-                flash(gettext("The policy %(name)s was saved; the deadlines of its open cases were recomputed.",
-                              name=form.name.data), "success")
-                return redirect(url_for(".policy_list"), 303)
-    return render_template("routing/policy_edit.html", form=form, row=row,
-                           targets=forms.TARGETS), 400 if form.is_submitted() else 200
+    return _save_or_show(session, form, row, lambda: policies.update_policy(
+        session, form.name.data, form.policy_data(), now(), by=current_user, active=form.active.data,
+        new=row is None), saved=gettext(
+        "The policy %(name)s was saved; the deadlines of its open cases were recomputed.", name=form.name.data),
+        back=".policy_list", template="routing/policy_edit.html", targets=forms.TARGETS)
 
 
 @bp.route("/calendars")
@@ -88,19 +76,26 @@ def calendar_edit(name: str | None):
         form.name.data = row.name
         if not form.is_submitted():
             form.fill(row.data)
+    return _save_or_show(session, form, row, lambda: policies.update_calendar(
+        session, form.name.data, form.calendar_data(), now(), by=current_user, new=row is None), saved=gettext(
+        "The calendar %(name)s was saved; the deadlines that run on it were recomputed.", name=form.name.data),
+        back=".calendar_list", template="routing/calendar_edit.html", weekdays=forms.WEEKDAY_LABELS)
+
+
+def _save_or_show(session, form, row, save, *, saved: str, back: str, template: str, **context):
+    """The editors' POST: save (recomputing deadlines) and go back to the list,
+    or show the form again with what is wrong."""
     if form.validate_on_submit():
-        if row is None and any(c.name == form.name.data for c in policies.calendars(session)):
-            form.name.errors = [*form.name.errors, gettext("A calendar with this name exists already.")]
-        else:
-            try:
-                policies.update_calendar(session, form.name.data, form.calendar_data(), now(), by=current_user)
-                session.commit()
-            except RoutingError as error:
-                session.rollback()
-                flash(error.message, "error")
+        try:
+            save()
+            session.commit()
+        except RoutingError as error:
+            session.rollback()
+            if error.code == "name_taken":
+                form.name.errors = [*form.name.errors, error.message]
             else:
-                flash(gettext("The calendar %(name)s was saved; the deadlines that run on it were recomputed.",
-                              name=form.name.data), "success")
-                return redirect(url_for(".calendar_list"), 303)
-    return render_template("routing/calendar_edit.html", form=form, row=row,
-                           weekdays=forms.WEEKDAY_LABELS), 400 if form.is_submitted() else 200
+                flash(error.message, "error")
+        else:
+            flash(saved, "success")
+            return redirect(url_for(back), 303)
+    return render_template(template, form=form, row=row, **context), 400 if form.is_submitted() else 200

@@ -355,6 +355,21 @@ def test_a_bad_policy_is_an_error_on_the_form(client, admin):
     assert "Use letters, digits" in page and page.count('class="error"') >= 3
 
 
+def test_a_new_policy_or_calendar_under_a_taken_name_replaces_nothing(client, admin, session):
+    client.get("/admin/calendars")  # the presets are seeded
+    before = session.scalars(select(WorkCalendar.data).where(WorkCalendar.name == "business")).one()
+    page = page_of(client.post("/admin/calendars/new?lang=en", data={
+        "name": "business", "tz": "Asia/Shanghai", "mon": "10:00-11:00"}), 400)
+    assert 'id="name-error">A calendar with this name exists already.' in page
+    page = page_of(client.post("/admin/policies/new?lang=zh_Hans_CN", data={
+        "name": "complaint", "kind": "complaint", "priority": "0", "calendar": "24x7", "warn_percent": "75",
+        "escalation_delay": "60", "first_response-amount": "1", "first_response-unit": "hours"}), 400)
+    assert 'id="name-error">已有同名规则。' in page
+    session.expire_all()
+    assert session.scalars(select(WorkCalendar.data).where(WorkCalendar.name == "business")).one() == before
+    assert session.scalars(select(Policy.data).where(Policy.name == "complaint")).one()["calendar"] == "business"
+
+
 def test_an_admin_adds_a_holiday_with_a_part_day_to_a_calendar(client, admin, session):
     page = page_of(client.get("/admin/calendars/business"))
     assert "09:00-12:00, 13:30-17:30" in page
