@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from sqlalchemy import select
@@ -50,6 +51,18 @@ def chinese_catalogue(directory: Path):
         yield str(directory)
     finally:
         _forget_loaded_catalogues()
+
+
+@pytest.fixture
+def app_config(app_config, tmp_path):
+    """The conftest app, speaking Chinese from CHINESE."""
+    with chinese_catalogue(tmp_path / "translations") as translations:
+        yield {**app_config, "BABEL_TRANSLATION_DIRECTORIES": translations}
+
+
+@pytest.fixture
+def outlet(make):
+    return make.unit(name="Pudong Outlet")
 
 
 def _forget_loaded_catalogues() -> None:

@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from intake.api.fields import MAX_ID, Body, Cursor, Field, Integer, Invalid
+from intake.api.fields import MAX_ID, Body, Cursor, Field, Integer, parse_fields
 from intake.phone import mask_phone
 from routing.models import Staff, Unit
 from routing.org import staff_by_username, staff_for_token, subtree_ids, unit_by_code
@@ -213,18 +213,8 @@ def json_object() -> dict:
 
 def parse_query(fields: Sequence[Field]) -> dict:
     """Declared query parameters; others are ignored (?lang= is the app's)."""
-    values, errors = {}, {}
-    for f in fields:
-        text = request.args.get(f.name, "").strip()
-        values[f.name] = None
-        if not text:
-            if f.required:
-                errors[f.name] = _l("required")
-            continue
-        try:
-            values[f.name] = f.parse_text(text)
-        except Invalid as exc:
-            errors[f.name] = exc.message
+    values, errors = parse_fields(fields, lambda name: request.args.get(name, "").strip() or None,
+                                  lambda f, text: f.parse_text(text))
     if errors:
         raise invalid_fields(errors)
     return values

@@ -8,10 +8,11 @@ a problem's detail names it (see base.invalid_fields).
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -274,22 +275,28 @@ class Body:
 
     def parse(self, data: dict) -> tuple[dict, dict]:
         """(values, errors): values has every declared field, absent ones None."""
-        values, errors = {}, {}
-        for name in data:
-            if name not in {f.name for f in self.fields}:
-                errors[name] = _l("not a known field")
-        for f in self.fields:
-            raw = data.get(f.name)
-            values[f.name] = None
-            if raw is None:
-                if f.required:
-                    errors[f.name] = _l("required")
-                continue
-            try:
-                values[f.name] = f.parse(raw)
-            except Invalid as exc:
-                errors[f.name] = exc.message
-        return values, errors
+        known = {f.name for f in self.fields}
+        values, errors = parse_fields(self.fields, data.get, lambda f, raw: f.parse(raw))
+        return values, {**{name: _l("not a known field") for name in data if name not in known}, **errors}
+
+
+def parse_fields(fields: Sequence[Field], raw_of: Callable[[str], Any],
+                 parse: Callable[[Field, Any], Any]) -> tuple[dict, dict]:
+    """Every declared field parsed from raw_of(name) (None: absent, which is
+    an error only for a required field); (values, errors by field)."""
+    values, errors = {}, {}
+    for f in fields:
+        raw = raw_of(f.name)
+        values[f.name] = None
+        if raw is None:
+            if f.required:
+                errors[f.name] = _l("required")
+            continue
+        try:
+            values[f.name] = parse(f, raw)
+        except Invalid as exc:
+            errors[f.name] = exc.message
+    return values, errors
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 language; only requests signed by Twilio are heard; each message once;
 delivery statuses only move forward."""
 import pytest
-from sms_helpers import AUTH_TOKEN, PHONE, chinese_catalogue, rows, serve, signed, sms
+from sms_helpers import AUTH_TOKEN, PHONE, app_config, outlet, rows, serve, signed, sms  # noqa: F401 (fixtures)
 from twilio.request_validator import RequestValidator
 
 from intake.jobs import tick
@@ -10,17 +10,6 @@ from intake.models import InboundMessage, Survey
 from routing.models import Case, CaseEvent, Contact, OutboundMessage, Rating
 
 OTHER_PHONE = "+8613912345678"
-
-
-@pytest.fixture
-def app_config(app_config, tmp_path):
-    with chinese_catalogue(tmp_path / "translations") as translations:
-        yield {**app_config, "BABEL_TRANSLATION_DIRECTORIES": translations}
-
-
-@pytest.fixture
-def outlet(make):
-    return make.unit(name="Pudong Outlet")
 
 
 @pytest.fixture

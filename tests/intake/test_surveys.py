@@ -4,24 +4,13 @@ the tick when unanswered."""
 from datetime import timedelta
 
 import pytest
-from sms_helpers import PHONE, chinese_catalogue, rows, serve
+from sms_helpers import PHONE, app_config, outlet, rows, serve  # noqa: F401 (fixtures)
 
 from intake import surveys
 from intake.jobs import tick
 from intake.models import ServiceEvent, Survey
 from intake.phone import InvalidPhone
 from routing.models import Contact, OutboundMessage, Rating
-
-
-@pytest.fixture
-def app_config(app_config, tmp_path):
-    with chinese_catalogue(tmp_path / "translations") as translations:
-        yield {**app_config, "BABEL_TRANSLATION_DIRECTORIES": translations}
-
-
-@pytest.fixture
-def outlet(make):
-    return make.unit(name="Pudong Outlet")
 
 
 def test_a_service_is_followed_by_a_survey_after_the_delay(app, clock, senders, outlet):
