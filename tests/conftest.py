@@ -66,7 +66,7 @@ def postgres_server_url():
     admin.dispose()
 
 
-def _empty_postgres(url):
+def empty_postgres(url):
     engine = create_engine(url)
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
@@ -79,7 +79,7 @@ def database_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'test.db'}"
     url = request.getfixturevalue("postgres_server_url")
-    _empty_postgres(url)
+    empty_postgres(url)
     return url
 
 

@@ -12,9 +12,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select
 
-from routing.db import Base
+from conftest import empty_postgres
 from routing.models import Case, Deadline, Escalation, Notification, OutboundMessage
 from routing.policies import ensure_presets
 from router_helpers import local, org  # noqa: F401  (org is a fixture)
@@ -49,11 +49,7 @@ print(json.dumps(tick(app, datetime.fromisoformat(sys.argv[1])), default=str), f
 @pytest.fixture
 def database_url(postgres_server_url):
     """This module runs on PostgreSQL only (overrides the conftest's pair of backends)."""
-    engine = create_engine(postgres_server_url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    empty_postgres(postgres_server_url)
     return postgres_server_url
 
 
