@@ -11,9 +11,11 @@ from datetime import datetime, timezone
 from functools import partial
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from routing.writer_queue import BUSY_TIMEOUT_SECONDS, QueuedConnection
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -65,11 +67,15 @@ _READ_ONLY_OPTIONS = {READ_ONLY: True, "postgresql_readonly": True}
 
 def make_engine(url: str, immediate: bool = True, **kwargs) -> Engine:
     """`immediate` (SQLite): every transaction takes the write lock at BEGIN,
-    so concurrent writers queue on busy_timeout instead of failing when a
-    read transaction tries to become a write one. Read-only tools may turn
-    it off; a request keeps it and marks its reads with read_transaction."""
+    so concurrent writers wait their turn (in a file's own database, in
+    routing.writer_queue) instead of failing when a read transaction tries
+    to become a write one. Read-only tools may turn it off; a request keeps
+    it and marks its reads with read_transaction."""
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"timeout": 30})
+        connect_args = {"timeout": BUSY_TIMEOUT_SECONDS}
+        if _is_file(url):
+            connect_args["factory"] = QueuedConnection
+        kwargs["connect_args"] = {**connect_args, **kwargs.get("connect_args", {})}
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", partial(_sqlite_begin, immediate=immediate))
@@ -86,10 +92,22 @@ def _sqlite_begin(conn: Connection, *, immediate: bool) -> None:
     pooled = conn.connection  # lives as long as the DBAPI connection
     # Straight to the driver: every transaction runs this, and BEGIN needs
     # none of SQLAlchemy's statement machinery.
+    driver = pooled.driver_connection
     if pooled.info.get(READ_ONLY, False) != read_only:
-        pooled.driver_connection.execute(f"PRAGMA query_only = {int(read_only)}")
+        driver.execute(f"PRAGMA query_only = {int(read_only)}")
         pooled.info[READ_ONLY] = read_only
-    pooled.driver_connection.execute("BEGIN IMMEDIATE" if immediate and not read_only else "BEGIN")
+    if not immediate or read_only:
+        driver.execute("BEGIN")
+    elif isinstance(driver, QueuedConnection):
+        driver.begin_write()
+    else:
+        driver.execute("BEGIN IMMEDIATE")
+
+
+def _is_file(url: str) -> bool:
+    """A database in a file of its own name: not in memory, not a URI."""
+    parsed = make_url(url)
+    return parsed.database not in (None, "", ":memory:") and not parsed.query.get("uri")
 
 
 @contextmanager
@@ -122,7 +140,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
     cursor.close()
 
 

@@ -1,0 +1,148 @@
+"""routing.writer_queue: on a SQLite file, a write transaction holds its
+turn in a queue beside the database from BEGIN to its end, so the next
+writer (thread or process) is woken when it ends instead of sleeping in
+SQLite's busy handler; reads take no turn."""
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from routing import writer_queue
+from routing.db import Database, read_transaction
+from routing.models import Unit
+from routing.org import create_unit
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def db(tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'queue.db'}")
+    db.create_all()
+    yield db
+    db.dispose()
+
+
+def queue_is_taken(db: Database) -> bool:
+    """Asked from an open file of its own, as another process would."""
+    fd = os.open(db.engine.url.database + "-writers", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def unit_count(db: Database) -> int:
+    with db.sessionmaker() as session, read_transaction(session):
+        return session.scalar(select(func.count(Unit.id)))
+
+
+@pytest.mark.parametrize("end", ["commit", "rollback"])
+def test_a_write_transaction_holds_the_turn_until_it_ends(db, end):
+    with db.sessionmaker() as session:
+        create_unit(session, "OUT-1", "Riverside outlet")
+        session.flush()
+        assert queue_is_taken(db)
+        getattr(session, end)()
+        assert not queue_is_taken(db)
+    assert unit_count(db) == (1 if end == "commit" else 0)
+
+
+def test_a_connection_lost_mid_transaction_gives_up_its_turn(db):
+    connection = db.engine.connect()
+    connection.begin()
+    connection.execute(insert(Unit).values(code="OUT-1", name="Riverside outlet"))
+    assert queue_is_taken(db)
+    connection.invalidate()  # closes the DBAPI connection, as on a broken one
+    assert not queue_is_taken(db)
+    connection.close()
+    assert unit_count(db) == 0
+
+
+def test_a_read_takes_no_turn(db):
+    with db.sessionmaker() as session, read_transaction(session):
+        session.scalar(select(func.count(Unit.id)))
+        assert not queue_is_taken(db)
+
+
+def test_a_writer_in_another_process_waits_its_turn_and_then_writes(db):
+    writer = f"""
+import sys
+sys.path.insert(0, {str(ROOT)!r})
+from routing.db import Database
+from routing.org import create_unit
+db = Database({str(db.engine.url)!r})
+print("waiting", flush=True)
+with db.sessionmaker() as session:
+    create_unit(session, "OUT-2", "Hillside outlet")
+    session.commit()
+print("written", flush=True)
+"""
+    with db.sessionmaker() as session:
+        create_unit(session, "OUT-1", "Riverside outlet")
+        session.flush()  # holds the turn while the other process starts
+        other = subprocess.Popen([sys.executable, "-c", writer], stdout=subprocess.PIPE, text=True)
+        assert other.stdout.readline() == "waiting\n"
+        session.commit()
+    out, _ = other.communicate(timeout=60)
+    assert other.returncode == 0 and out == "written\n"
+    with db.sessionmaker() as session:
+        assert list(session.scalars(select(Unit.code).order_by(Unit.id))) == ["OUT-1", "OUT-2"]
+
+
+def test_threads_writing_at_once_lose_no_write(db):
+    def write(n):
+        for i in range(20):
+            with db.sessionmaker() as session:
+                create_unit(session, f"T{n}-{i}", f"Outlet {n}-{i}")
+                session.commit()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert unit_count(db) == 80
+    assert not queue_is_taken(db)
+
+
+def test_a_thread_writing_twice_at_once_is_told_the_database_is_locked(db, monkeypatch):
+    """Its second write would wait for its first: it fails, as SQLite's
+    own lock would make it, instead of waiting for ever."""
+    monkeypatch.setattr(writer_queue, "BUSY_TIMEOUT_SECONDS", 0.2)
+    with db.sessionmaker() as first, db.sessionmaker() as second:
+        create_unit(first, "OUT-1", "Riverside outlet")
+        first.flush()
+        with pytest.raises(Exception, match="database is locked"):
+            second.connection()
+        first.commit()
+    assert unit_count(db) == 1
+    assert not queue_is_taken(db)
+
+
+def test_a_forked_child_queues_on_a_file_of_its_own(db):
+    with db.sessionmaker() as session:
+        create_unit(session, "OUT-1", "Riverside outlet")
+        session.commit()  # the parent's queue now has its file open
+    parent_queue = writer_queue.queue_for(os.path.abspath(db.engine.url.database))
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a queue of its own, no file shared with the parent
+        child_queue = writer_queue.queue_for(parent_queue.path.removesuffix("-writers"))
+        os.write(write, b"own" if child_queue is not parent_queue and child_queue._fd is None else b"shared")
+        os._exit(0)
+    os.close(write)
+    answer = os.read(read, 10)
+    os.waitpid(pid, 0)
+    os.close(read)
+    assert answer == b"own"
