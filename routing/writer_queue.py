@@ -114,6 +114,9 @@ class QueuedConnection(sqlite3.Connection):
         finally:
             self._leave_queue()
 
+    def __del__(self) -> None:  # dropped unclosed: the turn must not go with it
+        self._leave_queue()
+
     def _leave_queue(self) -> None:
         queue, self._queue = self._queue, None
         if queue is not None:

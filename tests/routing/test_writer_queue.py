@@ -5,7 +5,9 @@ SQLite's busy handler; reads take no turn."""
 from __future__ import annotations
 
 import fcntl
+import gc
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -67,6 +69,15 @@ def test_a_connection_lost_mid_transaction_gives_up_its_turn(db):
     assert not queue_is_taken(db)
     connection.close()
     assert unit_count(db) == 0
+
+
+def test_a_connection_dropped_without_closing_gives_up_its_turn(db):
+    connection = sqlite3.connect(db.engine.url.database, factory=writer_queue.QueuedConnection)
+    connection.begin_write()
+    assert queue_is_taken(db)
+    del connection
+    gc.collect()
+    assert not queue_is_taken(db)
 
 
 def test_a_read_takes_no_turn(db):
