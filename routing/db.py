@@ -72,7 +72,7 @@ def make_engine(url: str, immediate: bool = True, **kwargs) -> Engine:
     to become a write one. Read-only tools may turn it off; a request keeps
     it and marks its reads with read_transaction."""
     if url.startswith("sqlite"):
-        connect_args = {"timeout": BUSY_TIMEOUT_SECONDS}
+        connect_args = {"timeout": BUSY_TIMEOUT_SECONDS}  # SQLite's busy timeout; a caller may set its own
         if _is_file(url):
             connect_args["factory"] = QueuedConnection
         kwargs["connect_args"] = {**connect_args, **kwargs.get("connect_args", {})}
@@ -140,7 +140,6 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
     cursor.close()
 
 

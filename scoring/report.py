@@ -176,7 +176,8 @@ def render_pdf(report: QuarterlyReport, *, unit_label: str | None = None) -> byt
         change = row.change("satisfaction_rate")
         table.append([para(x) for x in (
             row.place or "-", f"{row.name} ({row.code})",
-            _("not rated") if card.not_rated else number(card.total), forms.GRADE_LABELS.get(card.grade, card.grade) or "-", number(card.money),
+            _("not rated") if card.not_rated else number(card.total),
+            forms.GRADE_LABELS.get(card.grade, card.grade) or "-", number(card.money),
             _shown("satisfaction_rate", m.get("satisfaction_rate")) + (" !" if row.below_target else ""),
             "-" if change is None else f"{change * 100:+.1f}",
             m.get("complaints", "-"), m.get("valid_complaints", "-"),

@@ -3,11 +3,21 @@ from __future__ import annotations
 
 import itertools
 import secrets
+from functools import cache
+
+from werkzeug.security import generate_password_hash
 
 from routing.cases import NewCase, open_case
 from routing.org import create_staff, create_unit
 
 PASSWORD = "correct horse battery"
+
+
+@cache
+def password_hash() -> str:
+    """PASSWORD hashed once: scrypt for every person of every test would take seconds."""
+    return generate_password_hash(PASSWORD)
+
 _seq = itertools.count(1)
 
 

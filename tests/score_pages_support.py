@@ -12,11 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 
-from werkzeug.security import generate_password_hash
-
-from factories import PASSWORD
+from factories import password_hash
 from routing.models import Staff, Unit
 from routing.org import create_staff
 from scoring_records import Records
@@ -24,15 +21,9 @@ from scoring_records import Records
 PHONE = "+8613812345678"
 
 
-@cache
-def _password_hash() -> str:
-    """Hashed once: scrypt for every person of every test would take seconds."""
-    return generate_password_hash(PASSWORD)
-
-
 def person(session, clock, username: str, role: str, unit: Unit, name: str) -> Staff:
     staff = create_staff(session, username, role, clock.now(), unit=unit, display_name=name, locale="en")
-    staff.password_hash = _password_hash()
+    staff.password_hash = password_hash()
     return staff
 
 

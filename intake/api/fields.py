@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from intake.phone import InvalidPhone, normalize_phone
 from routing.org import valid_timezone
-from routing.web import MAX_ID  # noqa: F401  (ids are 32-bit on PostgreSQL)
+from routing.web import MAX_ID
 
 
 class Invalid(ValueError):

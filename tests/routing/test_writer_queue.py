@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -86,14 +87,20 @@ def test_a_read_takes_no_turn(db):
         assert not queue_is_taken(db)
 
 
+def waiting_for_the_queue(pid: int) -> bool:
+    """Is the process blocked on a file lock? (Linux lists waiters with "->".)"""
+    return any("->" in line and f" {pid} " in line for line in Path("/proc/locks").read_text().splitlines())
+
+
 def test_a_writer_in_another_process_waits_its_turn_and_then_writes(db):
+    """The other process gives SQLite no busy timeout at all: without the
+    queue its write would fail at once while this one holds the lock."""
     writer = f"""
 import sys
 sys.path.insert(0, {str(ROOT)!r})
 from routing.db import Database
 from routing.org import create_unit
-db = Database({str(db.engine.url)!r})
-print("waiting", flush=True)
+db = Database({str(db.engine.url)!r}, connect_args={{"timeout": 0}})
 with db.sessionmaker() as session:
     create_unit(session, "OUT-2", "Hillside outlet")
     session.commit()
@@ -101,30 +108,44 @@ print("written", flush=True)
 """
     with db.sessionmaker() as session:
         create_unit(session, "OUT-1", "Riverside outlet")
-        session.flush()  # holds the turn while the other process starts
-        other = subprocess.Popen([sys.executable, "-c", writer], stdout=subprocess.PIPE, text=True)
-        assert other.stdout.readline() == "waiting\n"
+        session.flush()  # holds the turn and SQLite's write lock
+        other = subprocess.Popen([sys.executable, "-c", writer], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True)
+        deadline = time.monotonic() + 60
+        while not waiting_for_the_queue(other.pid) and other.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the other process is in the queue (or has failed)
+        assert waiting_for_the_queue(other.pid)
         session.commit()
-    out, _ = other.communicate(timeout=60)
-    assert other.returncode == 0 and out == "written\n"
+    out, err = other.communicate(timeout=60)
+    assert other.returncode == 0 and out == "written\n", err
     with db.sessionmaker() as session:
         assert list(session.scalars(select(Unit.code).order_by(Unit.id))) == ["OUT-1", "OUT-2"]
 
 
-def test_threads_writing_at_once_lose_no_write(db):
+def test_threads_writing_at_once_lose_no_write(tmp_path):
+    """No busy timeout either: every writer gets its turn from the queue."""
+    db = Database(f"sqlite:///{tmp_path / 'queue.db'}", connect_args={"timeout": 0})
+    db.create_all()
+    failures = []
+
     def write(n):
-        for i in range(20):
-            with db.sessionmaker() as session:
-                create_unit(session, f"T{n}-{i}", f"Outlet {n}-{i}")
-                session.commit()
+        try:
+            for i in range(20):
+                with db.sessionmaker() as session:
+                    create_unit(session, f"T{n}-{i}", f"Outlet {n}-{i}")
+                    session.commit()
+        except Exception as error:  # reported below: a thread's exception would be lost
+            failures.append(error)
 
     threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    assert failures == []
     assert unit_count(db) == 80
     assert not queue_is_taken(db)
+    db.dispose()
 
 
 def test_a_thread_writing_twice_at_once_is_told_the_database_is_locked(db, monkeypatch):
@@ -149,9 +170,12 @@ def test_a_forked_child_queues_on_a_file_of_its_own(db):
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: a queue of its own, no file shared with the parent
-        child_queue = writer_queue.queue_for(parent_queue.path.removesuffix("-writers"))
-        os.write(write, b"own" if child_queue is not parent_queue and child_queue._fd is None else b"shared")
-        os._exit(0)
+        try:
+            child_queue = writer_queue.queue_for(parent_queue.path.removesuffix("-writers"))
+            own = child_queue is not parent_queue and child_queue._fd is None
+            os.write(write, b"own" if own else b"shared")
+        finally:
+            os._exit(0)
     os.close(write)
     answer = os.read(read, 10)
     os.waitpid(pid, 0)
