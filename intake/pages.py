@@ -125,13 +125,9 @@ def rate(token: str):
     transaction that takes no write lock: taps queue only for their insert."""
     form = RateForm()
     if form.validate_on_submit():
-        # No ORM session, one INSERT. The transaction begins with its execution,
-        # once the statement is compiled and bound: the write lock is held only
-        # for the INSERT and the commit.
-        with current_app.extensions["db"].engine.connect() as connection:
-            rating_id = record_tap(connection, token, score=form.score.data, device_hash=current_device(),
-                                   locale=current_locale(), now=now(), config=current_app.config)
-            connection.commit()
+        rating_id = record_tap(current_app.extensions["db"].engine, token, score=form.score.data,
+                               device_hash=current_device(), locale=current_locale(), now=now(),
+                               config=current_app.config)
         if rating_id is None:
             return code_invalid()
         return redirect(url_for(".rate_details", token=token, rating_id=rating_id), 303)

@@ -10,13 +10,14 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Exists, bindparam, case, insert, literal, select
+from sqlalchemy import Engine, Exists, bindparam, case, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from intake.complaints import Complaint, Filed, file_complaint
 from intake.models import Touchpoint
 from intake.touchpoints import active_token, plausible_token
+from routing.db import DriverStatement, write_on_driver
 from routing.errors import Conflict, NotFound, RoutingError
 from routing.models import CHANNELS, Rating, Staff, Unit
 
@@ -86,7 +87,7 @@ _SEEN_QUERY = select(_seen(bindparam("touchpoint")))
 # A tap in one statement: the touchpoint found by its token, the repeat-device
 # flag and the new row. SQLite's write lock is held for this statement and
 # the commit, and two taps racing from one device cannot both miss each other.
-_INSERT_TAP = insert(Rating.__table__).from_select(
+_INSERT_TAP = DriverStatement(insert(Rating.__table__).from_select(
     ("channel", "unit_id", "staff_id", "touchpoint_id", "score", "locale", "device_hash", "created_at",
      "suspect", "suspect_reason"),
     select(
@@ -95,26 +96,27 @@ _INSERT_TAP = insert(Rating.__table__).from_select(
         bindparam("device", type_=_RATING.device_hash.type), bindparam("now", type_=_RATING.created_at.type),
         _seen(_TOUCHPOINT.id), case((_seen(_TOUCHPOINT.id), REPEAT_DEVICE)),
     ).where(active_token(bindparam("token"))),
-).returning(_RATING.id)
+).returning(_RATING.id))
 
 
 def _repeat_device(session: Session, touchpoint_id: int, device: str, now: datetime, config: Mapping) -> bool:
     return bool(session.scalar(_SEEN_QUERY, {"touchpoint": touchpoint_id, **_seen_params(device, now, config)}))
 
 
-def record_tap(session: Session, token: str, *, score: int, device_hash: str, locale: str | None,
+def record_tap(engine: Engine, token: str, *, score: int, device_hash: str, locale: str | None,
                now: datetime, config: Mapping) -> int | None:
     """Step one of a QR rating: a tap's score for the touchpoint whose code
-    was scanned, under the rules of record_rating, in a single INSERT: no
-    lookup before it, no ORM unit of work (the rating page's hot path).
-    Returns the new rating's id, or None when the token is no active
-    touchpoint's."""
+    was scanned, under the rules of record_rating, in a single INSERT that
+    is its own transaction, committed here: no lookup before it, no ORM
+    unit of work (the rating page's hot path). Returns the new rating's id,
+    or None when the token is no active touchpoint's."""
     _check_score(score, "invalid_score", required=True)
     if not plausible_token(token):
         return None
-    return session.execute(_INSERT_TAP, {
+    row = write_on_driver(engine, _INSERT_TAP, {
         "token": token, "score": score, "locale": locale, "now": now, **_seen_params(device_hash, now, config),
-    }).scalar_one_or_none()
+    })
+    return row[0] if row else None
 
 
 def record_rating(

@@ -5,14 +5,16 @@ are; the web app keeps one session per request (see routing.web).
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import partial
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
 
 from routing.writer_queue import BUSY_TIMEOUT_SECONDS, QueuedConnection
@@ -85,15 +87,18 @@ def make_engine(url: str, immediate: bool = True, **kwargs) -> Engine:
 
 
 def _sqlite_begin(conn: Connection, *, immediate: bool) -> None:
+    _begin_on_driver(conn.connection, read_only=bool(conn.get_execution_options().get(READ_ONLY)),
+                     immediate=immediate)
+
+
+def _begin_on_driver(pooled: PoolProxiedConnection, *, read_only: bool, immediate: bool) -> None:
     """A read transaction is a plain BEGIN on a connection that refuses
     writes (PRAGMA query_only): a write slipped into it fails at once, every
     time, instead of now and then under load with SQLITE_BUSY_SNAPSHOT."""
-    read_only = bool(conn.get_execution_options().get(READ_ONLY))
-    pooled = conn.connection  # lives as long as the DBAPI connection
     # Straight to the driver: every transaction runs this, and BEGIN needs
     # none of SQLAlchemy's statement machinery.
     driver = pooled.driver_connection
-    if pooled.info.get(READ_ONLY, False) != read_only:
+    if pooled.info.get(READ_ONLY, False) != read_only:  # info lives as long as the DBAPI connection
         driver.execute(f"PRAGMA query_only = {int(read_only)}")
         pooled.info[READ_ONLY] = read_only
     if not immediate or read_only:
@@ -132,6 +137,50 @@ def read_transaction(session: Session) -> Iterator[Session]:
         session.rollback()
         raise
     session.commit()  # nothing to write: ends the read, keeps the objects
+
+
+class DriverStatement:
+    """A Core statement compiled once per dialect and run on the driver's
+    own cursor, its values bound through the column types' processors as
+    SQLAlchemy binds them. For the hottest write alone (a QR tap), where
+    SQLAlchemy's work on each execution costs more than the database's."""
+
+    def __init__(self, statement: Executable):
+        self.statement = statement
+        self._compiled: dict[tuple[str, str], tuple] = {}
+
+    def bound(self, dialect: Dialect, values: Mapping) -> tuple[str, Mapping | list]:
+        """The SQL and its parameters, in the driver's parameter style."""
+        key = (dialect.name, dialect.driver)
+        if key not in self._compiled:
+            compiled = self.statement.compile(dialect=dialect)
+            processors = {name: process for bind, name in compiled.bind_names.items()
+                          if (process := bind.type.dialect_impl(dialect).bind_processor(dialect))}
+            self._compiled[key] = compiled, processors
+        compiled, processors = self._compiled[key]
+        params = compiled.construct_params(values)
+        for name, process in processors.items():
+            params[name] = process(params[name])
+        if compiled.positional:
+            return compiled.string, [params[name] for name in compiled.positiontup]
+        return compiled.string, params
+
+
+def write_on_driver(engine: Engine, statement: DriverStatement, values: Mapping) -> tuple | None:
+    """Run one write statement in a transaction of its own, committed, and
+    return its first row (from RETURNING). On SQLite it begins as every
+    write does, in its turn and with the write lock taken at BEGIN."""
+    pooled = engine.raw_connection()
+    try:
+        if engine.dialect.name == "sqlite":
+            _begin_on_driver(pooled, read_only=False, immediate=True)
+        cursor = pooled.driver_connection.cursor()
+        cursor.execute(*statement.bound(engine.dialect, values))
+        row = cursor.fetchone()
+        pooled.commit()
+        return row
+    finally:
+        pooled.close()  # back to the pool, which rolls back what was not committed
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
