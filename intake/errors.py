@@ -1,12 +1,15 @@
 """Error pages in both languages, and JSON problems for the API and webhooks."""
 from __future__ import annotations
 
-from flask import g, jsonify, render_template, request
+import time
+
+from flask import g, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from routing.errors import RoutingError
+from routing.extensions import limiter
 from routing.web import close_db_session
 
 TITLES = {
@@ -77,7 +80,7 @@ def register(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code == 429:
-            return render_error(429)
+            return too_many_requests()
         description = error.description if error.description and not _is_default(error) else None
         return render_error(error.code or 500, description)
 
@@ -94,6 +97,15 @@ def register(app) -> None:
             close_db_session(error)
             g._login_user = app.login_manager.anonymous_user()
             return render_error(500)
+
+
+def too_many_requests():
+    """The 429 page, and when the limit that was hit lets the sender in again."""
+    response = make_response(render_error(429))
+    breached = limiter.current_limit
+    if breached is not None:
+        response.headers["Retry-After"] = str(max(1, int(breached.reset_at - time.time())))
+    return response
 
 
 def _is_default(error: HTTPException) -> bool:

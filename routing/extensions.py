@@ -10,4 +10,7 @@ import routing.limit_storage  # noqa: F401  registers local:// with limits
 babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+# No X-RateLimit-* headers: no browser reads them, and writing them cost every
+# limited POST (a customer's tap) a twentieth of its time. A refusal still
+# says when to come back (Retry-After, intake.errors).
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=False)
