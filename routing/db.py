@@ -170,12 +170,13 @@ def write_on_driver(engine: Engine, statement: DriverStatement, values: Mapping)
     """Run one write statement in a transaction of its own, committed, and
     return its first row (from RETURNING). On SQLite it begins as every
     write does, in its turn and with the write lock taken at BEGIN."""
+    sql, parameters = statement.bound(engine.dialect, values)  # before the write lock is taken
     pooled = engine.raw_connection()
     try:
+        cursor = pooled.driver_connection.cursor()
         if engine.dialect.name == "sqlite":
             _begin_on_driver(pooled, read_only=False, immediate=True)
-        cursor = pooled.driver_connection.cursor()
-        cursor.execute(*statement.bound(engine.dialect, values))
+        cursor.execute(sql, parameters)
         row = cursor.fetchone()
         pooled.commit()
         return row
