@@ -19,11 +19,25 @@ rather than waiting for itself.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import sqlite3
 import threading
+import time
 
 BUSY_TIMEOUT_SECONDS = 30
+
+# SQLite copies the WAL back into the database (a checkpoint, ending in an
+# fsync) inside the commit that grows the WAL past wal_autocheckpoint pages,
+# so inside the writer's turn: every other writer would wait for the disk.
+# Here a process checkpoints after a commit, its turn given up, at most once
+# in CHECKPOINT_SECONDS; SQLite's own is only a backstop for a WAL grown past
+# BACKSTOP_PAGES (about 40 MB).
+CHECKPOINT_SECONDS = 1.0
+BACKSTOP_PAGES = 10_000
+clock = time.monotonic  # tests move it
+
+log = logging.getLogger(__name__)
 
 
 class WriterQueue:
@@ -33,6 +47,15 @@ class WriterQueue:
         self.path = database_path + "-writers"
         self._turn = threading.Lock()
         self._fd: int | None = None
+        self._next_checkpoint = 0.0
+
+    def checkpoint_due(self, now: float) -> bool:
+        """Whether this process should checkpoint now (two threads that
+        both see it due run two passive checkpoints: harmless)."""
+        if now < self._next_checkpoint:
+            return False
+        self._next_checkpoint = now + CHECKPOINT_SECONDS
+        return True
 
     def enter(self) -> None:
         if not self._turn.acquire(timeout=BUSY_TIMEOUT_SECONDS):
@@ -85,6 +108,7 @@ class QueuedConnection(sqlite3.Connection):
     def __init__(self, database: str, *args, **kwargs):
         super().__init__(database, *args, **kwargs)
         self.database_path = os.path.abspath(database)
+        self.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")
 
     def begin_write(self) -> None:
         queue = queue_for(self.database_path)
@@ -97,10 +121,20 @@ class QueuedConnection(sqlite3.Connection):
             raise
 
     def commit(self) -> None:
+        queue = self._queue
         try:
             super().commit()
         finally:
             self._leave_queue()
+        if queue is not None and queue.checkpoint_due(clock()):
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """PASSIVE: copies what no reader still needs, waits for nobody."""
+        try:
+            self.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:  # the commit stands; the next checkpoint copies it
+            log.warning("WAL checkpoint failed", exc_info=True)
 
     def rollback(self) -> None:
         try:

@@ -181,3 +181,69 @@ def test_a_forked_child_queues_on_a_file_of_its_own(db):
     os.waitpid(pid, 0)
     os.close(read)
     assert answer == b"own"
+
+
+def written_back(db: Database, tmp_path: Path) -> list[str]:
+    """The units in the database file alone, as if its WAL were lost: what
+    checkpoints have copied back."""
+    alone = tmp_path / "alone.db"
+    alone.write_bytes(Path(db.engine.url.database).read_bytes())
+    with sqlite3.connect(alone) as connection:
+        return [code for (code,) in connection.execute("SELECT code FROM unit ORDER BY code")]
+
+
+def add_unit(db: Database, code: str) -> None:
+    with db.sessionmaker() as session:
+        create_unit(session, code, f"Outlet {code}")
+        session.commit()
+
+
+@pytest.fixture
+def moments(monkeypatch):
+    """The queue's clock, moved by hand from a second after now: a
+    checkpoint is due at once."""
+    now = [writer_queue.clock() + writer_queue.CHECKPOINT_SECONDS]
+    monkeypatch.setattr(writer_queue, "clock", lambda: now[0])
+    return now
+
+
+def test_a_commit_writes_back_to_the_database_after_its_turn_at_most_once_a_second(db, tmp_path,
+                                                                                     moments, monkeypatch):
+    turn_taken_at_checkpoint = []
+    checkpoint = writer_queue.QueuedConnection._checkpoint
+
+    def watched(connection):
+        turn_taken_at_checkpoint.append(queue_is_taken(db))
+        checkpoint(connection)
+
+    monkeypatch.setattr(writer_queue.QueuedConnection, "_checkpoint", watched)
+    add_unit(db, "OUT-1")
+    assert written_back(db, tmp_path) == ["OUT-1"]
+    moments[0] += 0.5
+    add_unit(db, "OUT-2")  # within the second: stays in the WAL for now
+    assert written_back(db, tmp_path) == ["OUT-1"] and unit_count(db) == 2
+    moments[0] += 0.5
+    add_unit(db, "OUT-3")
+    assert written_back(db, tmp_path) == ["OUT-1", "OUT-2", "OUT-3"]
+    assert turn_taken_at_checkpoint == [False, False]  # the next writer never waits for the disk
+
+
+def test_a_failed_write_back_leaves_the_commit_standing(db, moments, caplog):
+    with db.sessionmaker() as session:
+        create_unit(session, "OUT-1", "Riverside outlet")
+        session.flush()
+        driver = session.connection().connection.driver_connection
+        run = driver.execute
+
+        def execute(sql, *args):
+            if "wal_checkpoint" in sql:
+                raise sqlite3.OperationalError("disk I/O error")
+            return run(sql, *args)
+
+        driver.execute = execute
+        try:
+            session.commit()  # does not raise
+        finally:
+            del driver.execute
+    assert unit_count(db) == 1 and not queue_is_taken(db)
+    assert "WAL checkpoint failed" in caplog.text
