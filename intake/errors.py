@@ -1,9 +1,10 @@
 """Error pages in both languages, and JSON problems for the API and webhooks."""
 from __future__ import annotations
 
+import math
 import time
 
-from flask import g, jsonify, make_response, render_template, request
+from flask import current_app, g, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -103,8 +104,13 @@ def too_many_requests():
     """The 429 page, and when the limit that was hit lets the sender in again."""
     response = make_response(render_error(429))
     breached = limiter.current_limit
-    if breached is not None:
-        response.headers["Retry-After"] = str(max(1, int(breached.reset_at - time.time())))
+    if breached is not None and breached.breached:
+        try:
+            window_ends = breached.window[0]
+        except Exception:  # the counters' store failed since: the page still answers
+            current_app.logger.warning("rate-limit window unknown", exc_info=True)
+        else:
+            response.headers["Retry-After"] = str(max(1, math.ceil(window_ends - time.time())))
     return response
 
 

@@ -6,7 +6,7 @@ are; the web app keeps one session per request (see routing.web).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import datetime, timezone
 from functools import partial
 
@@ -141,9 +141,10 @@ def read_transaction(session: Session) -> Iterator[Session]:
 
 class DriverStatement:
     """A Core statement compiled once per dialect and run on the driver's
-    own cursor, its values bound through the column types' processors as
-    SQLAlchemy binds them. For the hottest write alone (a QR tap), where
-    SQLAlchemy's work on each execution costs more than the database's."""
+    own cursor, its values bound through the column types' processors. For
+    the hottest write alone (a QR tap), where SQLAlchemy's work on each
+    execution costs more than the database's. Only plain statements: every
+    column given, no Python-side defaults, no expanding IN parameters."""
 
     def __init__(self, statement: Executable):
         self.statement = statement
@@ -154,6 +155,9 @@ class DriverStatement:
         key = (dialect.name, dialect.driver)
         if key not in self._compiled:
             compiled = self.statement.compile(dialect=dialect)
+            if (compiled.insert_prefetch or compiled.update_prefetch or compiled.post_compile_params
+                    or compiled.literal_execute_params or compiled.escaped_bind_names):
+                raise ValueError("a statement that needs SQLAlchemy at execution time")
             processors = {name: process for bind, name in compiled.bind_names.items()
                           if (process := bind.type.dialect_impl(dialect).bind_processor(dialect))}
             self._compiled[key] = compiled, processors
@@ -173,11 +177,11 @@ def write_on_driver(engine: Engine, statement: DriverStatement, values: Mapping)
     sql, parameters = statement.bound(engine.dialect, values)  # before the write lock is taken
     pooled = engine.raw_connection()
     try:
-        cursor = pooled.driver_connection.cursor()
-        if engine.dialect.name == "sqlite":
-            _begin_on_driver(pooled, read_only=False, immediate=True)
-        cursor.execute(sql, parameters)
-        row = cursor.fetchone()
+        with closing(pooled.driver_connection.cursor()) as cursor:
+            if engine.dialect.name == "sqlite":
+                _begin_on_driver(pooled, read_only=False, immediate=True)
+            cursor.execute(sql, parameters)
+            row = cursor.fetchone()
         pooled.commit()
         return row
     finally:

@@ -245,7 +245,7 @@ def test_too_many_posts_from_one_address_get_the_translated_429_page(limited_app
         statuses = [client.post(f"/q/{counter.token}", data={"score": 5}).status_code for _ in range(2)]
         refused = client.post(f"/q/{counter.token}?lang=zh_Hans_CN", data={"score": 5})
         assert statuses == [303, 303] and refused.status_code == 429
-        assert 1 <= int(refused.headers["Retry-After"]) <= 60
+        assert 55 <= int(refused.headers["Retry-After"]) <= 60  # the rest of the one-minute window
         assert 'lang="zh-Hans"' in refused.get_data(as_text=True)
         # One budget for every public form of the address.
         english = client.post("/complain?lang=en", data={})
