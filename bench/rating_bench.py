@@ -247,6 +247,8 @@ def main() -> None:
     print(f"ratio               : {platform.rate / bare.rate:.2f} (target >= 0.50); by round "
           + ", ".join(f"{p / b:.2f}" for b, p in zip(bare.round_rates, platform.round_rates))
           + f"; against the storing endpoint {platform.rate / stored.rate:.2f}")
+    print(f"server CPU ratio    : {bare.cpu_ms / platform.cpu_ms:.2f} (bare endpoint's CPU a request to the "
+          "platform's; the rates' ratio is higher while the clients share the CPUs)")
     print(f"ratings lost        : {accepted - stored_rows} (with the warm-up {accepted} accepted, "
           f"{stored_rows} stored)")
     shutil.rmtree(work, ignore_errors=True)
