@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import itertools
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 from werkzeug.security import generate_password_hash
 
 from routing.cases import NewCase, open_case
+from routing.db import Database
 from routing.org import create_staff, create_unit
 
 PASSWORD = "correct horse battery"
@@ -19,6 +22,22 @@ def password_hash() -> str:
     return generate_password_hash(PASSWORD)
 
 _seq = itertools.count(1)
+
+
+@contextmanager
+def database_with_an_outlet(url: str, **engine_kwargs) -> Iterator[Database]:
+    """A Database on the test's backend, its schema in place, holding one
+    outlet, OUT-1 (on PostgreSQL the schema comes from the migrations)."""
+    db = Database(url, **engine_kwargs)
+    if not db.is_postgres:
+        db.create_all()
+    with db.sessionmaker() as session:
+        create_unit(session, "OUT-1", "Riverside outlet")
+        session.commit()
+    try:
+        yield db
+    finally:
+        db.dispose()
 
 
 class Factory:

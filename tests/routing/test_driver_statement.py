@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import bindparam, insert, select
 
+from factories import database_with_an_outlet
 from routing import writer_queue
 from routing.db import Database, DriverStatement, read_transaction, write_on_driver
 from routing.models import Rating, Unit
-from routing.org import create_unit
 
 RATINGS = Rating.__table__.c
 ADD_RATING = DriverStatement(
@@ -24,14 +24,8 @@ AT_NOON_IN_SHANGHAI = datetime(2026, 11, 22, 12, 0, 0, 123456, tzinfo=timezone(t
 @pytest.fixture
 def db(database_url, monkeypatch):
     monkeypatch.setattr(writer_queue, "BUSY_TIMEOUT_SECONDS", 2)  # a turn never given back fails fast
-    db = Database(database_url, pool_size=1, max_overflow=0)  # every write on the same connection
-    if not db.is_postgres:
-        db.create_all()
-    with db.sessionmaker() as session:
-        create_unit(session, "OUT-1", "Riverside outlet")
-        session.commit()
-    yield db
-    db.dispose()
+    with database_with_an_outlet(database_url, pool_size=1, max_overflow=0) as db:  # one connection for all
+        yield db
 
 
 def unit_id(db: Database) -> int:

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
+from factories import database_with_an_outlet
 from routing.db import Database, read_transaction
 from routing.models import Unit
 from routing.org import create_unit
@@ -14,14 +15,8 @@ from routing.org import create_unit
 
 @pytest.fixture
 def db(database_url):
-    db = Database(database_url)
-    if not db.is_postgres:
-        db.create_all()
-    with db.sessionmaker() as session:
-        create_unit(session, "OUT-1", "Riverside outlet")
-        session.commit()
-    yield db
-    db.dispose()
+    with database_with_an_outlet(database_url) as db:
+        yield db
 
 
 def units(db: Database) -> list[str]:
