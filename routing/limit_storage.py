@@ -50,7 +50,7 @@ class LocalStorage(Storage):
 
     def get_expiry(self, key: str) -> float:
         now = self.clock()
-        hits, ends = self._windows.get(key, (0, 0.0))
+        _, ends = self._windows.get(key, (0, 0.0))
         return ends if ends > now else now
 
     def check(self) -> bool:

@@ -127,7 +127,7 @@ def update_policy(session: Session, name: str, data: Mapping[str, Any], now: dat
 def set_policy_active(session: Session, name: str, active: bool, now: datetime, *, by: Staff | None = None) -> Policy:
     rule = rule_named(session, name)
     if rule is None:
-        raise NotFound("policy_not_found", f"There is no policy named {name}.")
+        raise NotFound("policy_not_found", gettext("There is no policy named %(name)s.", name=name))
     return update_policy(session, name, policy_to_dict(rule), now, by=by, active=active)
 
 

@@ -181,6 +181,12 @@ EVENT_LABELS = {
 }
 
 
+def scheme_title(name: str, default: str) -> str:
+    """A scheme's title in the reader's language; its own where none is known."""
+    title = SCHEME_TITLES.get(name)
+    return str(title) if title is not None else default
+
+
 def ledger_code_label(kind: str, code: str) -> str:
     label = LEDGER_CODE_LABELS.get(kind, {}).get(code)
     return str(label) if label is not None else code.replace("_", " ")

@@ -17,6 +17,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -160,7 +161,7 @@ def render_pdf(report: QuarterlyReport, *, unit_label: str | None = None) -> byt
     story = [
         para(_("Service quality analysis, %(period)s", period=report.period.label), title_style),
         para(_("Scheme: %(scheme)s. Results for the quality analysis meeting on %(date)s.",
-               scheme=forms.SCHEME_TITLES.get(report.scheme, report.scheme_title),
+               scheme=forms.scheme_title(report.scheme, report.scheme_title),
                date=report.meeting_on.isoformat()), text_style),
         para(_("Penalties %(penalties)s yuan, rewards %(rewards)s yuan. Satisfaction target %(target)s%%.",
                penalties=number(report.penalties), rewards=number(report.rewards),
@@ -194,17 +195,16 @@ def render_pdf(report: QuarterlyReport, *, unit_label: str | None = None) -> byt
     story.append(Spacer(1, 5 * mm))
     story.append(para(_("Where the points went"), text_style))
     for row in report.rows:
-        lines = [f"{wording.component_label(line.component)}: {wording.explain(line)}: "
-                 f"{wording.points_text(line.points, signed=True)}"
-                 for line in row.scorecard.breakdown + row.scorecard.money_breakdown]
+        lines = row.scorecard.breakdown + row.scorecard.money_breakdown
         if lines:
-            story.append(para(f"{row.name} ({row.code}): " + "; ".join(lines), text_style))
+            story.append(para(_("%(unit)s (%(code)s): %(lines)s", unit=row.name, code=row.code,
+                                lines=wording.lines_text(lines)), text_style))
     if report.complaint_categories:
         story.append(Spacer(1, 5 * mm))
         story.append(para(_("What customers complained about"), text_style))
-        story.append(para(", ".join(f"{CATEGORY_LABELS.get(category, category)}: {count}"
-                                    for category, count in report.complaint_categories),
-                          text_style))
+        story.append(para(pgettext("between list items", ", ").join(
+            _("%(category)s: %(count)s", category=CATEGORY_LABELS.get(category, category), count=count)
+            for category, count in report.complaint_categories), text_style))
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm, topMargin=12 * mm,
                       bottomMargin=12 * mm, title=f"Service quality {report.period.label}").build(story)

@@ -129,7 +129,7 @@ def _tree_order(units: list[Unit]) -> list[Unit]:
 def _selection(session: Session, sight: Sight, form: forms.DashboardForm, units: list[Unit]) -> Selection:
     """Read the form, fill in defaults, refuse what cannot be read (400)."""
     schemes = available_schemes()
-    form.scheme.choices = [SelectChoice(name, forms.SCHEME_TITLES.get(name, name)) for name in schemes]
+    form.scheme.choices = [SelectChoice(name, forms.scheme_title(name, name)) for name in schemes]
     name = form.scheme.data or current_app.config.get("SCORE_DEFAULT_SCHEME", DEFAULT_SCHEME)
     if name not in schemes:
         abort(400, _l("There is no scheme called %(name)s.", name=name))
@@ -313,7 +313,7 @@ def dashboard():
     return render_template(
         "scoring/dashboard.html", form=form, sel=sel, rows=rows, rated=rated, trends=trends,
         focus_kind=focus_kind, focus_id=focus_id, focus_name=focus_name, sight=sight,
-        table_metrics=TABLE_METRICS, scheme_title=forms.SCHEME_TITLES.get(sel.scheme.name, sel.scheme.title),
+        table_metrics=TABLE_METRICS, scheme_title=forms.scheme_title(sel.scheme.name, sel.scheme.title),
         period_name=forms.period_name(sel.period), labels=forms, explain=wording.explain,
         component_label=wording.component_label, may_enter=role_at_least("supervisor"),
         grade_tone=lambda g: forms.GRADE_TONES.get(g, ""))
@@ -355,7 +355,7 @@ def scorecard(kind: str, subject_id: int):
     return render_template(
         "scoring/scorecard.html", sel=sel, row=row, subject=subject, groups=groups, values=values,
         trends=trends, rated=[r for r in rows if not r.card.not_rated], metric_names=metrics.METRICS,
-        scheme_title=forms.SCHEME_TITLES.get(sel.scheme.name, sel.scheme.title),
+        scheme_title=forms.scheme_title(sel.scheme.name, sel.scheme.title),
         period_name=forms.period_name(sel.period), labels=forms, explain=wording.explain, case_reference=wording.case_reference,
         component_label=wording.component_label, focus_kind=kind, focus_id=subject_id,
         grade_tone=lambda g: forms.GRADE_TONES.get(g, ""))
@@ -427,7 +427,10 @@ def export(fmt: str):
     cards = [r.card for r in rows]
     names = {r.card.subject: r.subject.name for r in rows}
     places = {r.card.subject: r.place for r in rows if r.place is not None}
-    body = (exports.to_csv if fmt == "csv" else exports.to_xlsx)(cards, names=names, places=places, explain=wording.explain)
+    if fmt == "csv":  # one column holds each whole line; the workbook gives component and points their own
+        body = exports.to_csv(cards, names=names, places=places, explain=wording.line_text)
+    else:
+        body = exports.to_xlsx(cards, names=names, places=places, explain=wording.explain)
     _audit("export", f"scorecards {sel.scheme.name} {sel.period.label} {sel.kind} unit {sel.unit_id or 'all'} {fmt}")
     session.commit()
     return _download(body, fmt, f"{sel.scheme.name}-{sel.period.label}")
@@ -457,7 +460,7 @@ def report():
     _audit("view", scope)
     session.commit()
     return render_template("scoring/report.html", report=data, period=period, sel=sel,
-                           scheme_title=forms.SCHEME_TITLES.get(scheme, data.scheme_title),
+                           scheme_title=forms.scheme_title(scheme, data.scheme_title),
                            period_name=forms.period_name(period), previous_name=forms.period_name(data.previous),
                            labels=forms, case_labels=case_labels, explain=wording.explain, component_label=wording.component_label,
                            grade_tone=lambda g: forms.GRADE_TONES.get(g, ""))

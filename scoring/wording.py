@@ -2,10 +2,10 @@
 dashboard, the drill-down, the downloads and the printed report say the same."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-from flask_babel import format_decimal, format_percent, gettext, lazy_gettext as _l
+from flask_babel import format_decimal, format_percent, gettext, lazy_gettext as _l, pgettext
 
 from scoring import forms, metrics
 from scoring.engine import Line, describe
@@ -151,6 +151,17 @@ def explain(line: Line) -> str:
     if "weight" in p:
         text = gettext("%(text)s (%(raw)s × weight %(weight)s)", text=text, raw=values["raw"], weight=values["weight"])
     return text
+
+
+def line_text(line: Line) -> str:
+    """A whole breakdown line, as engine.describe gives it in English:
+    what it counts, why, and its points."""
+    return gettext("%(component)s: %(explanation)s: %(points)s", component=component_label(line.component),
+                   explanation=explain(line), points=points_text(line.points, signed=True))
+
+
+def lines_text(lines: Iterable[Line]) -> str:
+    return pgettext("between breakdown lines", "; ").join(line_text(line) for line in lines)
 
 
 def case_reference(line: Line) -> str | None:

@@ -163,6 +163,12 @@ def test_tracking_with_reference_and_phone_shows_the_public_entries_only(client,
     assert page.headers["Cache-Control"] == "no-store"
 
 
+def test_the_tracking_page_in_chinese_labels_the_time_received_as_a_time(client, followed_case):
+    client.post("/track", data={"reference": followed_case.reference, "contact": "13800138000"})
+    html = client.get(f"/track/{followed_case.tracking_token}?lang=zh_Hans_CN").get_data(as_text=True)
+    assert "<dt>受理时间</dt>" in html  # not the status word 已受理
+
+
 def test_tracking_by_e_mail_works_too(client, followed_case):
     response = client.post("/track", data={"reference": followed_case.reference, "contact": "LI@example.com"})
     assert response.status_code == 303

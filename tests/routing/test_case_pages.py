@@ -284,7 +284,7 @@ def test_the_case_page_works_in_chinese(client, sign_in, make, org):
     page = page_of(client.get(f"/cases/{case.reference}?lang=zh_Hans_CN"))
     assert case.reference in page and '<html lang="zh-Hans">' in page
     # Words with two meanings in English take the right one in Chinese.
-    assert "<dt>姓名</dt>" in page and "<dt>受理时间</dt>" in page and "新建" in page
+    assert "<dt>姓名</dt>" in page and "<dt>受理时间</dt>" in page and '<span class="badge">新建</span>' in page
 
 
 # --- escalation inbox and notifications ---------------------------------------------------

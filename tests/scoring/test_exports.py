@@ -128,6 +128,8 @@ def test_the_pdf_explains_the_points_in_the_readers_language(app, session, quart
     finally:
         document.close()
     assert "得分71低于目标95" in text, text  # the penalty line of "Where the points went", in Chinese
+    # Chinese punctuation between a line's parts, between lines and in the list of complaints.
+    assert "：−3；投诉：有效投诉" in text and "服务态度：2" in text, text
     assert "below the target" not in text and "x weight" not in text
     assert "unqualified" not in text and "attitude" not in text  # grades and categories in words too
 
