@@ -66,8 +66,9 @@ class LocalStorage(Storage):
         with self._lock:
             self._windows.pop(key, None)
 
-    def __len__(self) -> int:
-        """Counters held, live or not yet swept."""
+    def held(self) -> int:
+        """Counters held, live or not yet swept. (Not __len__: an empty store
+        would be false, and Flask-Limiter asserts that its store is.)"""
         return len(self._windows)
 
     def _sweep(self, now: float) -> None:

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import create_engine, text
 
+from factories import empty_postgres
 from intake import create_app
 from routing.clock import FakeClock
 from routing.db import Base, Database, import_models
@@ -64,14 +65,6 @@ def postgres_server_url():
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
-
-
-def empty_postgres(url):
-    engine = create_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
 
 
 @pytest.fixture(params=BACKENDS)

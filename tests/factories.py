@@ -9,8 +9,11 @@ from functools import cache
 
 from werkzeug.security import generate_password_hash
 
+from sqlalchemy import bindparam, create_engine, insert, text
+
 from routing.cases import NewCase, open_case
-from routing.db import Database
+from routing.db import Base, Database, DriverStatement
+from routing.models import Rating
 from routing.org import create_staff, create_unit
 
 PASSWORD = "correct horse battery"
@@ -24,10 +27,25 @@ def password_hash() -> str:
 _seq = itertools.count(1)
 
 
+def empty_postgres(url: str) -> None:
+    """Every table emptied, the schema kept: a clean PostgreSQL for the next test."""
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+# A rating of unit, score and time, run straight on the driver as the QR tap's is.
+ADD_RATING = DriverStatement(insert(Rating.__table__).values(
+    channel="qr", unit_id=bindparam("unit"), score=bindparam("score"), created_at=bindparam("now"),
+    suspect=False).returning(Rating.__table__.c.id))
+
+
 @contextmanager
 def database_with_an_outlet(url: str, **engine_kwargs) -> Iterator[Database]:
-    """A Database on the test's backend, its schema in place, holding one
-    outlet, OUT-1 (on PostgreSQL the schema comes from the migrations)."""
+    """A Database on the test's backend, its schema in place (on PostgreSQL
+    the session's, emptied for each test), holding one outlet, OUT-1."""
     db = Database(url, **engine_kwargs)
     if not db.is_postgres:
         db.create_all()

@@ -8,15 +8,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import bindparam, insert, select
 
-from factories import database_with_an_outlet
+from factories import ADD_RATING, database_with_an_outlet
 from routing import writer_queue
 from routing.db import Database, DriverStatement, read_transaction, write_on_driver
 from routing.models import Rating, Unit
 
 RATINGS = Rating.__table__.c
-ADD_RATING = DriverStatement(
-    insert(Rating.__table__).values(channel="qr", unit_id=bindparam("unit"), score=bindparam("score"),
-                                    created_at=bindparam("now"), suspect=False).returning(RATINGS.id))
 # Not UTC on purpose: the column's type must turn it into UTC, as the ORM does.
 AT_NOON_IN_SHANGHAI = datetime(2026, 11, 22, 12, 0, 0, 123456, tzinfo=timezone(timedelta(hours=8)))
 
@@ -57,8 +54,9 @@ def test_a_write_after_a_read_on_the_same_connection_is_allowed(db):
 
 
 def test_a_refused_write_leaves_nothing_and_the_next_one_goes_through(db):
-    with pytest.raises(Exception, match="(?i)check"):  # the driver's own error: score is 1 to 5
+    with pytest.raises(Exception, match="(?i)check") as refused:  # the driver's own error: score is 1 to 5
         write_on_driver(db.engine, ADD_RATING, {"unit": unit_id(db), "score": 9, "now": AT_NOON_IN_SHANGHAI})
+    assert refused.value and db.engine.pool.checkedout() == 0  # given back at once, not when collected
     assert stored(db) == []
     write_on_driver(db.engine, ADD_RATING, {"unit": unit_id(db), "score": 3, "now": AT_NOON_IN_SHANGHAI})
     assert [score for _, score, _ in stored(db)] == [3]

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
 from factories import database_with_an_outlet
+from routing import writer_queue
 from routing.db import Database, read_transaction
 from routing.models import Unit
 from routing.org import create_unit
@@ -58,18 +59,21 @@ def test_inside_a_transaction_already_begun_it_reads_in_that_one(db):
     assert units(db) == ["OUT-1"]
 
 
-def test_on_sqlite_a_read_neither_takes_nor_waits_for_the_write_lock(db):
+def test_on_sqlite_a_read_neither_takes_nor_waits_for_the_write_lock(db, monkeypatch):
     if db.is_postgres:
         pytest.skip("SQLite's single write lock only")
+    monkeypatch.setattr(writer_queue, "BUSY_TIMEOUT_SECONDS", 0.1)  # the writers' turn, too, fails fast
     quick = Database(db.url, connect_args={"timeout": 0.1})  # fail fast instead of waiting
-    with db.sessionmaker() as reader, read_transaction(reader):
-        assert reader.scalar(select(func.count(Unit.id))) == 1
-        with quick.sessionmaker() as writer:  # BEGIN IMMEDIATE while the read is open
-            create_unit(writer, "OUT-2", "Hillside outlet")
+    try:
+        with db.sessionmaker() as reader, read_transaction(reader):
+            assert reader.scalar(select(func.count(Unit.id))) == 1
+            with quick.sessionmaker() as writer:  # BEGIN IMMEDIATE while the read is open
+                create_unit(writer, "OUT-2", "Hillside outlet")
+                writer.commit()
+        with quick.sessionmaker() as writer:
+            create_unit(writer, "OUT-3", "Lakeside outlet")
+            writer.flush()  # holds the write lock
+            assert units(db) == ["OUT-1", "OUT-2"]  # read meanwhile, without waiting
             writer.commit()
-    with quick.sessionmaker() as writer:
-        create_unit(writer, "OUT-3", "Lakeside outlet")
-        writer.flush()  # holds the write lock
-        assert units(db) == ["OUT-1", "OUT-2"]  # read meanwhile, without waiting
-        writer.commit()
-    quick.dispose()
+    finally:
+        quick.dispose()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select
 
-from conftest import empty_postgres
+from factories import empty_postgres
 from routing.models import Case, Deadline, Escalation, Notification, OutboundMessage
 from routing.policies import ensure_presets
 from router_helpers import local, org  # noqa: F401  (org is a fixture)

@@ -16,11 +16,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import func, insert, select
 
 from routing import writer_queue
-from routing.db import Database, DriverStatement, read_transaction, write_on_driver
-from routing.models import Rating, Unit
+from factories import ADD_RATING
+from routing.db import Database, read_transaction, write_on_driver
+from routing.models import Unit
 from routing.org import create_unit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -201,7 +202,7 @@ def add_unit(db: Database, code: str) -> int:
 
 
 @pytest.fixture
-def moments(monkeypatch):
+def moments(db, monkeypatch):  # after db: its schema's commit has had its checkpoint
     """The queue's clock, moved by hand from a second after now: a
     checkpoint is due at once."""
     now = [writer_queue.clock() + writer_queue.CHECKPOINT_SECONDS]
@@ -254,19 +255,17 @@ def test_a_failed_write_back_leaves_the_commit_standing(db, moments, caplog):
 def test_a_write_straight_on_the_driver_takes_its_turn_and_gives_it_back_when_refused(db):
     """The QR tap's path (routing.db.write_on_driver)."""
     unit_id = add_unit(db, "OUT-1")
-    add_rating = DriverStatement(insert(Rating.__table__).values(
-        channel="qr", unit_id=bindparam("unit"), score=bindparam("score"), created_at=bindparam("now"),
-        suspect=False))
     turn_taken_at_insert = []
     pooled = db.engine.raw_connection()
     pooled.driver_connection.set_trace_callback(
         lambda sql: sql.startswith("INSERT") and turn_taken_at_insert.append(queue_is_taken(db)))
     pooled.close()  # back to the pool, the next checkout's connection
-    write_on_driver(db.engine, add_rating, {"unit": unit_id, "score": 4, "now": datetime.now(timezone.utc)})
+    write_on_driver(db.engine, ADD_RATING, {"unit": unit_id, "score": 4, "now": datetime.now(timezone.utc)})
     assert turn_taken_at_insert == [True] and not queue_is_taken(db)
     with pytest.raises(sqlite3.IntegrityError) as refused:  # scores are 1 to 5
-        write_on_driver(db.engine, add_rating, {"unit": unit_id, "score": 9, "now": datetime.now(timezone.utc)})
-    assert refused.value is not None and not queue_is_taken(db)  # given back at once, not when collected
+        write_on_driver(db.engine, ADD_RATING, {"unit": unit_id, "score": 9, "now": datetime.now(timezone.utc)})
+    # Given back at once, not when the exception (still held here) is collected.
+    assert refused.value and db.engine.pool.checkedout() == 0 and not queue_is_taken(db)
 
 
 def test_sqlite_checkpoints_on_its_own_only_as_a_backstop(db):
