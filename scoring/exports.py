@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from intake.phone import mask_phone
 from scoring.engine import Line, Scorecard, describe
 from scoring.metrics import RATES
+from scoring.wording import joined
 
 Explain = Callable[[Line], str]
 
@@ -86,8 +87,8 @@ def to_csv(scorecards: Iterable[Scorecard], *, names: Mapping[str, str] | None =
     for row in rows:
         scores = {c["id"]: c["score"] for c in row["components"]}
         writer.writerow(_summary(row) + [scores.get(cid) for cid in components]
-                        + ["; ".join(line["explanation"] for line in row["breakdown"]),
-                           "; ".join(line["explanation"] for line in row["money_breakdown"])])
+                        + [joined(line["explanation"] for line in row["breakdown"]),
+                           joined(line["explanation"] for line in row["money_breakdown"])])
     return out.getvalue()
 
 

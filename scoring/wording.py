@@ -160,8 +160,13 @@ def line_text(line: Line) -> str:
                    explanation=explain(line), points=points_text(line.points, signed=True))
 
 
+def joined(texts: Iterable[str]) -> str:
+    """Breakdown lines one after another, with the reader's punctuation."""
+    return pgettext("between breakdown lines", "; ").join(texts)
+
+
 def lines_text(lines: Iterable[Line]) -> str:
-    return pgettext("between breakdown lines", "; ").join(line_text(line) for line in lines)
+    return joined(line_text(line) for line in lines)
 
 
 def case_reference(line: Line) -> str | None:

@@ -246,6 +246,8 @@ def test_the_scorecards_download_as_csv(app, client, login, org):
     assert [(r[0], r[1], r[5]) for r in lines] == [("1", "O2", "100"), ("2", "O1", "85.67")]
     breakdown = lines[1][header.index("Breakdown")]
     assert f"Valid complaint {org.complaint.reference}: \u2212" in breakdown, breakdown  # the line's points too
+    chinese = client.get(f"/scores/export.csv?period={MONTH}&lang=zh_Hans_CN").get_data(as_text=True)
+    assert f"有效投诉（{org.complaint.reference}）：\u2212" in chinese and "；" in chinese, chinese  # its punctuation
     assert audits(app, "export")[-1].what.endswith("csv")
 
 
