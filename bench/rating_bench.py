@@ -3,8 +3,9 @@ side by side with a bare Flask endpoint served the same way.
 
     /work/venv/bin/python bench/rating_bench.py [--requests 4000] [--clients 8] [--rounds 4]
 
-Each client first opens the rating page (a browser would: it gets the CSRF
-token and the device cookie), then posts ratings. The servers are measured
+Each client first opens the rating page (a browser would: it gets the
+device cookie), then posts ratings from it, as a browser marks them
+(Sec-Fetch-Site: same-origin). The servers are measured
 only once every worker has booted and served a warm-up, and in alternating
 rounds (bare, bare storing, platform, bare, ...) so that load from other
 work on the machine falls on all alike. The figure to reach: at least half
@@ -18,7 +19,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -135,26 +135,23 @@ def count_ratings(url: str) -> int:
     return n
 
 
-def client_session(port: int, path: str) -> tuple[str, str]:
-    """Open the rating page once, as a phone would: cookies and CSRF token."""
+def page_cookies(port: int, path: str) -> str:
+    """Open the rating page once, as a phone would: its cookies."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     conn.request("GET", path)
     response = conn.getresponse()
-    html = response.read().decode()
-    cookies = "; ".join(c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or [])
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    response.read()
     conn.close()
-    return cookies, match.group(1) if match else ""
+    return "; ".join(c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or [])
 
 
-def post_many(port: int, path: str, count: int, cookies: str, csrf: str) -> list[int]:
+def post_many(port: int, path: str, count: int, cookies: str) -> list[int]:
     statuses = []
     for i in range(count):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        body = f"score={1 + i % 5}&csrf_token={csrf}"
+        body = f"score={1 + i % 5}"
         conn.request("POST", path, body, {"Content-Type": "application/x-www-form-urlencoded",
-                                          "Cookie": cookies})
+                                          "Cookie": cookies, "Sec-Fetch-Site": "same-origin"})
         response = conn.getresponse()
         response.read()
         statuses.append(response.status)
@@ -168,7 +165,7 @@ class Side:
 
     port: int
     path: str
-    sessions: list[tuple[str, str]]  # per client: cookies and CSRF token
+    cookies: list[str]  # per client
     workers: list[int]
     statuses: list[int] = field(default_factory=list)
     seconds: float = 0.0
@@ -177,9 +174,9 @@ class Side:
 
     def post(self, requests: int) -> list[int]:
         """All clients posting at once, requests in all; their answers."""
-        per_client = requests // len(self.sessions)
-        with ThreadPoolExecutor(len(self.sessions)) as pool:
-            results = pool.map(lambda s: post_many(self.port, self.path, per_client, *s), self.sessions)
+        per_client = requests // len(self.cookies)
+        with ThreadPoolExecutor(len(self.cookies)) as pool:
+            results = pool.map(lambda c: post_many(self.port, self.path, per_client, c), self.cookies)
             return [status for result in results for status in result]
 
     def measure(self, requests: int) -> None:
@@ -222,11 +219,11 @@ def main() -> None:
         servers.append(gunicorn("bare_app:app", bare_port, env, ROOT / "bench", work))
         platform_workers, bare_workers = (workers_of(server) for server in servers)
         rating_page = f"/q/{token}"
-        no_session = [("", "")] * args.clients
-        bare = Side(bare_port, "/rate", no_session, bare_workers)
-        stored = Side(bare_port, "/rate-stored", no_session, bare_workers)
+        no_cookies = [""] * args.clients
+        bare = Side(bare_port, "/rate", no_cookies, bare_workers)
+        stored = Side(bare_port, "/rate-stored", no_cookies, bare_workers)
         platform = Side(platform_port, rating_page,
-                        [client_session(platform_port, rating_page) for _ in range(args.clients)], platform_workers)
+                        [page_cookies(platform_port, rating_page) for _ in range(args.clients)], platform_workers)
         for side in (bare, stored):
             side.post(5 * args.clients)  # warm-up, not timed
         warm_up = platform.post(5 * args.clients)

@@ -9,7 +9,6 @@ from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -17,7 +16,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from intake.complaints import (
     CALLBACK_MAX_LENGTH,
@@ -65,17 +64,6 @@ def _checked_by(cleaner):
 
 def _phone(data):
     return clean_phone(data, current_app.config["DEFAULT_REGION"])
-
-
-class RateForm(FlaskForm):
-    """Step one: a face is a submit button named "score". The page carries
-    the CSRF token itself (CSRFProtect checks every POST before the view),
-    so the form does not sign a fresh one on every tap."""
-
-    class Meta:
-        csrf = False
-
-    score = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=5)])
 
 
 class DetailsForm(FlaskForm):

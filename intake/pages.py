@@ -41,12 +41,14 @@ from intake.complaints import (
     tracking_url,
     unit_choices,
 )
-from intake.forms import DIMENSION_LABELS, DIMENSION_QUESTIONS, FACE_LABELS, ComplaintForm, DetailsForm, MessageForm, RateForm, TrackForm
+from intake.forms import DIMENSION_LABELS, DIMENSION_QUESTIONS, FACE_LABELS, ComplaintForm, DetailsForm, MessageForm, TrackForm
 from intake.i18n import current_locale
 from intake.models import Touchpoint
+from intake.same_origin import from_this_site
 from intake.touchpoints import touchpoint_by_token
 from intake.ratings import (
     DIMENSIONS,
+    SCORES,
     RatingClosed,
     RatingRejected,
     add_details,
@@ -119,13 +121,15 @@ def after_filing(filed: Filed):
 # --- Rating by QR code -----------------------------------------------------
 
 @bp.route("/q/<token>", methods=["GET", "POST"])
+@from_this_site
 def rate(token: str):
     """Step one: one tap on a face records the rating, in one statement that
     finds the touchpoint by its token. Showing the page reads in a
-    transaction that takes no write lock: taps queue only for their insert."""
-    form = RateForm()
-    if form.validate_on_submit():
-        rating_id = record_tap(current_app.extensions["db"].engine, token, score=form.score.data,
+    transaction that takes no write lock: taps queue only for their insert.
+    The page sets no session: a tap needs none (see intake.same_origin)."""
+    score = request.form.get("score", type=int)
+    if score in SCORES:
+        rating_id = record_tap(current_app.extensions["db"].engine, token, score=score,
                                device_hash=current_device(), locale=current_locale(), now=now(),
                                config=current_app.config)
         if rating_id is None:
@@ -137,8 +141,9 @@ def rate(token: str):
     if touchpoint is None:
         return code_invalid()
     current_device()  # the device cookie, before the first tap
-    status = 400 if request.method == "POST" else 200
-    return render_template("intake/rate.html", form=form, touchpoint=touchpoint, face_labels=FACE_LABELS), status
+    refused = request.method == "POST"
+    return render_template("intake/rate.html", refused=refused, touchpoint=touchpoint,
+                           face_labels=FACE_LABELS), 400 if refused else 200
 
 
 @bp.route("/q/<token>/r/<int:rating_id>", methods=["GET", "POST"])

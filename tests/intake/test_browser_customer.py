@@ -91,3 +91,24 @@ def test_a_customer_scans_rates_in_one_tap_and_complains_on_a_phone(
     assert (case.reference, case.channel, case.unit_id, case.touchpoint_id) == (reference, "qr", outlet.id, touchpoint.id)
     assert case.contact_phone == "+8613800138000" and case.category == "waiting_time"
     assert tracking == f"{base_url}/track/{case.tracking_token}"
+
+
+@pytest.mark.browser
+def test_a_tap_posted_by_another_sites_page_is_refused_by_what_the_browser_says(app, make, session, browser):
+    """The rating page carries no token (intake.same_origin): a real browser
+    marks a form another page posts to the counter as cross-site."""
+    touchpoint = make.touchpoint(make.unit(name="Lujiazui Outlet"))
+    with live_server(app) as base_url:
+        page = browser(locale="en")
+        page.set_content(f'<form method="post" action="{base_url}/q/{touchpoint.token}">'
+                         '<button name="score" value="1">Rate them down</button></form>')
+        with page.expect_navigation():
+            page.locator("button").click()
+        assert "was not sent from this site" in page.content()
+        assert session.scalars(select(Rating)).all() == []
+
+        page.goto(f"{base_url}/q/{touchpoint.token}")  # the page itself: its tap counts
+        page.locator("button[name=score][value='4']").click()
+        page.wait_for_url(re.compile(r"/q/[^/]+/r/\d+$"))
+    session.rollback()  # a new read, which sees the tap
+    assert [rating.score for rating in session.scalars(select(Rating))] == [4]

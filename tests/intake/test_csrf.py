@@ -1,5 +1,6 @@
 """The one module that runs with CSRF on: a complaint posted from another
-site (no token) is refused and records nothing; the real form works."""
+site (no token) is refused and records nothing; the real form works; a
+rating tap, which carries no token, is refused when another site sent it."""
 from __future__ import annotations
 
 import re
@@ -52,30 +53,52 @@ def test_a_complaint_with_the_forms_token_is_registered(csrf_app):
     assert count(csrf_app, Case) == 1
 
 
-def test_a_rating_tap_carries_the_token_too(csrf_app):
+@pytest.fixture
+def touchpoint(csrf_app):
     from factories import Factory
 
     with csrf_app.extensions["db"].sessionmaker() as session:
-        clock = csrf_app.extensions["clock"]
-        touchpoint = Factory(session, clock).touchpoint(Factory(session, clock).unit())
+        factory = Factory(session, csrf_app.extensions["clock"])
+        return factory.touchpoint(factory.unit())
+
+
+OTHER_SITES = [{"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+               {"Origin": "https://evil.example"}, {"Origin": "null"}]
+
+
+@pytest.mark.parametrize("sent_by", OTHER_SITES)
+def test_a_tap_another_site_sends_is_refused_and_nothing_recorded(csrf_app, touchpoint, sent_by):
+    """Another site's page cannot make its visitors' browsers rate a
+    counter: the browser says where the POST came from."""
     client = csrf_app.test_client()
-    page = client.get(f"/q/{touchpoint.token}").get_data(as_text=True)
-    token = csrf_token(page)
-    assert client.post(f"/q/{touchpoint.token}", data={"score": 5}).status_code == 400
-    assert client.post(f"/q/{touchpoint.token}", data={"score": 5, "csrf_token": token}).status_code == 303
+    client.get(f"/q/{touchpoint.token}")
+    response = client.post(f"/q/{touchpoint.token}", data={"score": 5},
+                           headers={**sent_by, "Accept-Language": "en"})
+    assert response.status_code == 400
+    assert "was not sent from this site" in response.get_data(as_text=True)
+    assert count(csrf_app, Rating) == 0
 
 
-def test_a_tap_leaves_the_customers_session_cookie_alone(csrf_app):
-    """The page set the cookie; re-signing it on the tap is work for nothing
-    (the tap is the platform's busiest request)."""
-    from factories import Factory
-
-    with csrf_app.extensions["db"].sessionmaker() as session:
-        clock = csrf_app.extensions["clock"]
-        touchpoint = Factory(session, clock).touchpoint(Factory(session, clock).unit())
+@pytest.mark.parametrize("sent_by", [{"Sec-Fetch-Site": "same-origin"}, {"Origin": "http://localhost"}, {}])
+def test_a_tap_needs_no_token_and_the_page_sets_no_session(csrf_app, touchpoint, sent_by):
+    """The rating page carries no token, so a phone that keeps no cookie
+    can still rate; the tap comes from the page itself (or from no browser,
+    which the address limit and the device check meet)."""
     client = csrf_app.test_client()
     page = client.get(f"/q/{touchpoint.token}")
+    assert 'name="csrf_token"' not in page.get_data(as_text=True)
+    assert not [c for c in page.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    tap = client.post(f"/q/{touchpoint.token}", data={"score": 4}, headers=sent_by)
+    assert tap.status_code == 303 and count(csrf_app, Rating) == 1
+    assert not [c for c in tap.headers.getlist("Set-Cookie") if c.startswith("session=")]
+
+
+def test_a_tap_leaves_the_customers_session_cookie_alone(csrf_app, touchpoint):
+    """A customer who chose a language has a session; re-signing it on the
+    tap is work for nothing (the tap is the platform's busiest request)."""
+    client = csrf_app.test_client()
+    page = client.get(f"/q/{touchpoint.token}?lang=zh")
     assert [c for c in page.headers.getlist("Set-Cookie") if c.startswith("session=")]
-    tap = client.post(f"/q/{touchpoint.token}", data={"score": 4, "csrf_token": csrf_token(page.get_data(as_text=True))})
+    tap = client.post(f"/q/{touchpoint.token}", data={"score": 4}, headers={"Sec-Fetch-Site": "same-origin"})
     assert tap.status_code == 303 and count(csrf_app, Rating) == 1
     assert not [c for c in tap.headers.getlist("Set-Cookie") if c.startswith("session=")]

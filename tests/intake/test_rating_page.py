@@ -210,9 +210,11 @@ def test_a_withdrawn_or_unknown_code_gets_a_friendly_404(client, session, counte
     assert ratings(session) == []
 
 
-def test_a_missing_or_out_of_range_score_records_nothing(client, session, counter):
-    assert client.post(f"/q/{counter.token}", data={}).status_code == 400
-    assert client.post(f"/q/{counter.token}", data={"score": 7}).status_code == 400
+@pytest.mark.parametrize("sent", [{}, {"score": 7}, {"score": 0}, {"score": "four"}, {"score": ""}])
+def test_a_missing_or_out_of_range_score_records_nothing(client, session, counter, sent):
+    response = client.post(f"/q/{counter.token}", data=sent, headers={"Accept-Language": "en"})
+    assert response.status_code == 400
+    assert "Please tap one of the faces." in response.get_data(as_text=True)
     assert ratings(session) == []
 
 
