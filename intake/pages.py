@@ -141,9 +141,9 @@ def rate(token: str):
     if touchpoint is None:
         return code_invalid()
     current_device()  # the device cookie, before the first tap
-    refused = request.method == "POST"
-    return render_template("intake/rate.html", refused=refused, touchpoint=touchpoint,
-                           face_labels=FACE_LABELS), 400 if refused else 200
+    invalid_score = request.method == "POST"
+    return render_template("intake/rate.html", invalid_score=invalid_score, touchpoint=touchpoint,
+                           face_labels=FACE_LABELS), 400 if invalid_score else 200
 
 
 @bp.route("/q/<token>/r/<int:rating_id>", methods=["GET", "POST"])

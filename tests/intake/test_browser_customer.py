@@ -104,7 +104,7 @@ def test_a_tap_posted_by_another_sites_page_is_refused_by_what_the_browser_says(
                          '<button name="score" value="1">Rate them down</button></form>')
         with page.expect_navigation():
             page.locator("button").click()
-        assert "was not sent from this site" in page.content()
+        assert "This was sent from another website" in page.content()
         assert session.scalars(select(Rating)).all() == []
 
         page.goto(f"{base_url}/q/{touchpoint.token}")  # the page itself: its tap counts

@@ -75,8 +75,14 @@ def test_a_tap_another_site_sends_is_refused_and_nothing_recorded(csrf_app, touc
     response = client.post(f"/q/{touchpoint.token}", data={"score": 5},
                            headers={**sent_by, "Accept-Language": "en"})
     assert response.status_code == 400
-    assert "was not sent from this site" in response.get_data(as_text=True)
+    assert "This was sent from another website" in response.get_data(as_text=True)
     assert count(csrf_app, Rating) == 0
+
+
+def test_the_refusal_speaks_the_customers_language(csrf_app, touchpoint):
+    response = csrf_app.test_client().post(f"/q/{touchpoint.token}", data={"score": 5}, headers={
+        "Sec-Fetch-Site": "cross-site", "Accept-Language": "zh-CN"})
+    assert response.status_code == 400 and "此次提交来自其他网站" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("sent_by", [{"Sec-Fetch-Site": "same-origin"}, {"Origin": "http://localhost"}, {}])
