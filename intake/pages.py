@@ -48,7 +48,6 @@ from intake.same_origin import from_this_site
 from intake.touchpoints import touchpoint_by_token
 from intake.ratings import (
     DIMENSIONS,
-    SCORES,
     RatingClosed,
     RatingRejected,
     add_details,
@@ -127,14 +126,17 @@ def rate(token: str):
     finds the touchpoint by its token. Showing the page reads in a
     transaction that takes no write lock: taps queue only for their insert.
     The page sets no session: a tap needs none (see intake.same_origin)."""
-    score = request.form.get("score", type=int)
-    if score in SCORES:
-        rating_id = record_tap(current_app.extensions["db"].engine, token, score=score,
-                               device_hash=current_device(), locale=current_locale(), now=now(),
-                               config=current_app.config)
-        if rating_id is None:
-            return code_invalid()
-        return redirect(url_for(".rate_details", token=token, rating_id=rating_id), 303)
+    if request.method == "POST":
+        try:
+            rating_id = record_tap(current_app.extensions["db"].engine, token,
+                                   score=request.form.get("score", type=int), device_hash=current_device(),
+                                   locale=current_locale(), now=now(), config=current_app.config)
+        except RatingRejected:
+            pass  # the page again, asking for a face
+        else:
+            if rating_id is None:
+                return code_invalid()
+            return redirect(url_for(".rate_details", token=token, rating_id=rating_id), 303)
     session = db_session()
     with read_transaction(session):
         touchpoint = touchpoint_by_token(session, token)

@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 
-from werkzeug.security import generate_password_hash
-
 from sqlalchemy import bindparam, create_engine, insert, text
+from werkzeug.security import generate_password_hash
 
 from routing.cases import NewCase, open_case
 from routing.db import Base, Database, DriverStatement

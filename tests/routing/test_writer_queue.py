@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select
 
-from routing import writer_queue
 from factories import ADD_RATING
+from routing import writer_queue
 from routing.db import Database, read_transaction, write_on_driver
 from routing.models import Unit
 from routing.org import create_unit
