@@ -83,9 +83,9 @@ def gunicorn(app_spec: str, port: int, env: dict, chdir: Path, work: Path) -> su
 def prepare_database(url: str) -> str:
     """Schema by migration, one outlet with one counter; returns its token."""
     from intake.models import Touchpoint
-    from routing.db import Database
-    from routing.migrate import upgrade
-    from routing.org import create_unit
+    from routing.foundation.db import Database
+    from intake.shell.schema import upgrade
+    from routing.services.org import create_unit
 
     upgrade(url)
     db = Database(url)
@@ -125,7 +125,7 @@ def cpu_seconds(pids: list[int]) -> float:
 def count_ratings(url: str) -> int:
     from sqlalchemy import func, select
 
-    from routing.db import Database
+    from routing.foundation.db import Database
     from routing.models import Rating
 
     db = Database(url)

@@ -142,10 +142,11 @@ def main() -> int:
     if not args.url:
         parser.error("give --url (a PostgreSQL server) or set FEEDBACK_TEST_POSTGRES_URL")
 
-    from routing.db import Base, Database, import_models
-    from scoring.engine import load_scheme
-    from scoring.periods import Period
-    from scoring.scorecards import scorecards
+    from intake.shell.schema import metadata
+    from routing.foundation.db import Database
+    from scoring.engine.scorecard import load_scheme
+    from scoring.engine.periods import Period
+    from scoring.services.scorecards import scorecards
 
     name = args.database or f"feedback_scoring_bench_{uuid.uuid4().hex[:8]}"
     keep = args.keep or bool(args.database)
@@ -155,10 +156,9 @@ def main() -> int:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = admin.url.set(database=name).render_as_string(hide_password=False)
     try:
-        import_models()
         db = Database(url)
         if not args.database:
-            Base.metadata.create_all(db.engine)
+            metadata.create_all(db.engine)
             started = time.perf_counter()
             with db.engine.begin() as conn:
                 counts = load(conn, args.units, args.ratings, args.cases)

@@ -59,9 +59,9 @@ def case_rows(total: int, due: int, outlets: list[int]):
 
 
 def seed(url: str, total: int, due: int) -> None:
-    from routing.db import Database
+    from routing.foundation.db import Database
     from routing.models import Staff, Unit
-    from routing.policies import ensure_presets
+    from routing.services.policies import ensure_presets
 
     db = Database(url)
     db.create_all()
@@ -140,8 +140,8 @@ def measure(url: str) -> dict:
     os.environ.update(FEEDBACK_DATABASE_URL=url, FEEDBACK_SECRET_KEY="bench",
                       FEEDBACK_INSTANCE_PATH=tempfile.mkdtemp(prefix="tick-bench-"))
     from intake import create_app
-    from intake.jobs import tick
-    from routing.escalation import escalation_tick
+    from intake.shell.jobs import tick
+    from routing.services.escalation import escalation_tick
 
     app = create_app()
     db = app.extensions["db"]

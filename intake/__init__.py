@@ -1,107 +1,14 @@
-"""The edge and application shell: the app factory is the composition root,
-the one place that knows every package."""
+"""The edge and application shell: customer pages, SMS, the JSON API, the
+demo, and the app factory (intake.shell.factory), the composition root.
+
+`create_app` is resolved on first use, so that importing a part of intake
+(the command line, a service) does not build the whole web app."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
-from flask import Flask, request
+def __getattr__(name: str):
+    if name == "create_app":  # gunicorn 'intake:create_app()'
+        from intake.shell.factory import create_app
 
-_HERE = Path(__file__).resolve().parent
-
-
-def _shipped_dir(name: str) -> str:
-    """templates/ and static/ sit at the top of a checkout and inside the
-    package once installed from a wheel."""
-    inside = _HERE / name
-    return str(inside if inside.is_dir() else _HERE.parent / name)
-
-
-def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(
-        __name__,
-        template_folder=_shipped_dir("templates"),
-        static_folder=_shipped_dir("static"),
-        instance_path=os.environ.get("FEEDBACK_INSTANCE_PATH") or os.path.join(os.getcwd(), "instance"),
-    )
-    from intake import config
-    from intake.session_cookie import SessionCookie
-
-    config.load(app, test_config)
-    app.session_interface = SessionCookie()
-    _bind_services(app)
-    _bind_extensions(app)
-    from routing.web import RecordId
-
-    app.url_map.converters["int"] = RecordId  # before any route is added
-    _register_blueprints(app)
-
-    from intake import errors
-
-    errors.register(app)
-    if app.config["PROXY_FIX"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        n = app.config["PROXY_FIX"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
-    return app
-
-
-def _bind_services(app: Flask) -> None:
-    from intake.delivery import senders_from_config
-    from intake.surveys import expire_surveys
-    from routing.clock import SystemClock
-    from routing.db import Database, import_models
-    from routing.tick_jobs import router_tick_jobs
-    from routing.web import close_db_session
-
-    import_models()
-    app.extensions["db"] = Database(app.config["DATABASE_URL"])
-    app.extensions.setdefault("clock", app.config.get("CLOCK") or SystemClock())
-    app.extensions["senders"] = app.config.get("SENDERS") or senders_from_config(app.config)
-    app.extensions.setdefault("tick_jobs", {})["surveys"] = expire_surveys
-    app.extensions.setdefault("tick_jobs", {}).update(router_tick_jobs(app))
-    app.teardown_appcontext(close_db_session)
-
-
-def _bind_extensions(app: Flask) -> None:
-    from intake import i18n
-    from routing.extensions import babel, csrf, limiter, login_manager
-    from routing.web import db_session
-
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(_HERE / "translations"))
-    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
-    # Before the CSRF and rate-limit checks, so that their error pages speak
-    # the language just chosen.
-    app.before_request(i18n.remember_choice)
-    app.before_request(i18n.cache_wtforms_translations)
-    csrf.init_app(app)
-    limiter.init_app(app)
-    login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = None
-
-    @login_manager.user_loader
-    def load_staff(staff_id: str):
-        from routing.models import Staff
-
-        staff = db_session().get(Staff, int(staff_id))
-        return staff if staff and staff.active else None
-
-    app.add_template_filter(i18n.localtime)
-
-    @app.context_processor
-    def template_globals():
-        from routing.web import role_at_least
-
-        return {"current_locale": i18n.current_locale(), "role_at_least": role_at_least,
-                "url_rules": app.view_functions,
-                "other_lang_args": lambda lang: {**request.view_args, **request.args.to_dict(), "lang": lang}
-                if request.endpoint else {"lang": lang}}
-
-
-def _register_blueprints(app: Flask) -> None:
-    from intake.blueprints import all_blueprints
-
-    for blueprint in all_blueprints():
-        app.register_blueprint(blueprint)
+        return create_app
+    raise AttributeError(f"module 'intake' has no attribute {name!r}")

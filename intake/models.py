@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from routing.db import Base, UTCDateTime
+from routing.foundation.db import Base, UTCDateTime
 from routing.models import Staff, Unit
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from routing.db import Base, UTCDateTime
+from routing.foundation.db import Base, UTCDateTime
 
 ROLES = ("handler", "supervisor", "manager", "executive", "admin")
 UNIT_LEVELS = ("company", "branch", "outlet", "department", "team", "counter")

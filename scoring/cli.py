@@ -7,8 +7,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from scoring.engine import SchemeError, available_schemes, describe, load_scheme
-from scoring.periods import Period, PeriodError
+from scoring.engine.scorecard import SchemeError, available_schemes, describe, load_scheme
+from scoring.engine.periods import Period, PeriodError
 
 
 def _period(_ctx, _param, value: str) -> Period:
@@ -51,10 +51,10 @@ def score(scheme_name, period, unit_code, subject_kind, output, explain, lang):
     from sqlalchemy import select
 
     from routing.models import Staff
-    from routing.org import subtree_ids, unit_by_code
-    from scoring.access import audit
-    from scoring.exports import scorecard_dict, to_csv
-    from scoring.scorecards import places, scorecards, subjects
+    from routing.services.org import subtree_ids, unit_by_code
+    from scoring.services.sight import audit
+    from scoring.reports.exports import scorecard_dict, to_csv
+    from scoring.services.scorecards import places, scorecards, subjects
 
     try:
         scheme = load_scheme(scheme_name)

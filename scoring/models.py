@@ -28,10 +28,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from routing.db import Base, UTCDateTime
+from routing.foundation.db import Base, UTCDateTime
 from routing.errors import Conflict, Forbidden, NotFound, RoutingError
 from routing.models import Case, Staff, Unit
-from scoring.periods import Period, PeriodError
+from scoring.engine.periods import Period, PeriodError
 
 INSPECTION_KINDS = (
     "mystery_shopper", "off_site", "on_site", "self_check", "spot_check", "checklist", "management",
@@ -169,7 +169,7 @@ def _audit(session: Session, by: Staff | None, what: str, now: datetime) -> None
 
 
 def _check_may_enter(session: Session, by: Staff | None, unit_id: int | None, staff_id: int | None) -> None:
-    from scoring.access import may_enter  # access reads these tables too
+    from scoring.services.sight import may_enter  # access reads these tables too
 
     if by is not None and not may_enter(session, by, unit_id=unit_id, staff_id=staff_id):
         raise Forbidden("scores_out_of_scope", str(_l("You may not enter scores for this unit or person.")))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from routing.models import Staff, Unit
-from routing.org import create_api_token, create_staff
+from routing.services.org import create_api_token, create_staff
 
 PUBLIC_URL = "https://feedback.example.com"  # the conftest app's
 

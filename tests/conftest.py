@@ -12,8 +12,9 @@ from sqlalchemy import create_engine, text
 
 from factories import empty_postgres
 from intake import create_app
-from routing.clock import FakeClock
-from routing.db import Base, Database, import_models
+from routing.foundation.clock import FakeClock
+from intake.shell.schema import metadata
+from routing.foundation.db import Database
 
 POSTGRES_URL = os.environ.get("FEEDBACK_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("FEEDBACK_TEST_REDIS_URL")
@@ -57,9 +58,8 @@ def postgres_server_url():
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = admin.url.set(database=name).render_as_string(hide_password=False)
-    import_models()
     engine = create_engine(url)
-    Base.metadata.create_all(engine)
+    metadata.create_all(engine)
     engine.dispose()
     yield url
     with admin.connect() as conn:

@@ -10,10 +10,10 @@ from functools import cache
 from sqlalchemy import bindparam, create_engine, insert, text
 from werkzeug.security import generate_password_hash
 
-from routing.cases import NewCase, open_case
-from routing.db import Base, Database, DriverStatement
+from routing.services.cases import NewCase, open_case
+from routing.foundation.db import Base, Database, DriverStatement
 from routing.models import Rating
-from routing.org import create_staff, create_unit
+from routing.services.org import create_staff, create_unit
 
 PASSWORD = "correct horse battery"
 

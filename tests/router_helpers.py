@@ -64,7 +64,7 @@ def count(session, model, *where) -> int:
 
 def tick_at(app, clock, when: datetime) -> dict:
     """Move the fake clock to `when` and run one sweep, as `feedback tick` does."""
-    from intake.jobs import tick
+    from intake.shell.jobs import tick
 
     clock.set(when)
     return tick(app, when)
@@ -72,7 +72,7 @@ def tick_at(app, clock, when: datetime) -> dict:
 
 def cli_tick(app, when: datetime) -> dict:
     """`feedback tick --now ISO`, through the command line."""
-    from intake.cli import main
+    from intake.shell.cli import main
 
     result = app.test_cli_runner().invoke(main, args=["tick", "--now", when.isoformat()])
     assert result.exit_code == 0, result.output

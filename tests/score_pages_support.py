@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from factories import password_hash
 from routing.models import Staff, Unit
-from routing.org import create_staff
+from routing.services.org import create_staff
 from scoring_records import Records
 
 PHONE = "+8613812345678"

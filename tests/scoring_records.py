@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from intake.models import ServiceEvent
-from routing.cases import format_reference
+from routing.services.cases import format_reference
 from routing.models import Callback, Case, Deadline, Rating, Staff, Unit
 from scoring.models import ComplaintVerdict, Inspection, LedgerEntry
 

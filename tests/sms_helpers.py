@@ -11,8 +11,8 @@ from babel.messages.mofile import write_mo
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from intake.surveys import record_service_event
-from routing.extensions import babel
+from intake.sms.surveys import record_service_event
+from routing.web.extensions import babel
 from routing.models import Staff, Unit
 
 # The conftest app: PUBLIC_URL and TWILIO_AUTH_TOKEN.

@@ -22,10 +22,10 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
 from factories import PASSWORD, password_hash
-from routing import lifecycle, policies
-from routing.db import Base
-from routing.notify import notify_each
-from routing.org import create_api_token, create_staff
+from routing.services import lifecycle, policies
+from routing.foundation.db import Base
+from routing.services.notify import notify_each
+from routing.services.org import create_api_token, create_staff
 from sms_helpers import signed
 
 ROLES = ("handler", "supervisor", "manager", "executive", "admin")

@@ -12,10 +12,11 @@ from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from intake.api.base import OPERATIONS, ApiError
-from intake.errors import problem
-from routing.extensions import csrf
+from intake.shell.errors import problem
+from routing.web.extensions import csrf
 
-RESOURCES = ("units", "staff", "touchpoints", "service_events", "ratings", "cases", "case_actions", "openapi")
+RESOURCES = ("units", "staff", "touchpoints", "service_events", "ratings", "cases", "case_actions", "scorecards",
+             "openapi")
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer tokens, not cookies: a forged cross-site request carries no token.

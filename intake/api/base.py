@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from intake.api.fields import MAX_ID, Body, Cursor, Field, Integer, parse_fields
 from intake.phone import mask_phone
 from routing.models import Staff, Unit
-from routing.org import staff_by_username, staff_for_token, subtree_ids, unit_by_code
-from routing.web import ROLE_RANK, db_session, now
+from routing.services.org import staff_by_username, staff_for_token, subtree_ids, unit_by_code
+from routing.web.glue import ROLE_RANK, db_session, now
 
 MAX_BODY_BYTES = 64 * 1024
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200

@@ -17,12 +17,12 @@ from intake.api.base import (
 )
 from intake.api.cases import CASE_WITH_TIMELINE
 from intake.api.fields import Body, Boolean, Choice, Reference, Text, Timestamp
-from routing import callbacks, lifecycle
-from routing.callback_rules import CALLBACK_ITEMS, CALLBACK_LEVELS
-from routing.cases import case_by_reference
+from routing.services import callbacks, lifecycle
+from routing.rules.callback_rules import CALLBACK_ITEMS, CALLBACK_LEVELS
+from routing.services.cases import case_by_reference
 from routing.errors import RoutingError
 from routing.models import CALLBACK_STATUSES, Callback, Case
-from routing.web import db_session, now
+from routing.web.glue import db_session, now
 
 NO_CASE = _l("There is no such case.")
 NO_CALLBACK = _l("There is no such callback.")

@@ -13,10 +13,10 @@ from intake.api.base import (
     not_found, operation, page, require_scope, shown_phone, time_prop, unit_filter, within_scope,
 )
 from intake.api.fields import Amount, Body, Boolean, Choice, Email, Locale, Phone, Reference, Text, Timestamp
-from intake.complaints import CALLBACK_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
-from routing.cases import NewCase, case_by_reference, open_case
+from intake.services.complaints import CALLBACK_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
+from routing.services.cases import NewCase, case_by_reference, open_case
 from routing.models import CASE_CATEGORIES, CASE_KINDS, CASE_STATUSES, CHANNELS, SEVERITIES, Case
-from routing.web import db_session, now
+from routing.web.glue import db_session, now
 
 CASE_EVENT = Shape(
     "CaseEvent", "One line of a case's append-only timeline; public lines are shown to the customer.",

@@ -18,8 +18,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from intake.phone import InvalidPhone, normalize_phone
-from routing.org import valid_timezone
-from routing.web import MAX_ID
+from routing.services.org import valid_timezone
+from routing.web.glue import MAX_ID
 
 
 class Invalid(ValueError):
@@ -210,7 +210,7 @@ class Locale(Field):
         return {"type": "string", "examples": ["zh_Hans_CN", "en"]}
 
     def parse(self, value):
-        from intake.i18n import normalize_locale
+        from intake.shell.i18n import normalize_locale
 
         locale = normalize_locale(value) if isinstance(value, str) else None
         if locale not in current_app.config["LANGUAGES"]:

@@ -12,9 +12,9 @@ from intake.api.base import (
 )
 from intake.api.fields import MAX_ID, Body, Choice, Integer, Locale, Reference, Text, Timestamp
 from intake.models import Touchpoint
-from intake.ratings import DIMENSIONS, RatingRejected, record_rating
+from intake.services.ratings import DIMENSIONS, RatingRejected, record_rating
 from routing.models import CHANNELS, Rating
-from routing.web import db_session, now
+from routing.web.glue import db_session, now
 
 SCORE = {"type": "integer", "minimum": 1, "maximum": 5}
 SCORE_OR_NULL = {"type": ["integer", "null"], "minimum": 1, "maximum": 5}

@@ -11,8 +11,8 @@ from intake.api.base import (
 )
 from intake.api.fields import Body, Locale, Phone, Reference, Text, Timestamp
 from intake.phone import InvalidPhone
-from intake.surveys import record_service_event
-from routing.web import db_session, now
+from intake.sms.surveys import record_service_event
+from routing.web.glue import db_session, now
 
 SERVICE_EVENT = Shape(
     "ServiceEvent", "A service that happened. customer_phone is masked unless the token's role is "

@@ -10,7 +10,7 @@ from intake.api.base import (
 )
 from intake.api.fields import Choice, Text
 from routing.models import ROLES, Staff
-from routing.web import db_session
+from routing.web.glue import db_session
 
 STAFF = Shape(
     "Staff", "A staff account. Contact details are not part of the API.",

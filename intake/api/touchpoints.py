@@ -11,9 +11,9 @@ from intake.api.base import (
 )
 from intake.api.fields import Body, Reference, Text
 from intake.models import Touchpoint
-from intake.touchpoints import LABEL_MAX, QR_FORMATS, create_touchpoint as create_touchpoint_record
-from intake.touchpoints import touchpoint_qr, touchpoint_url
-from routing.web import db_session, now
+from intake.services.touchpoints import LABEL_MAX, QR_FORMATS, create_touchpoint as create_touchpoint_record
+from intake.services.touchpoints import touchpoint_qr, touchpoint_url
+from routing.web.glue import db_session, now
 
 TOUCHPOINT = Shape(
     "Touchpoint", "A counter, or a staff member at a counter; its QR code opens url.",

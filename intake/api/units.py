@@ -11,8 +11,8 @@ from intake.api.base import (
 )
 from intake.api.fields import Body, Choice, Reference, Text, TimeZone
 from routing.models import AREAS, UNIT_LEVELS, Unit
-from routing.org import create_unit as create_unit_record
-from routing.web import db_session
+from routing.services.org import create_unit as create_unit_record
+from routing.web.glue import db_session
 
 UNIT = Shape(
     "Unit", "A node of the organisation tree: company, branch, outlet, counter...",

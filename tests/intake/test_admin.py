@@ -10,10 +10,10 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from intake.models import Touchpoint
-from intake.touchpoints import touchpoint_by_token
+from intake.services.touchpoints import touchpoint_by_token
 from routing.models import ApiToken, Staff, Unit
 from routing.errors import Conflict
-from routing.org import authenticate, staff_for_token, update_unit
+from routing.services.org import authenticate, staff_for_token, update_unit
 
 
 @pytest.fixture

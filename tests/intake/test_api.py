@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from api_helpers import PUBLIC_URL, Api, anonymous, api_as, org, token_for  # noqa: F401 (fixtures)
 from intake.models import ServiceEvent
 from routing.models import ApiToken, Case, OutboundMessage, Rating
-from routing.org import revoke_api_token
+from routing.services.org import revoke_api_token
 
 SERVICE = {
     "external_id": "TICKET-0001",

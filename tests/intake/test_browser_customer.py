@@ -12,7 +12,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from browser_support import browser, chromium, live_server, screenshot_dir  # noqa: F401 (fixtures)
-from intake.qr import qr_png
+from intake.services.qr import qr_png
 from routing.models import Case, Rating
 
 SCREENSHOTS = screenshot_dir()

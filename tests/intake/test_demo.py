@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from intake import create_app
-from intake.demo import PASSWORD, load_demo
+from intake.demo.loader import PASSWORD, load_demo
 from intake.models import InboundMessage, ServiceEvent, Survey, Touchpoint
-from intake.touchpoints import touchpoint_by_token
-from routing.db import Base, Database
+from intake.services.touchpoints import touchpoint_by_token
+from routing.foundation.db import Base, Database
 from routing.models import (
     OPEN_STATUSES,
     Callback,
@@ -185,10 +185,10 @@ def test_every_fresh_load_is_the_same(tmp_path, clock):
 
 def test_feedback_demo_creates_the_database_and_prints_the_same_summary_twice(tmp_path, clock, monkeypatch):
     monkeypatch.setenv("FEEDBACK_INSTANCE_PATH", str(tmp_path / "instance"))
-    monkeypatch.setattr("intake.demo.DAYS", 7)
+    monkeypatch.setattr("intake.demo.loader.DAYS", 7)
     app = create_app({"TESTING": True, "SECRET_KEY": "test", "CLOCK": clock, "PUBLIC_URL": PUBLIC_URL,
                       "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"})
-    from intake.cli import demo as demo_command
+    from intake.shell.cli import demo as demo_command
 
     runner = app.test_cli_runner()
     first = runner.invoke(demo_command, ["--no-serve"])

@@ -1,7 +1,7 @@
 """The application shell: health, languages, login, error pages."""
 import pytest
 
-from intake.cli import main
+from intake.shell.cli import main
 
 
 def test_health_answers_when_the_database_does(client):

@@ -3,7 +3,7 @@ configuration, as in production) to a local fake of Twilio's API."""
 import pytest
 from sms_helpers import PHONE, rows, serve
 
-from intake.jobs import tick
+from intake.shell.jobs import tick
 from routing.models import Contact, OutboundMessage
 from tests.fake_twilio import FakeTwilio
 

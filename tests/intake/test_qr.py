@@ -5,7 +5,7 @@ import pypdfium2
 import zxingcpp
 from PIL import Image
 
-from intake.qr import POSTER_LINES_EN, POSTER_LINES_ZH, poster_pdf, qr_png, qr_svg
+from intake.services.qr import POSTER_LINES_EN, POSTER_LINES_ZH, poster_pdf, qr_png, qr_svg
 
 URL = "https://feedback.example.com/q/7Hx3kQ2pLm"
 

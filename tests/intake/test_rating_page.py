@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from intake import create_app
-from intake.ratings import RatingRejected, low_ratings, record_rating
+from intake.services.ratings import RatingRejected, low_ratings, record_rating
 from routing.models import Case, OutboundMessage, Rating
 
 
@@ -241,8 +241,8 @@ def limited_app(app_config, tmp_path, monkeypatch):
 
 def test_too_many_posts_from_one_address_get_the_translated_429_page(limited_app, clock, monkeypatch):
     from factories import Factory
-    from intake import errors
-    from routing.extensions import limiter
+    from intake.shell import errors
+    from routing.web.extensions import limiter
 
     started = 1_800_000_000.0  # the window opens with the first post; the refusal comes 20.5 s later
     monkeypatch.setattr(limiter.storage, "clock", lambda: started)

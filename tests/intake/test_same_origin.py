@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from intake.same_origin import origin_of, sent_from_this_site
+from intake.web.same_origin import origin_of, sent_from_this_site
 
 HOST, PUBLIC_URL = "feedback.bank.example", "https://feedback.bank.example"
 

@@ -2,7 +2,7 @@ import dataclasses
 
 import pytest
 
-from intake.sms_text import Reply, parse_reply
+from intake.sms.text import Reply, parse_reply
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import pytest
 from sms_helpers import AUTH_TOKEN, PHONE, app_config, outlet, rows, serve, signed, sms  # noqa: F401 (fixtures)
 from twilio.request_validator import RequestValidator
 
-from intake.jobs import tick
+from intake.shell.jobs import tick
 from intake.models import InboundMessage, Survey
 from routing.models import Case, CaseEvent, Contact, OutboundMessage, Rating
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from sms_helpers import PHONE, app_config, outlet, rows, serve  # noqa: F401 (fixtures)
 
-from intake import surveys
-from intake.jobs import tick
+from intake.sms import surveys
+from intake.shell.jobs import tick
 from intake.models import ServiceEvent, Survey
 from intake.phone import InvalidPhone
 from routing.models import Contact, OutboundMessage, Rating

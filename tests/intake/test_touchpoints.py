@@ -6,8 +6,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from intake.qr_cli import qr
-from intake.touchpoints import (
+from intake.shell.qr_cli import qr
+from intake.services.touchpoints import (
     create_touchpoint,
     poster_titles,
     revoke_touchpoint,

@@ -4,7 +4,7 @@ import socket
 import pytest
 from twilio.request_validator import RequestValidator
 
-from intake.twilio_client import (
+from intake.sms.twilio_client import (
     RedirectingHttpClient,
     SmsError,
     make_client,

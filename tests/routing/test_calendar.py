@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from routing.calendar import (
+from routing.rules.calendar import (
     Calendar,
     add_working_days,
     add_working_time,

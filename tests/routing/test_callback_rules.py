@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from routing.calendar import load_preset_calendars
-from routing.callback_rules import (
+from routing.rules.calendar import load_preset_calendars
+from routing.rules.callback_rules import (
     CALLBACK_ITEMS,
     CALLBACK_LEVELS,
     LEVEL_SCORE,

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from api_helpers import org  # noqa: F401 (fixture: company > branch > outlets A and B with counters)
 from handler_pages_support import follow, page_of, sign_in  # noqa: F401 (sign_in is a fixture)
-from routing.case_views import deadline_state
+from routing.web.case_pages import deadline_state
 from routing.models import Case, Deadline, Escalation, Notification, OutboundMessage, Policy, Staff, WorkCalendar
-from routing.privacy import mask_phone
+from routing.rules.privacy import mask_phone
 
 PHONE = "+8613812345678"
 

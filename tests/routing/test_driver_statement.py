@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import bindparam, insert, select
 
 from factories import ADD_RATING, database_with_an_outlet
-from routing import writer_queue
-from routing.db import Database, DriverStatement, read_transaction, write_on_driver
+from routing.foundation import writer_queue
+from routing.foundation.db import Database, DriverStatement, read_transaction, write_on_driver
 from routing.models import Rating, Unit
 
 RATINGS = Rating.__table__.c

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from routing.ladder import LEVELS, authority_level, escalation_level_due, immediate_level, ladder_for
+from routing.rules.ladder import LEVELS, authority_level, escalation_level_due, immediate_level, ladder_for
 
 BREACH = datetime(2026, 3, 2, 2, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)

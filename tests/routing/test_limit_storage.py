@@ -6,7 +6,7 @@ from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
-from routing.limit_storage import SWEEP_SECONDS, LocalStorage
+from routing.foundation.limit_storage import SWEEP_SECONDS, LocalStorage
 
 
 class Clock:

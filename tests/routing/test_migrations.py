@@ -7,18 +7,17 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
-from routing.db import Base, import_models, make_engine
-from routing.migrate import upgrade
+from intake.shell.schema import metadata, upgrade
+from routing.foundation.db import make_engine
 
 POSTGRES_URL = os.environ.get("FEEDBACK_TEST_POSTGRES_URL")
 
 
 def schema_differences(url):
-    import_models()
     engine = make_engine(url)
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        diff = compare_metadata(context, Base.metadata)
+        diff = compare_metadata(context, metadata)
     engine.dispose()
     return diff
 

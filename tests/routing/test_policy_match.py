@@ -5,15 +5,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from routing.calendar import load_preset_calendars
-from routing.policy_match import (
+from routing.rules.calendar import load_preset_calendars
+from routing.rules.policy_match import (
     PolicyRule,
     load_preset_policies,
     match_policy,
     policy_from_dict,
     policy_to_dict,
 )
-from routing.timelimits import TimeLimit, due_at, warning_at
+from routing.rules.timelimits import TimeLimit, due_at, warning_at
 
 SH = ZoneInfo("Asia/Shanghai")
 PRESETS = load_preset_policies()

@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
 from factories import database_with_an_outlet
-from routing import writer_queue
-from routing.db import Database, read_transaction
+from routing.foundation import writer_queue
+from routing.foundation.db import Database, read_transaction
 from routing.models import Unit
-from routing.org import create_unit
+from routing.services.org import create_unit
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ window is missed; a dissatisfied customer's case is reopened on the spot."""
 import pytest
 from sqlalchemy import select
 
-from routing import lifecycle
-from routing.callbacks import callback_list, record_outcome
+from routing.services import lifecycle
+from routing.services.callbacks import callback_list, record_outcome
 from routing.errors import Conflict, Forbidden, RoutingError
 from routing.models import Callback, Case, CaseEvent, Notification, Rating
 from router_helpers import local, org, tick_at  # noqa: F401  (org is a fixture)

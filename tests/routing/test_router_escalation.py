@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, update
 
-from routing import lifecycle
-from routing.escalation import escalations_for
-from routing.ladder import LEVELS
+from routing.services import lifecycle
+from routing.services.escalation import escalations_for
+from routing.rules.ladder import LEVELS
 from routing.models import Case, Deadline, Escalation, Notification, OutboundMessage
-from routing.policies import rule_named, update_calendar, update_policy
-from routing.policy_match import policy_to_dict
+from routing.services.policies import rule_named, update_calendar, update_policy
+from routing.rules.policy_match import policy_to_dict
 from router_helpers import cli_tick, count, local, org, tick_at  # noqa: F401  (org is a fixture)
 
 MONDAY_9 = local(2026, 11, 2, 9, 0)

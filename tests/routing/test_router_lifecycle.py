@@ -8,11 +8,11 @@ import pytest
 from flask_babel import get_locale
 from sqlalchemy import select
 
-from routing import lifecycle
-from routing.cases import NewCase, open_case
+from routing.services import lifecycle
+from routing.services.cases import NewCase, open_case
 from routing.errors import Conflict, Forbidden, RoutingError
 from routing.models import CaseEvent, Deadline, Notification, OutboundMessage
-from routing.queues import queue
+from routing.services.queues import queue
 from router_helpers import local, org  # noqa: F401  (org is a fixture)
 
 MONDAY_9 = local(2026, 11, 2, 9, 0)  # the fake clock's start

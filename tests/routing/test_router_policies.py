@@ -6,13 +6,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from routing.case_rules import add_rule
-from routing.cases import NewCase, open_case
+from routing.services.queue_rules import add_rule
+from routing.services.cases import NewCase, open_case
 from routing.errors import RoutingError
 from routing.models import CaseEvent, Deadline, Policy
-from routing.calendar import load_preset_calendars
-from routing.policies import ensure_presets, rule_named, set_policy_active, update_policy
-from routing.policy_match import load_preset_policies, policy_to_dict
+from routing.rules.calendar import load_preset_calendars
+from routing.services.policies import ensure_presets, rule_named, set_policy_active, update_policy
+from routing.rules.policy_match import load_preset_policies, policy_to_dict
 from router_helpers import local, org  # noqa: F401  (org is a fixture)
 
 MONDAY_9 = local(2026, 11, 2, 9, 0)

@@ -1,10 +1,10 @@
 """Handler queues: mine, my unit's, first received by me, overdue, waiting;
 sorted by the next deadline, cases without one last; filtered and searched."""
 import pytest
-from routing import lifecycle
+from routing.services import lifecycle
 from routing.errors import RoutingError
 from routing.models import Case
-from routing.queues import queue
+from routing.services.queues import queue
 from router_helpers import local, org  # noqa: F401  (org is a fixture)
 
 

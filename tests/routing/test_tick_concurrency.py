@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select
 
 from factories import empty_postgres
 from routing.models import Case, Deadline, Escalation, Notification, OutboundMessage
-from routing.policies import ensure_presets
+from routing.services.policies import ensure_presets
 from router_helpers import local, org  # noqa: F401  (org is a fixture)
 
 POSTGRES_URL = os.environ.get("FEEDBACK_TEST_POSTGRES_URL")
@@ -36,7 +36,7 @@ WORKER = """
 import json, sys
 from datetime import datetime
 from intake import create_app
-from intake.jobs import tick
+from intake.shell.jobs import tick
 app = create_app()
 with app.extensions["db"].engine.connect():
     pass
@@ -110,7 +110,7 @@ def test_two_workers_escalate_each_case_once_and_send_each_message_once(app, ses
     assert session.scalar(select(func.count()).select_from(Notification)) == DUE_CASES
 
     # A third sweep at the same moment, through `python -m intake.cli tick`, finds nothing left to do.
-    again = subprocess.run([sys.executable, "-m", "intake.cli", "tick", "--now", NOW.isoformat()], cwd=ROOT,
+    again = subprocess.run([sys.executable, "-m", "intake.shell.cli", "tick", "--now", NOW.isoformat()], cwd=ROOT,
                            env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["escalations"] == {"cases": 0, "warnings": 0, "escalations": 0}

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from routing.calendar import Calendar, load_preset_calendars
-from routing.timelimits import (
+from routing.rules.calendar import Calendar, load_preset_calendars
+from routing.rules.timelimits import (
     TimeLimit,
     arrival_due,
     deadlines,

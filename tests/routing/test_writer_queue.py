@@ -19,10 +19,10 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from factories import ADD_RATING
-from routing import writer_queue
-from routing.db import Database, read_transaction, write_on_driver
+from routing.foundation import writer_queue
+from routing.foundation.db import Database, read_transaction, write_on_driver
 from routing.models import Unit
-from routing.org import create_unit
+from routing.services.org import create_unit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -100,8 +100,8 @@ def test_a_writer_in_another_process_waits_its_turn_and_then_writes(db):
     writer = f"""
 import sys
 sys.path.insert(0, {str(ROOT)!r})
-from routing.db import Database
-from routing.org import create_unit
+from routing.foundation.db import Database
+from routing.services.org import create_unit
 db = Database({str(db.engine.url)!r}, connect_args={{"timeout": 0}})
 with db.sessionmaker() as session:
     create_unit(session, "OUT-2", "Hillside outlet")

@@ -11,7 +11,7 @@ import pytest
 
 from browser_support import browser, chromium, live_server, screenshot_dir  # noqa: F401 (fixtures)
 from score_pages_support import person
-from scoring.periods import Period
+from scoring.engine.periods import Period
 from scoring_records import Records
 
 SCREENSHOTS = screenshot_dir()

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from scoring.charts import line_chart, nice_step, value_range
+from scoring.reports.charts import line_chart, nice_step, value_range
 
 MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]
 

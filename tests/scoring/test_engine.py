@@ -5,7 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from scoring.engine import (
+from scoring.engine.scorecard import (
     Event,
     Line,
     SchemeError,

@@ -8,11 +8,11 @@ import pypdfium2
 import pytest
 from openpyxl import load_workbook
 
-from scoring.exports import drilldown_csv, drilldown_xlsx, quarterly_report_pdf, to_csv, to_xlsx
-from scoring.metrics import drilldown
-from scoring.periods import Period
-from scoring.report import ReportError, quarterly_report, render_pdf
-from scoring.scorecards import places, scorecards
+from scoring.reports.exports import drilldown_csv, drilldown_xlsx, quarterly_report_pdf, to_csv, to_xlsx
+from scoring.services.metrics import drilldown
+from scoring.engine.periods import Period
+from scoring.reports.quarterly import ReportError, quarterly_report, render_pdf
+from scoring.services.scorecards import places, scorecards
 from scoring_records import Records
 
 TZ = "Asia/Shanghai"

@@ -5,10 +5,10 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import event
 
-from scoring.metrics import (
+from scoring.services.metrics import (
     METRICS, drilldown, last_months, monthly_series, staff_metrics, unit_metrics,
 )
-from scoring.periods import Period
+from scoring.engine.periods import Period
 from scoring_records import org, rec  # noqa: F401 (fixtures)
 
 TZ = "Asia/Shanghai"

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from scoring.periods import Period, PeriodError
+from scoring.engine.periods import Period, PeriodError
 
 
 def utc(*args):

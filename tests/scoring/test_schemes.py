@@ -5,7 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from scoring.engine import (
+from scoring.engine.scorecard import (
     Event,
     ScoreInputs,
     available_schemes,
@@ -284,7 +284,7 @@ def test_5_3_self_check_is_the_mean_less_the_spot_check_penalty():
 
 
 def test_5_3_callback_record_penalty_must_be_between_half_and_one_point():
-    from scoring.engine import ScoreInputError
+    from scoring.engine.scorecard import ScoreInputError
 
     with pytest.raises(ScoreInputError, match="outside 0.5-1"):
         score(load_scheme("quality_department"), department(callbacks=[D(2)]))

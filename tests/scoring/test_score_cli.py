@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from intake.cli import main
+from intake.shell.cli import main
 from scoring.cli import score
 from scoring.models import ScoreAudit
 from scoring_records import Records

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from score_pages_support import PHONE, build_org, reading
 from scoring.models import ScoreAudit
-from scoring.scorecards import scorecards
-from scoring.wording import explain
+from scoring.services.scorecards import scorecards
+from scoring.reports.wording import explain
 
 MONTH = "2026-10"
 

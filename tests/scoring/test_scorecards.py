@@ -7,14 +7,14 @@ import pytest
 from sqlalchemy import select
 
 from routing.errors import Forbidden, RoutingError
-from scoring.access import visible_subjects
-from scoring.engine import describe, load_scheme
+from scoring.services.sight import visible_subjects
+from scoring.engine.scorecard import describe, load_scheme
 from scoring.models import (
     ComplaintVerdict, Inspection, NewInspection, NewLedgerEntry, ScoreAudit, current_verdict, decide_complaint,
     record_inspection, record_ledger_entry, withdraw,
 )
-from scoring.scorecards import available_schemes, build_inputs, places, scorecards, subjects
-from scoring.periods import Period
+from scoring.services.scorecards import available_schemes, build_inputs, places, scorecards, subjects
+from scoring.engine.periods import Period
 from scoring_records import org, rec  # noqa: F401 (fixtures)
 
 TZ = "Asia/Shanghai"
@@ -336,7 +336,7 @@ def test_who_sees_whose_scores(session, org, people):
 
 
 def test_survey_answers_given_as_counts_score_like_the_list_of_answers():
-    from scoring.engine import ScoreInputs, score
+    from scoring.engine.scorecard import ScoreInputs, score
 
     scheme = load_scheme("satisfaction_50_20_30")
     listed = ScoreInputs("O1", "2026-10", inspected={"standards"},

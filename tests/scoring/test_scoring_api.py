@@ -3,7 +3,7 @@ was recorded, what a token may see (RULES 7), and the audit trail."""
 import pytest
 from sqlalchemy import select
 
-from routing.org import create_api_token
+from routing.services.org import create_api_token
 from scoring.models import ScoreAudit
 from scoring_records import Records
 

@@ -1,0 +1,273 @@
+"""Complaints from the web form and the QR pages, and following a case.
+
+A customer's second contact about an open matter joins their open case
+(one-call service, RULES 1) instead of starting a new one. Services take a
+session and do not commit.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from intake.phone import InvalidPhone, normalize_phone
+from routing.services.cases import (
+    NewCase,
+    add_customer_message,
+    case_by_reference,
+    open_case,
+    open_case_for_contact,
+)
+from routing.errors import RoutingError
+from routing.models import CASE_CATEGORIES, CASE_KINDS, CHANNELS, Case, Rating, Unit
+from routing.services.outbox import enqueue
+
+DESCRIPTION_MAX_LENGTH = 4000
+NAME_MAX_LENGTH = 120
+EMAIL_MAX_LENGTH = 200
+CALLBACK_MAX_LENGTH = 120  # Case.preferred_callback
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+# What customers read: plain words, not the register's codes.
+CATEGORY_LABELS = {
+    "attitude": _l("Staff attitude"),
+    "waiting_time": _l("Waiting time"),
+    "service_quality": _l("Quality of the service"),
+    "fault": _l("A fault or outage"),
+    "billing": _l("A bill or charge"),
+    "installation": _l("Installation"),
+    "environment": _l("The premises"),
+    "product": _l("A product"),
+    "other": _l("Something else"),
+}
+# The categories a customer picks from (the rest are for staff).
+CUSTOMER_CATEGORIES = tuple(CATEGORY_LABELS)
+KIND_LABELS = {
+    "complaint": _l("A complaint"),
+    "repair": _l("A repair or service request"),
+    "consultation": _l("A question"),
+    "suggestion": _l("A suggestion"),
+    "praise": _l("Praise"),
+    "after_sales": _l("After-sales service"),
+    "installation": _l("An installation"),
+    "appointment": _l("An appointment"),
+    "project": _l("A project request"),
+}
+# The kinds a customer picks from on the web form.
+CUSTOMER_KINDS = ("complaint", "repair", "consultation", "suggestion", "praise")
+STATUS_LABELS = {
+    "new": _l("Received"),
+    "claimed": _l("Being handled"),
+    "in_progress": _l("Being handled"),
+    "waiting": _l("Waiting for information"),
+    "resolved": _l("Resolved"),
+    "closed": _l("Closed"),
+}
+# Timeline entries the customer may see (CaseEvent.public); other kinds get
+# the generic label.
+EVENT_LABELS = {
+    "created": _l("Case registered"),
+    "customer_message": _l("Your message"),
+    "reply": _l("Our reply"),
+    "claimed": _l("A handler took up your case"),
+    "transferred": _l("Passed to the team responsible"),
+    "appointment": _l("Appointment agreed"),
+    "escalated": _l("Raised to a manager"),
+    "resolved": _l("Resolved"),
+    "reopened": _l("Reopened"),
+    "closed": _l("Closed"),
+    "callback": _l("We called you back"),
+}
+EVENT_LABEL_OTHER = _l("Update")
+
+
+class ComplaintRejected(RoutingError):
+    """Input the register cannot take; `code` names the field's problem."""
+
+    status = 400
+
+
+@dataclass(frozen=True)
+class Complaint:
+    """What the customer told us. `phone` may be typed in any common form;
+    it is stored in E.164."""
+
+    description: str
+    channel: str = "web"
+    kind: str = "complaint"
+    category: str = "other"
+    unit_id: int | None = None
+    touchpoint_id: int | None = None
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    preferred_callback: str | None = None
+    consent: bool = False
+    locale: str = "zh_Hans_CN"
+
+
+@dataclass(frozen=True)
+class Filed:
+    case: Case
+    joined: bool  # True: added to the customer's open case, no new case
+
+
+def clean_email(raw: str | None) -> str | None:
+    """Lower-cased address, None when empty; raises ComplaintRejected when
+    it cannot be an address."""
+    value = (raw or "").strip()
+    if not value:
+        return None
+    if len(value) > EMAIL_MAX_LENGTH or not _EMAIL.match(value):
+        raise ComplaintRejected("invalid_email", _l("This is not a valid e-mail address."))
+    return value.lower()
+
+
+def clean_phone(raw: str | None, region: str) -> str | None:
+    if not raw or not raw.strip():
+        return None
+    try:
+        return normalize_phone(raw, region)
+    except InvalidPhone:
+        raise ComplaintRejected(
+            "invalid_phone",
+            _l("This is not a valid phone number. Please check it, for example 138 0013 8000 or +86 138 0013 8000."),
+        ) from None
+
+
+def _validated(complaint: Complaint, region: str) -> Complaint:
+    description = (complaint.description or "").strip()
+    if not description:
+        raise ComplaintRejected("description_required", _l("Please tell us what happened."))
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        raise ComplaintRejected("description_too_long", _l(
+            "Please keep the description under %(max)s characters.", max=DESCRIPTION_MAX_LENGTH))
+    if complaint.kind not in CASE_KINDS or complaint.category not in CASE_CATEGORIES \
+            or complaint.channel not in CHANNELS:
+        raise ComplaintRejected("invalid_choice", _l("Please choose one of the options offered."))
+    phone = clean_phone(complaint.phone, region)
+    email = clean_email(complaint.email)
+    if not phone and not email:
+        raise ComplaintRejected("contact_required",
+                                _l("Please give a phone number or an e-mail address so that we can reach you."))
+    if not complaint.consent:
+        raise ComplaintRejected("consent_required",
+                                _l("Please agree that we may use your details to handle this case."))
+    name = (complaint.name or "").strip()[:NAME_MAX_LENGTH] or None
+    callback = (complaint.preferred_callback or "").strip()
+    if len(callback) > CALLBACK_MAX_LENGTH:
+        raise ComplaintRejected("callback_too_long", _l(
+            "Please keep the preferred time under %(max)s characters.", max=CALLBACK_MAX_LENGTH))
+    return Complaint(
+        description=description, channel=complaint.channel, kind=complaint.kind,
+        category=complaint.category, unit_id=complaint.unit_id, touchpoint_id=complaint.touchpoint_id,
+        name=name, phone=phone, email=email, preferred_callback=callback or None,
+        consent=True, locale=complaint.locale,
+    )
+
+
+def file_complaint(session: Session, complaint: Complaint, *, now: datetime, config: Mapping,
+                   rating: Rating | None = None) -> Filed:
+    """Register the complaint, or add it to the customer's open case, link
+    the rating it came from, and queue a confirmation in their language."""
+    complaint = _validated(complaint, config.get("DEFAULT_REGION", "CN"))
+    if complaint.unit_id is not None and session.get(Unit, complaint.unit_id) is None:
+        raise ComplaintRejected("invalid_unit", _l("Please choose one of the options offered."))
+    case = (open_case_for_contact(session, phone=complaint.phone) if complaint.phone else None) or \
+        (open_case_for_contact(session, email=complaint.email) if complaint.email else None)
+    if case is not None:
+        event = add_customer_message(session, case, now, complaint.description, complaint.channel)
+        # Nothing the customer said is lost, though the case keeps its own fields.
+        event.data = {**(event.data or {}), "kind": complaint.kind, "category": complaint.category,
+                      "unit_id": complaint.unit_id, "touchpoint_id": complaint.touchpoint_id,
+                      "preferred_callback": complaint.preferred_callback}
+        session.flush()
+        dedupe_key = f"joined:{event.id}"
+    else:
+        case = open_case(session, NewCase(
+            channel=complaint.channel, description=complaint.description, kind=complaint.kind,
+            category=complaint.category, unit_id=complaint.unit_id, touchpoint_id=complaint.touchpoint_id,
+            contact_name=complaint.name, contact_phone=complaint.phone, contact_email=complaint.email,
+            preferred_callback=complaint.preferred_callback, consent=True, locale=complaint.locale,
+        ), now)
+        dedupe_key = f"registered:{case.id}"
+    if rating is not None and rating.case_id is None:
+        rating.case_id = case.id
+    _queue_confirmation(session, case, complaint, joined=dedupe_key.startswith("joined"),
+                        dedupe_key=dedupe_key, now=now, config=config)
+    return Filed(case=case, joined=dedupe_key.startswith("joined"))
+
+
+def tracking_url(config: Mapping, case: Case) -> str:
+    return f"{config['PUBLIC_URL'].rstrip('/')}/track/{case.tracking_token}"
+
+
+def _queue_confirmation(session: Session, case: Case, complaint: Complaint, *, joined: bool,
+                        dedupe_key: str, now: datetime, config: Mapping) -> None:
+    """The reference and the private link, sent to the contact the customer
+    gave: when joining, only the contact's owner learns which case it is."""
+    params = {"reference": case.reference, "url": tracking_url(config, case)}
+    with force_locale(complaint.locale):
+        if joined:
+            body = gettext("We added your message to your open case %(reference)s. Follow it here: %(url)s", **params)
+        else:
+            body = gettext("We have registered your case %(reference)s. Follow it here: %(url)s", **params)
+        subject = gettext("Your case %(reference)s", reference=case.reference)
+    if complaint.phone:
+        transport, to = "sms", complaint.phone
+    else:
+        transport, to = "email", complaint.email
+    enqueue(session, transport=transport, to=to, body=body, subject=subject if transport == "email" else None,
+            purpose="confirmation", case_id=case.id, now=now, dedupe_key=dedupe_key)
+
+
+def case_for_tracking(session: Session, reference: str, contact: str, region: str) -> Case | None:
+    """The case when the reference and the phone number or e-mail address
+    belong together; None otherwise (the caller must not say which one was
+    wrong)."""
+    case = case_by_reference(session, reference or "")
+    if case is None or not contact or not contact.strip():
+        return None
+    try:
+        if "@" in contact:
+            return case if case.contact_email and case.contact_email.lower() == clean_email(contact) else None
+        return case if case.contact_phone and case.contact_phone == clean_phone(contact, region) else None
+    except ComplaintRejected:
+        return None
+
+
+def public_timeline(case: Case) -> list:
+    """The entries meant for the customer, oldest first: never internal notes."""
+    return [event for event in case.events if event.public]
+
+
+def add_information(session: Session, case: Case, body: str, now: datetime):
+    """The customer adds to their case from the tracking page."""
+    text = (body or "").strip()
+    if not text:
+        raise ComplaintRejected("message_required", _l("Please write your message."))
+    if len(text) > DESCRIPTION_MAX_LENGTH:
+        raise ComplaintRejected("message_too_long", _l(
+            "Please keep the message under %(max)s characters.", max=DESCRIPTION_MAX_LENGTH))
+    return add_customer_message(session, case, now, text, "web")
+
+
+def unit_choices(session: Session, include: int | None = None) -> list[tuple[int, str]]:
+    """Units a customer can pick: not the whole company, not single counters
+    (the QR code already names the counter), plus the one preselected."""
+    units = session.scalars(
+        select(Unit).where(Unit.active.is_(True), Unit.level.not_in(("company", "counter"))).order_by(Unit.name)
+    ).all()
+    choices = [(unit.id, unit.name) for unit in units]
+    if include is not None and all(unit_id != include for unit_id, _ in choices):
+        unit = session.get(Unit, include)
+        if unit is not None:
+            name = f"{unit.parent.name} · {unit.name}" if unit.parent is not None else unit.name
+            choices.insert(0, (unit.id, name))
+    return choices

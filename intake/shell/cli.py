@@ -1,0 +1,192 @@
+"""The `feedback` command."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from intake import create_app
+
+
+def _session():
+    return current_app.extensions["db"].sessionmaker()
+
+
+def _now():
+    return current_app.extensions["clock"].now()
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False,
+             help="Customer feedback and complaint platform.")
+def main():
+    pass
+
+
+@main.group()
+def db():
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head")
+@with_appcontext
+def db_upgrade(revision):
+    """Apply migrations."""
+    from intake.shell.schema import upgrade
+    from routing.services.policies import ensure_presets
+
+    upgrade(current_app.config["DATABASE_URL"], revision)
+    with _session() as session:  # seeded here, not by two first ticks racing
+        ensure_presets(session, _now())
+        session.commit()
+    click.echo("database is up to date")
+
+
+@db.command("revision")
+@click.argument("message")
+@with_appcontext
+def db_revision(message):
+    """Write a migration for what the models changed (on an up-to-date database)."""
+    from intake.shell.schema import new_revision
+
+    new_revision(current_app.config["DATABASE_URL"], message)
+
+
+@main.group()
+def users():
+    """Staff accounts."""
+
+
+@users.command("create")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice(["handler", "supervisor", "manager", "executive", "admin"]))
+@click.option("--unit", "unit_code", help="code of the staff member's unit")
+@click.option("--password", help="prompted for when not given")
+@click.option("--name", "display_name")
+@click.option("--phone")
+@click.option("--email")
+@with_appcontext
+def users_create(username, role, unit_code, password, display_name, phone, email):
+    from routing.errors import RoutingError
+    from routing.services.org import create_staff, unit_by_code
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _session() as session:
+        unit = None
+        if unit_code:
+            unit = unit_by_code(session, unit_code)
+            if unit is None:
+                raise click.UsageError(f"no unit with code {unit_code}")
+        try:
+            staff = create_staff(session, username, role, _now(), display_name=display_name, unit=unit,
+                                 password=password, phone=phone, email=email)
+        except RoutingError as error:
+            raise click.UsageError(error.message) from error
+        session.commit()
+        click.echo(f"created {staff.role} {staff.username}")
+
+
+@main.group()
+def tokens():
+    """API tokens."""
+
+
+@tokens.command("create")
+@click.option("--user", "username", required=True)
+@click.option("--name", default="")
+@with_appcontext
+def tokens_create(username, name):
+    """Print a new API token alone on stdout (it is shown once)."""
+    from routing.services.org import create_api_token, staff_by_username
+
+    with _session() as session:
+        staff = staff_by_username(session, username)
+        if staff is None:
+            raise click.UsageError(f"no user {username}")
+        token, _row = create_api_token(session, staff, _now(), name)
+        session.commit()
+    click.echo(token)
+
+
+@main.command()
+@click.option("--now", "now_text", help="run as if at this ISO-8601 time")
+@with_appcontext
+def tick(now_text):
+    """Run one sweep now and print what it did as JSON."""
+    from intake.shell.jobs import tick as run
+
+    now = _parse_now(now_text) if now_text else None
+    click.echo(json.dumps(run(current_app, now), default=str, indent=2))
+
+
+def _parse_now(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise click.BadParameter(f"not an ISO-8601 time: {text}") from error
+    if value.tzinfo is None:  # a bare time is read in the organisation's zone
+        from zoneinfo import ZoneInfo
+
+        value = value.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
+    return value.astimezone(timezone.utc)
+
+
+@main.command()
+@with_appcontext
+def worker():
+    """The scheduler process for production: runs the tick on an interval."""
+    from intake.shell.jobs import start_scheduler
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+    click.echo(f"worker: ticking every {current_app.config['TICK_SECONDS']} s", err=True)
+    start_scheduler(current_app._get_current_object(), blocking=True)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--no-serve", is_flag=True, help="load the data and stop")
+@with_appcontext
+def demo(host, port, no_serve):
+    """Create the embedded database, load the demo organisation once, and serve
+    the app with the scheduler running."""
+    from intake.demo.loader import load_demo
+    from intake.shell.jobs import start_scheduler
+    from intake.shell.schema import upgrade
+
+    import os
+
+    from werkzeug.serving import run_simple
+
+    app = current_app._get_current_object()
+    if "FEEDBACK_PUBLIC_URL" not in os.environ:  # links and QR codes lead to where it serves
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        app.config["PUBLIC_URL"] = f"http://{shown}:{port}"
+    upgrade(app.config["DATABASE_URL"])
+    with _session() as session:
+        summary = load_demo(session, _now(), public_url=app.config["PUBLIC_URL"])
+        session.commit()
+    click.echo(summary)
+    if no_serve:
+        return
+    logging.basicConfig(level=logging.INFO)
+    start_scheduler(app)
+    # Flask's CLI refuses app.run() inside a command; serve with Werkzeug itself.
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+from intake.shell.qr_cli import qr  # noqa: E402  (each package's commands, registered here)
+from scoring.cli import score  # noqa: E402
+
+main.add_command(qr)
+
+main.add_command(score)
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""Error pages in both languages, and JSON problems for the API and webhooks."""
+from __future__ import annotations
+
+import math
+import time
+
+from flask import current_app, g, jsonify, make_response, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from routing.errors import RoutingError
+from routing.web.extensions import limiter
+from routing.web.glue import close_db_session
+
+TITLES = {
+    400: _l("The request could not be understood"),
+    403: _l("You may not do this"),
+    404: _l("Page not found"),
+    405: _l("This action is not allowed here"),
+    409: _l("This conflicts with the current state"),
+    413: _l("What you sent is too large"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong on our side"),
+}
+MESSAGES = {
+    400: _l("Please check what you entered and try again."),
+    403: _l("Your account does not have the right to see or change this."),
+    404: _l("The page or record you asked for does not exist, or it has been removed."),
+    429: _l("You have sent too many requests in a short time. Please wait a minute and try again."),
+    500: _l("Nothing you entered was lost. Please try again in a moment; if it happens again, tell the staff at the counter."),
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.startswith("/sms/")
+
+
+def problem(status: int, message: str, code: str | None = None, **extra):
+    """A JSON problem (RFC 9457 shape) with a message a person understands."""
+    body = {"status": status, "title": str(TITLES.get(status, "")), "detail": str(message)}
+    if code:
+        body["code"] = code
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    response.content_type = "application/problem+json"
+    return response
+
+
+def render_error(status: int, message=None, code: str | None = None):
+    message = message or MESSAGES.get(status) or TITLES.get(status, "")
+    if wants_json():
+        return problem(status, message, code)
+    return render_template("errors/error.html", status=status,
+                           title=TITLES.get(status, status), message=message), status
+
+
+def refuse_nul():
+    """No person types a NUL character, and PostgreSQL cannot store one in
+    text: a query, form or path that carries one is refused at the door,
+    whatever the route (JSON bodies are checked field by field by the API)."""
+    sent = (*request.args.items(multi=True), *request.form.items(multi=True), *(request.view_args or {}).items())
+    if any("\x00" in name or "\x00" in str(value) for name, value in sent):
+        return render_error(400, _l("What you sent contains an invisible control character that cannot be "
+                                    "stored. Please type it again and send it once more."), "nul_character")
+    return None
+
+
+def register(app) -> None:
+    app.before_request(refuse_nul)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, _l("The form expired or was not sent from this site. Please reload the page and send it again."), "csrf")
+
+    @app.errorhandler(RoutingError)
+    def routing_error(error: RoutingError):
+        return render_error(error.status, error.message, error.code)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code == 429:
+            return too_many_requests()
+        description = error.description if error.description and not _is_default(error) else None
+        return render_error(error.code or 500, description)
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception):
+        app.logger.exception("unhandled error")
+        try:
+            session = g.get("db_session")
+            if session is not None:
+                session.rollback()  # nothing half-done is kept; the page may still read who is signed in
+            return render_error(500)
+        except Exception:  # the database itself failed: the page as a visitor sees it, without the database
+            app.logger.exception("the error page could not read the database")
+            close_db_session(error)
+            g._login_user = app.login_manager.anonymous_user()
+            return render_error(500)
+
+
+def too_many_requests():
+    """The 429 page, and when the limit that was hit lets the sender in again."""
+    response = make_response(render_error(429))
+    breached = limiter.current_limit
+    if breached is not None and breached.breached:
+        try:
+            window_ends = breached.window[0]
+        except Exception:  # the counters' store failed since: the page still answers
+            current_app.logger.warning("rate-limit window unknown", exc_info=True)
+        else:
+            response.headers["Retry-After"] = str(max(1, math.ceil(window_ends - time.time())))
+    return response
+
+
+def _is_default(error: HTTPException) -> bool:
+    return type(error).description == error.description

@@ -1,0 +1,90 @@
+"""The app factory: the composition root, the one place that knows every
+package. It registers every package's tables and blueprints and binds the
+app-wide services (database, clock, senders, tick jobs)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from intake.shell import config, errors, i18n
+from intake.shell import schema  # noqa: F401  (registers every package's tables)
+from intake.shell.blueprints import all_blueprints
+from intake.shell.senders import senders_from_config
+from intake.shell.session_cookie import SessionCookie
+from intake.sms.surveys import expire_surveys
+from routing.foundation.clock import SystemClock
+from routing.foundation.db import Database
+from routing.models import Staff
+from routing.services.tick_jobs import router_tick_jobs
+from routing.web.extensions import babel, csrf, limiter, login_manager
+from routing.web.glue import RecordId, close_db_session, db_session, role_at_least
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def _shipped_dir(name: str) -> str:
+    """templates/ and static/ sit at the top of a checkout and inside the
+    package once installed from a wheel."""
+    inside = _PACKAGE / name
+    return str(inside if inside.is_dir() else _PACKAGE.parent / name)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        "intake",
+        template_folder=_shipped_dir("templates"),
+        static_folder=_shipped_dir("static"),
+        instance_path=os.environ.get("FEEDBACK_INSTANCE_PATH") or os.path.join(os.getcwd(), "instance"),
+    )
+    config.load(app, test_config)
+    app.session_interface = SessionCookie()
+    _bind_services(app)
+    _bind_extensions(app)
+    app.url_map.converters["int"] = RecordId  # before any route is added
+    for blueprint in all_blueprints():
+        app.register_blueprint(blueprint)
+    errors.register(app)
+    if app.config["PROXY_FIX"]:
+        n = app.config["PROXY_FIX"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
+    return app
+
+
+def _bind_services(app: Flask) -> None:
+    app.extensions["db"] = Database(app.config["DATABASE_URL"])
+    app.extensions.setdefault("clock", app.config.get("CLOCK") or SystemClock())
+    app.extensions["senders"] = app.config.get("SENDERS") or senders_from_config(app.config)
+    app.extensions.setdefault("tick_jobs", {})["surveys"] = expire_surveys
+    app.extensions["tick_jobs"].update(router_tick_jobs(app))
+    app.teardown_appcontext(close_db_session)
+
+
+def _bind_extensions(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(_PACKAGE / "translations"))
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
+    # Before the CSRF and rate-limit checks, so that their error pages speak
+    # the language just chosen.
+    app.before_request(i18n.remember_choice)
+    app.before_request(i18n.cache_wtforms_translations)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    @login_manager.user_loader
+    def load_staff(staff_id: str):
+        staff = db_session().get(Staff, int(staff_id))
+        return staff if staff and staff.active else None
+
+    app.add_template_filter(i18n.localtime)
+
+    @app.context_processor
+    def template_globals():
+        return {"current_locale": i18n.current_locale(), "role_at_least": role_at_least,
+                "url_rules": app.view_functions,
+                "other_lang_args": lambda lang: {**request.view_args, **request.args.to_dict(), "lang": lang}
+                if request.endpoint else {"lang": lang}}

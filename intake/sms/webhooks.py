@@ -1,0 +1,72 @@
+"""Twilio's webhooks: inbound SMS and delivery status callbacks.
+
+Exempt from CSRF (Twilio posts no token); every request must carry a valid
+X-Twilio-Signature instead. Twilio signs the URL it was configured with,
+so the check uses PUBLIC_URL, not the host a proxy forwarded to us.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, request
+from flask_babel import lazy_gettext as _l
+
+from intake.shell.errors import problem
+from intake.sms.inbound import handle_inbound
+from intake.phone import InvalidPhone
+from intake.sms.twilio_client import signature_valid, twiml_message
+from routing.services.delivery import record_status
+from routing.web.extensions import csrf
+from routing.web.glue import db_session, now
+
+bp = Blueprint("sms", __name__, url_prefix="/sms")
+csrf.exempt(bp)
+
+
+@bp.before_request
+def check_signature():
+    query = request.query_string.decode("latin-1")
+    url = current_app.config["PUBLIC_URL"] + request.path + (f"?{query}" if query else "")
+    if not signature_valid(current_app.config.get("TWILIO_AUTH_TOKEN"), url, request.form,
+                           request.headers.get("X-Twilio-Signature")):
+        abort(403)
+
+
+# Twilio's ids (MessageSid: 34 characters), numbers and statuses are short;
+# the columns that keep them hold 64.
+FIELD_MAX_LENGTH = 64
+
+
+def _required(*names: str) -> dict[str, str]:
+    values = {name: request.form.get(name, "").strip() for name in names}
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        abort(problem(400, _l("The request lacks these fields: %(fields)s.", fields=", ".join(missing)),
+                      "missing_fields"))
+    too_long = [name for name, value in values.items() if len(value) > FIELD_MAX_LENGTH]
+    if too_long:
+        abort(problem(400, _l("These fields are longer than %(max)s characters: %(fields)s.",
+                              max=FIELD_MAX_LENGTH, fields=", ".join(too_long)), "invalid_fields"))
+    return values
+
+
+@bp.post("/inbound")
+def inbound():
+    fields = _required("MessageSid", "From")
+    session = db_session()
+    try:
+        result = handle_inbound(session, message_sid=fields["MessageSid"], from_phone=fields["From"],
+                                body=request.form.get("Body", ""), now=now(), config=current_app.config)
+    except InvalidPhone:
+        return problem(400, _l("The sender's phone number is not valid."), InvalidPhone.code)
+    session.commit()
+    return Response(twiml_message(result.reply_text), mimetype="text/xml")
+
+
+@bp.post("/status")
+def status():
+    fields = _required("MessageSid", "MessageStatus")
+    code, detail = request.form.get("ErrorCode"), request.form.get("ErrorMessage")
+    error = f"{code}: {detail or ''}".strip() if code else None
+    session = db_session()
+    record_status(session, fields["MessageSid"], fields["MessageStatus"].lower(), error)
+    session.commit()
+    return "", 204

@@ -1,0 +1,132 @@
+"""Opening cases and writing their timeline. Services take a session and do
+not commit: the caller owns the transaction."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from routing.models import OPEN_STATUSES, Case, CaseEvent, Staff
+
+
+@dataclass(frozen=True)
+class NewCase:
+    channel: str
+    description: str
+    kind: str = "complaint"
+    category: str = "other"
+    severity: str = "normal"
+    unit_id: int | None = None
+    touchpoint_id: int | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    contact_address: str | None = None
+    preferred_callback: str | None = None
+    consent: bool = False
+    locale: str = "zh_Hans_CN"
+    amount_claimed: Decimal | None = None
+    external_id: str | None = None
+
+
+def format_reference(case_id: int, created_at: datetime) -> str:
+    return f"C-{created_at.year}-{case_id:06d}"
+
+
+def open_case(session: Session, new: NewCase, now: datetime, recorded_by: Staff | None = None, *,
+              reopened_from: Case | None = None) -> Case:
+    """Register a case. Staff who record a call or walk-in are its first
+    responder and owner from the start (first-responder responsibility).
+
+    A case reopened from another keeps its unit, owner and first responder.
+    Otherwise the optional routing rules may send it to another unit's queue.
+    Then its policy gives it deadlines, and a major complaint or a large
+    claim is escalated at once."""
+    from routing.services.queue_rules import route_new_case
+    from routing.services.deadlines import apply_policy, meet
+    from routing.services.escalation import escalate_immediately
+
+    owner = reopened_from.owner_id if reopened_from else (recorded_by.id if recorded_by else None)
+    case = Case(
+        tracking_token=secrets.token_urlsafe(24),
+        status="claimed" if owner else "new",
+        created_at=now,
+        updated_at=now,
+        first_responder_id=reopened_from.first_responder_id if reopened_from else owner,
+        owner_id=owner,
+        reopened_from_id=reopened_from.id if reopened_from else None,
+        **new.__dict__,
+    )
+    session.add(case)
+    session.flush()  # the id makes the reference
+    case.reference = format_reference(case.id, now)
+    data = {"channel": new.channel}
+    if reopened_from is not None:
+        data["reopened_from"] = reopened_from.reference
+    add_event(
+        session, case, now, "created",
+        actor="staff" if recorded_by else "customer",
+        staff=recorded_by, body=new.description, public=True,
+        data=data,
+    )
+    if recorded_by is None and reopened_from is None:
+        route_new_case(session, case, now)
+    apply_policy(session, case, now)
+    if recorded_by is not None:
+        # Recording the call or visit is its acknowledgement.
+        meet(session, case, {"acknowledge"}, now)
+    escalate_immediately(session, case, now)
+    return case
+
+
+def add_event(
+    session: Session,
+    case: Case,
+    now: datetime,
+    kind: str,
+    *,
+    actor: str = "system",
+    staff: Staff | None = None,
+    body: str = "",
+    public: bool = False,
+    data: dict | None = None,
+) -> CaseEvent:
+    event = CaseEvent(
+        case_id=case.id, at=now, kind=kind, actor=actor,
+        staff_id=staff.id if staff else None, body=body, public=public, data=data,
+    )
+    session.add(event)
+    case.updated_at = now
+    return event
+
+
+def open_case_for_contact(session: Session, phone: str | None = None, email: str | None = None) -> Case | None:
+    """The customer's open case, if any: a second contact joins it (one-call
+    service) instead of starting a new one."""
+    if not phone and not email:
+        return None
+    column = Case.contact_phone if phone else Case.contact_email
+    return session.scalars(
+        select(Case)
+        .where(column == (phone or email), Case.status.in_(OPEN_STATUSES))
+        .order_by(Case.created_at.desc())
+        .limit(1)
+    ).first()
+
+
+def case_by_reference(session: Session, reference: str) -> Case | None:
+    return session.scalars(select(Case).where(Case.reference == reference.strip().upper())).first()
+
+
+def case_by_tracking_token(session: Session, token: str) -> Case | None:
+    return session.scalars(select(Case).where(Case.tracking_token == token)).first()
+
+
+def add_customer_message(session: Session, case: Case, now: datetime, body: str, channel: str) -> CaseEvent:
+    """The customer adds information to their case (tracking page, SMS)."""
+    return add_event(session, case, now, "customer_message", actor="customer",
+                     body=body, public=True, data={"channel": channel})

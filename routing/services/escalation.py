@@ -1,0 +1,235 @@
+"""Escalation: warnings before a limit runs out, the ladder after it is missed,
+and immediate escalation of major complaints and large claims (RULES 3).
+
+Each step is one Escalation row with a unique key (case, target, level),
+inserted in a savepoint: a second tick reaching the same step finds it done
+and tells nobody twice. On PostgreSQL the tick also claims its cases with
+FOR UPDATE SKIP LOCKED, so two workers share the due cases instead of racing.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from routing.services.cases import add_event
+from routing.services.deadlines import escalation_delay, pending_deadlines, refresh_schedule
+from routing.rules.ladder import LEVELS, escalation_level_due, immediate_level, ladder_for
+from routing.models import OPEN_STATUSES, Case, Escalation, Staff, Unit
+from routing.services.notify import notify, notify_each
+from routing.rules.timelimits import minutes_late
+
+DEFAULT_BATCH = 200
+LADDER_ROLES = ("supervisor", "manager")  # Staff.role values that hold a ladder level
+LADDER_POSITIONS = ("deputy_gm", "gm")  # Staff.ladder_position values
+
+
+class Ladders:
+    """Who holds each ladder level, read once per tick for the units it meets
+    (the nearest holder up the unit tree answers; routing.ladder.ladder_for)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.chains: dict[int, list[int]] = {}  # unit id -> its id and its ancestors', nearest first
+        self.holders: dict[int, dict[str, int]] = {}  # unit id -> level -> staff id
+        self.ladders: dict[tuple[int | None, int | None], dict[str, int | None]] = {}
+        # Strong references: the session's identity map is weak, and a
+        # supervisor told of 200 cases must not be read 200 times.
+        self.people: dict[int, Staff] = {}
+
+    def staff(self, staff_id: int | None) -> Staff | None:
+        if staff_id is None:
+            return None
+        if staff_id not in self.people:
+            self.people[staff_id] = self.session.get(Staff, staff_id)
+        return self.people[staff_id]
+
+    def _chain(self, unit_id: int | None) -> list[int]:
+        if unit_id is None:
+            return []
+        if unit_id not in self.chains:
+            self.chains[unit_id] = [unit.id for unit in self.session.get(Unit, unit_id).chain()]
+            self._load(self.chains[unit_id])
+        return self.chains[unit_id]
+
+    def _load(self, unit_ids: list[int]) -> None:
+        missing = [u for u in unit_ids if u not in self.holders]
+        if not missing:
+            return
+        for unit_id in missing:
+            self.holders[unit_id] = {}
+        staff = self.session.execute(
+            select(Staff.id, Staff.unit_id, Staff.role, Staff.ladder_position)
+            .where(Staff.unit_id.in_(missing), Staff.active.is_(True),
+                   Staff.role.in_(LADDER_ROLES) | Staff.ladder_position.in_(LADDER_POSITIONS))
+            .order_by(Staff.id))
+        for staff_id, unit_id, role, position in staff:
+            level = position if position in LADDER_POSITIONS else role
+            if level in LEVELS:
+                self.holders[unit_id].setdefault(level, staff_id)
+
+    def for_case(self, case: Case) -> dict[str, int | None]:
+        """Level name -> staff id (or None) for this case; the handler is its owner."""
+        key = (case.unit_id, case.owner_id)
+        if key not in self.ladders:
+            chain = self._chain(case.unit_id)
+
+            def role_of(unit_id: int, level: str) -> int | None:
+                if level == "handler":
+                    return case.owner_id if unit_id == chain[0] else None
+                return self.holders[unit_id].get(level)
+
+            ladder = ladder_for(chain, role_of)
+            if not chain:
+                ladder["handler"] = case.owner_id
+            self.ladders[key] = ladder
+        return self.ladders[key]
+
+
+STEP_FIELDS = ("case_id", "target", "level", "to_staff_id", "minutes_late", "at", "kind")
+
+
+def record_steps(session: Session, steps: list[Escalation]) -> list[Escalation]:
+    """Insert each step once; returns those inserted now (the others were
+    already taken, by this tick earlier or by another worker). All go in one
+    savepoint; when one of them is a duplicate, each goes in its own."""
+    if not steps:
+        return []
+    session.flush()  # an error in what came before must not pass for a duplicate step
+    try:
+        with session.begin_nested():
+            session.add_all(steps)
+            session.flush()
+        return steps
+    except IntegrityError:
+        if len(steps) == 1:
+            return []
+    inserted = []
+    for rolled_back in steps:
+        step = Escalation(**{f: getattr(rolled_back, f) for f in STEP_FIELDS})
+        try:
+            with session.begin_nested():
+                session.add(step)
+                session.flush()
+            inserted.append(step)
+        except IntegrityError:
+            pass
+    return inserted
+
+
+def _step(case: Case, ladders: Ladders, *, target: str, level: int, kind: str, now: datetime,
+          late: int = 0) -> Escalation:
+    return Escalation(case_id=case.id, target=target, level=level, minutes_late=late, at=now, kind=kind,
+                      to_staff_id=ladders.for_case(case)[LEVELS[level]])
+
+
+def announce(session: Session, case: Case, step: Escalation, ladders: Ladders, now: datetime) -> None:
+    """A step taken: on the timeline, and the person escalated to is told in
+    the app and by SMS or e-mail; on a breach the owner and first responder too."""
+    add_event(session, case, now, "warning" if step.kind == "warning" else "escalated",
+              data={"target": step.target, "level": LEVELS[step.level], "to_staff_id": step.to_staff_id,
+                    "minutes_late": step.minutes_late, "kind": step.kind})
+    to_staff = ladders.staff(step.to_staff_id)
+    level = LEVELS[step.level]
+    with session.no_autoflush:  # nothing the notices read depends on what is pending
+        if step.kind == "warning":
+            if to_staff is not None:
+                notify(session, to_staff, "warning", now, case=case, data={"target": step.target})
+            return
+        if step.kind == "immediate":
+            kind, data = ("escalated_amount", {"amount": f"{case.amount_claimed:,.2f}"}) \
+                if level != "deputy_gm" or case.severity != "major" else ("escalated_major", {})
+        else:
+            kind, data = "escalated", {"target": step.target, "level": level, "minutes": step.minutes_late}
+        if to_staff is not None:
+            notify(session, to_staff, kind, now, case=case, data=data, send=True, purpose="escalation",
+                   dedupe_key=f"escalation:{case.id}:{step.target}:{step.level}")
+        if step.kind == "breach":
+            notify_each(session, [ladders.staff(case.first_responder_id), ladders.staff(case.owner_id)],
+                        "overdue", now, case=case, data={"target": step.target, "minutes": step.minutes_late},
+                        skip=to_staff)
+
+
+def escalate_immediately(session: Session, case: Case, now: datetime,
+                         ladders: Ladders | None = None) -> Escalation | None:
+    """A major complaint goes to the deputy GM at once, a claim to the level
+    that may approve its amount (003); the higher of the two wins."""
+    if case.kind != "complaint":
+        return None
+    level = immediate_level(case.severity, case.amount_claimed or None)
+    if level == "handler":
+        return None
+    ladders = ladders or Ladders(session)
+    step = _step(case, ladders, target="immediate", level=LEVELS.index(level), kind="immediate", now=now)
+    if not record_steps(session, [step]):
+        return None
+    announce(session, case, step, ladders, now)
+    return step
+
+
+def plan_case(session: Session, case: Case, now: datetime, ladders: Ladders) -> list[Escalation]:
+    """The steps one due case needs now (a warning, or the ladder levels its
+    breach has reached); moves its deadlines on and reschedules it."""
+    steps = []
+    delay = escalation_delay(session, case)
+    for deadline in pending_deadlines(case):
+        if deadline.paused_at is not None:
+            continue
+        if now >= deadline.due_at:
+            if deadline.breached_at is None:
+                deadline.breached_at = deadline.due_at  # the ladder runs from the breach, not from the tick
+            due_level = escalation_level_due(deadline.breached_at, now, delay)
+            steps += [_step(case, ladders, target=deadline.target, level=level, kind="breach", now=now,
+                            late=minutes_late(deadline.due_at, now))
+                      for level in range(deadline.escalation_level + 1, due_level + 1)]
+            deadline.escalation_level = max(deadline.escalation_level, due_level)
+        elif deadline.warned_at is None and deadline.warn_at is not None and now >= deadline.warn_at:
+            steps.append(_step(case, ladders, target=deadline.target, level=0, kind="warning", now=now))
+            deadline.warned_at = now
+    refresh_schedule(session, case)
+    return steps
+
+
+def escalation_tick(session: Session, now: datetime, *, batch_size: int = DEFAULT_BATCH) -> dict:
+    """The tick job: one range query on the indexed next_check_at, a batch at
+    a time, until no due case is left. Never reads the cases that are not due.
+    On PostgreSQL the batch's rows are locked (SKIP LOCKED: another worker
+    takes the next ones) until the tick commits."""
+    report = {"cases": 0, "warnings": 0, "escalations": 0}
+    ladders = Ladders(session)
+    seen: set[int] = set()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    while True:
+        query = (select(Case).where(Case.next_check_at <= now)
+                 .order_by(Case.next_check_at, Case.id).limit(batch_size)
+                 .options(selectinload(Case.deadlines)))
+        if postgres:
+            query = query.with_for_update(skip_locked=True, of=Case)
+        batch = {case.id: case for case in session.scalars(query) if case.id not in seen}
+        if not batch:
+            break
+        seen.update(batch)
+        steps = [step for case in batch.values() for step in plan_case(session, case, now, ladders)]
+        for step in record_steps(session, steps):
+            announce(session, batch[step.case_id], step, ladders, now)
+            report["warnings" if step.kind == "warning" else "escalations"] += 1
+        report["cases"] += len(batch)
+        session.flush()
+    return report
+
+
+def escalations_for(session: Session, staff: Staff, open_only: bool = True) -> list[Escalation]:
+    """The escalation inbox: steps that reached this staff member, newest first."""
+    query = (select(Escalation).where(Escalation.to_staff_id == staff.id)
+             .options(selectinload(Escalation.case)).order_by(Escalation.at.desc(), Escalation.id.desc()))
+    if open_only:
+        query = query.join(Case, Case.id == Escalation.case_id).where(Case.status.in_(OPEN_STATUSES))
+    return list(session.scalars(query))
+
+
+def escalations_of(session: Session, case: Case) -> list[Escalation]:
+    """A case's steps in the order they happened (for the case page)."""
+    return list(session.scalars(select(Escalation).where(Escalation.case_id == case.id)
+                                .order_by(Escalation.at, Escalation.id)))

@@ -1,0 +1,327 @@
+"""A case's life: claimed, worked, waiting, resolved, closed, reopened.
+
+First-responder responsibility (首问负责制): the first responder is set once
+(who recorded the case, or who first claimed it) and never changes; the owner
+changes only by a transfer with a reason. Every step is a timeline event, and
+each one that changes a deadline's inputs recomputes the deadlines before the
+transaction ends.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from flask_babel import force_locale, gettext
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from routing.services.cases import NewCase, add_event, open_case
+from routing.services.deadlines import apply_policy, meet
+from routing.errors import Conflict, Forbidden, RoutingError
+from routing.labels import STATUS_LABELS
+from routing.models import OPEN_STATUSES, ROLES, Callback, Case, CasePause, OutboundMessage, Staff, Unit
+from routing.services.notify import notify_each
+from routing.services.org import subtree_ids
+from routing.services.outbox import enqueue
+
+ACTIONS = ("claim", "start", "transfer", "reply", "note", "wait", "resume", "appointment", "arrival",
+           "resolve", "close", "reopen", "see_phone")
+HANDLING_ROLES = tuple(r for r in ROLES if r != "admin")  # who may own a case
+WORKING = ("claimed", "in_progress", "waiting")
+# Targets a step meets: resolving implies the earlier targets were met by then.
+RESOLVE_MEETS = ("acknowledge", "first_response", "arrival", "resolution")
+
+
+def _rank(role: str) -> int:
+    return ROLES.index(role) if role in ROLES else -1
+
+
+def in_scope(staff: Staff, case: Case) -> bool:
+    """May `staff` see the case: their own (owner, first responder), their
+    unit's for a handler, their unit subtree's for a supervisor or manager,
+    everything for executives and admins."""
+    if staff.id in (case.owner_id, case.first_responder_id) or _rank(staff.role) >= _rank("executive"):
+        return True
+    if case.unit is None or staff.unit_id is None:
+        return False
+    if staff.role == "handler":
+        return case.unit_id == staff.unit_id
+    return staff.unit_id in {unit.id for unit in case.unit.chain()}
+
+
+# Which case states allow each step, and who (owner, first responder, a
+# supervisor or above in scope, anyone in scope who may handle cases) may take it.
+_WHEN: dict[str, Callable[[Case], bool]] = {
+    "claim": lambda c: c.status == "new" and c.owner_id is None,
+    "start": lambda c: c.status == "claimed",
+    "transfer": lambda c: c.status in OPEN_STATUSES,
+    "reply": lambda c: c.status != "closed",
+    "note": lambda c: True,
+    "wait": lambda c: c.status in ("claimed", "in_progress"),
+    "resume": lambda c: c.status == "waiting",
+    "appointment": lambda c: c.status in WORKING,
+    "arrival": lambda c: c.status in WORKING,
+    "resolve": lambda c: c.status in WORKING,
+    "close": lambda c: c.status == "resolved",
+    "reopen": lambda c: c.status in ("resolved", "closed"),
+    "see_phone": lambda c: True,
+}
+_WHO: dict[str, str] = {
+    "claim": "handles", "start": "owner", "transfer": "owner|boss", "reply": "owner|first|boss", "note": "any",
+    "wait": "owner", "resume": "owner|boss", "appointment": "owner|boss", "arrival": "owner|boss",
+    "resolve": "owner|boss", "close": "owner|first|boss", "reopen": "any", "see_phone": "owner|first|boss",
+}
+
+
+def _who(staff: Staff, case: Case) -> set[str]:
+    who = {"any"}
+    if staff.id == case.owner_id:
+        who.add("owner")
+    if staff.id == case.first_responder_id:
+        who.add("first")
+    if _rank(staff.role) >= _rank("supervisor"):
+        who.add("boss")
+    if staff.role in HANDLING_ROLES:
+        who.add("handles")
+    return who
+
+
+def allowed_actions(staff: Staff, case: Case) -> set[str]:
+    """The steps `staff` may take on `case` now (role, place in the unit tree,
+    owner or first responder, the case's status)."""
+    if not staff.active or not in_scope(staff, case):
+        return set()
+    who = _who(staff, case)
+    return {a for a in ACTIONS if _WHEN[a](case) and who & set(_WHO[a].split("|"))}
+
+
+def _require(staff: Staff, case: Case, action: str) -> None:
+    if not _WHEN[action](case):
+        raise Conflict("invalid_status", gettext("This step is not possible while case %(reference)s is %(status)s.",
+                                                 reference=case.reference,
+                                                 status=STATUS_LABELS.get(case.status, case.status)))
+    if action not in allowed_actions(staff, case):
+        raise Forbidden("not_allowed", gettext("You may not take this step on case %(reference)s.",
+                                               reference=case.reference))
+
+
+def _text(value: str, code: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise RoutingError(code, message)
+    return value
+
+
+def message_customer(session: Session, case: Case, now: datetime, purpose: str,
+                     render: Callable[[], str]) -> OutboundMessage | None:
+    """Queue a message to the customer (SMS when there is a phone, else
+    e-mail) rendered in the case's language; None without a contact."""
+    transport, to = ("sms", case.contact_phone) if case.contact_phone else ("email", case.contact_email)
+    if not to:
+        return None
+    with force_locale(case.locale):
+        body = render()
+        subject = gettext("Your case %(reference)s", reference=case.reference) if transport == "email" else None
+    return enqueue(session, transport=transport, to=to, body=body, subject=subject, purpose=purpose,
+                   now=now, case_id=case.id)
+
+
+# --- the steps ---------------------------------------------------------------
+
+def claim(session: Session, case: Case, staff: Staff, now: datetime) -> None:
+    """Take a case from the unit queue. The first claimer becomes its first
+    responder for good. A conditional update: of two handlers claiming at
+    once, one wins and the other is told."""
+    _require(staff, case, "claim")
+    claimed = session.execute(
+        update(Case).where(Case.id == case.id, Case.owner_id.is_(None), Case.status == "new")
+        .values(owner_id=staff.id, status="claimed", updated_at=now,
+                first_responder_id=func.coalesce(Case.first_responder_id, staff.id))
+        .execution_options(synchronize_session=False)).rowcount
+    session.refresh(case)
+    if claimed != 1:
+        raise Conflict("already_claimed", gettext("Case %(reference)s was claimed by someone else a moment ago.",
+                                                  reference=case.reference))
+    add_event(session, case, now, "claimed", actor="staff", staff=staff, public=True)
+    meet(session, case, {"acknowledge"}, now)
+
+
+def start_work(session: Session, case: Case, staff: Staff, now: datetime) -> None:
+    _require(staff, case, "start")
+    case.status = "in_progress"
+    add_event(session, case, now, "started", actor="staff", staff=staff, public=True)
+    meet(session, case, {"acknowledge"}, now)
+
+
+def transfer(session: Session, case: Case, by: Staff, *, to_staff: Staff | None = None,
+             to_unit: Unit | None = None, reason: str, now: datetime) -> None:
+    """Hand the case to a colleague or to a unit's queue, with a reason. The
+    first responder stays accountable and is told."""
+    _require(by, case, "transfer")
+    reason = _text(reason, "reason_required", gettext("Say why the case is transferred."))
+    if (to_staff is None) == (to_unit is None):
+        raise RoutingError("transfer_target", gettext("Choose either a colleague or a unit."))
+    previous_owner_id = case.owner_id
+    if to_staff is not None:
+        _check_colleague(session, case, to_staff)
+        case.owner_id = to_staff.id
+        if case.first_responder_id is None:
+            case.first_responder_id = to_staff.id  # the first to receive it
+        if case.status != "waiting":
+            case.status = "claimed"
+    else:
+        if not to_unit.active:
+            raise RoutingError("inactive_unit", gettext("%(unit)s is not active.", unit=to_unit.name))
+        if to_unit.id == case.unit_id and case.owner_id is None:
+            raise Conflict("same_queue", gettext("The case is already in the queue of %(unit)s.", unit=to_unit.name))
+        case.owner_id, case.unit_id, case.status = None, to_unit.id, "new"
+        # A waiting case put back in a queue waits no more.
+        _end_pause(session, case, now)
+    session.flush()
+    session.expire(case, ["owner", "unit", "first_responder"])
+    add_event(session, case, now, "transferred", actor="staff", staff=by, body=reason,
+              data={"from_staff_id": previous_owner_id, "to_staff_id": to_staff.id if to_staff else None,
+                    "to_unit_id": to_unit.id if to_unit else None})
+    apply_policy(session, case, now)  # a new unit may mean a new area and policy
+    if to_staff is not None:
+        notify_each(session, [to_staff], "assigned", now, case=case, data={"reason": reason}, skip=by)
+    notify_each(session, [case.first_responder], "transferred", now, case=case, data={"reason": reason},
+                skip=(by, to_staff))
+
+
+def _check_colleague(session: Session, case: Case, staff: Staff) -> None:
+    """Eligible: an active member of a handling role in the case's wider unit
+    (its parent's subtree), or anywhere when the case has no unit."""
+    eligible = staff.active and staff.role in HANDLING_ROLES and staff.id != case.owner_id
+    if eligible and case.unit is not None:
+        wider = case.unit.parent or case.unit
+        eligible = staff.unit_id is not None and staff.unit_id in subtree_ids(session, wider.id)
+    if not eligible:
+        raise Forbidden("not_eligible", gettext("%(name)s cannot take over case %(reference)s.",
+                                                name=staff.display_name, reference=case.reference))
+
+
+def reply(session: Session, case: Case, staff: Staff, body: str, now: datetime) -> None:
+    """Answer the customer: a public timeline entry and a message in their language."""
+    _require(staff, case, "reply")
+    body = _text(body, "empty_reply", gettext("Write the reply first."))
+    add_event(session, case, now, "reply", actor="staff", staff=staff, body=body, public=True)
+    message_customer(session, case, now, "reply", lambda: gettext(
+        "About your case %(reference)s: %(message)s", reference=case.reference, message=body))
+    if case.status == "claimed":
+        case.status = "in_progress"
+    meet(session, case, {"acknowledge", "first_response"}, now)
+
+
+def add_note(session: Session, case: Case, staff: Staff, body: str, now: datetime) -> None:
+    _require(staff, case, "note")
+    body = _text(body, "empty_note", gettext("Write the note first."))
+    add_event(session, case, now, "note", actor="staff", staff=staff, body=body)
+
+
+def wait_for_customer(session: Session, case: Case, staff: Staff, reason: str, now: datetime) -> None:
+    """Waiting for the customer pauses the targets whose limit says so."""
+    _require(staff, case, "wait")
+    reason = _text(reason, "reason_required", gettext("Say what the case is waiting for."))
+    case.status = "waiting"
+    session.add(CasePause(case_id=case.id, started_at=now, reason=reason))
+    add_event(session, case, now, "waiting", actor="staff", staff=staff, body=reason, public=True)
+    apply_policy(session, case, now)
+
+
+def resume(session: Session, case: Case, staff: Staff, now: datetime) -> None:
+    _require(staff, case, "resume")
+    case.status = "in_progress"
+    _end_pause(session, case, now)
+    add_event(session, case, now, "resumed", actor="staff", staff=staff, public=True)
+    apply_policy(session, case, now)
+
+
+def _end_pause(session: Session, case: Case, now: datetime) -> None:
+    session.execute(update(CasePause).where(CasePause.case_id == case.id, CasePause.ended_at.is_(None))
+                    .values(ended_at=now).execution_options(synchronize_session=False))
+
+
+def set_appointment(session: Session, case: Case, staff: Staff, at: datetime, now: datetime,
+                    note: str = "") -> None:
+    """A time agreed with the customer: it replaces the arrival deadline (004)."""
+    _require(staff, case, "appointment")
+    if at.tzinfo is None:
+        raise RoutingError("naive_time", gettext("The appointment needs a time zone."))
+    if at <= now:
+        raise RoutingError("appointment_past", gettext("The appointment must be in the future."))
+    case.appointment_at = at
+    add_event(session, case, now, "appointment", actor="staff", staff=staff, body=(note or "").strip(),
+              public=True, data={"at": at.isoformat()})
+    apply_policy(session, case, now)
+
+
+def record_arrival(session: Session, case: Case, staff: Staff, now: datetime) -> None:
+    _require(staff, case, "arrival")
+    add_event(session, case, now, "arrival", actor="staff", staff=staff, public=True)
+    meet(session, case, {"acknowledge", "arrival"}, now)
+
+
+def resolve(session: Session, case: Case, staff: Staff, summary: str, now: datetime, *,
+            callback_at: datetime | None = None) -> Callback:
+    """The case is resolved: the customer is told and a callback is scheduled
+    (by policy, or at `callback_at`, the time the customer asked for)."""
+    from routing.services.callbacks import schedule_callback
+
+    _require(staff, case, "resolve")
+    summary = _text(summary, "summary_required", gettext("Say what was done."))
+    if case.status == "waiting":
+        _end_pause(session, case, now)
+    case.status, case.resolved_at = "resolved", now
+    add_event(session, case, now, "resolved", actor="staff", staff=staff, body=summary, public=True)
+    message_customer(session, case, now, "resolution", lambda: gettext(
+        "Your case %(reference)s is resolved: %(summary)s We will call you to ask whether you are satisfied.",
+        reference=case.reference, summary=summary))
+    meet(session, case, RESOLVE_MEETS, now)
+    apply_policy(session, case, now)
+    notify_each(session, [case.first_responder], "resolved", now, case=case, skip=staff)
+    return schedule_callback(session, case, now, requested_at=callback_at)
+
+
+def close(session: Session, case: Case, staff: Staff, now: datetime) -> None:
+    _require(staff, case, "close")
+    _close(session, case, now, staff)
+    notify_each(session, [case.first_responder], "closed", now, case=case, skip=staff)
+
+
+def _close(session: Session, case: Case, now: datetime, staff: Staff | None, data: dict | None = None) -> None:
+    case.status, case.closed_at = "closed", now
+    add_event(session, case, now, "closed", actor="staff" if staff else "system", staff=staff, public=True,
+              data=data)
+    meet(session, case, {d.target for d in case.deadlines}, now)
+    apply_policy(session, case, now)
+
+
+def reopen(session: Session, case: Case, by: Staff | None, reason: str, now: datetime, *,
+           by_customer: bool = False) -> Case:
+    """The customer rejects the outcome (RULES 4): a new case linked to this
+    one, with the same unit, owner and first responder. The original is
+    closed with a pointer to it and stays countable."""
+    if by is not None:
+        _require(by, case, "reopen")
+    elif not _WHEN["reopen"](case):
+        raise Conflict("invalid_status", gettext("Only a resolved or closed case can be reopened."))
+    reason = _text(reason, "reason_required", gettext("Say why the customer is not satisfied."))
+    follow_up = session.scalars(select(Case.reference).where(Case.reopened_from_id == case.id)).first()
+    if follow_up:
+        raise Conflict("already_reopened", gettext("Case %(reference)s was already reopened as %(new)s.",
+                                                   reference=case.reference, new=follow_up))
+    new = open_case(session, NewCase(
+        channel=case.channel, description=reason, kind=case.kind, category=case.category,
+        severity=case.severity, unit_id=case.unit_id, touchpoint_id=case.touchpoint_id,
+        contact_name=case.contact_name, contact_phone=case.contact_phone, contact_email=case.contact_email,
+        contact_address=case.contact_address, preferred_callback=case.preferred_callback,
+        consent=case.consent, locale=case.locale, amount_claimed=case.amount_claimed,
+    ), now, reopened_from=case)
+    add_event(session, case, now, "reopened", actor="customer" if by_customer or by is None else "staff",
+              staff=by, body=reason, public=True, data={"reference": new.reference})
+    if case.status != "closed":
+        _close(session, case, now, by, data={"reopened_as": new.reference})
+    notify_each(session, [case.owner, case.first_responder], "reopened", now, case=case,
+                data={"new_reference": new.reference}, skip=by)
+    return new

@@ -1,0 +1,114 @@
+"""Telling staff: an in-app notification, and for what cannot wait (an
+escalation) an SMS or e-mail through the outbox, in the staff member's language.
+
+Notifications store a kind and its parameters, not text: the text is made
+when someone reads it, in the reader's language.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_babel import force_locale, gettext, lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from routing.models import Case, Notification, Staff
+from routing.services.outbox import enqueue
+
+TARGET_NAMES = {
+    "acknowledge": _l("acknowledgement"),
+    "first_response": _l("first response"),
+    "arrival": _l("arrival on site"),
+    "resolution": _l("resolution"),
+    "closure": _l("closure"),
+}
+LEVEL_NAMES = {
+    "handler": _l("handler"), "supervisor": _l("supervisor"), "manager": _l("manager"),
+    "deputy_gm": _l("deputy general manager"), "gm": _l("general manager"),
+}
+TEXTS = {
+    "warning": _l("Case %(reference)s: most of the %(target)s time limit has passed."),
+    "escalated": _l("Case %(reference)s was escalated to you as %(level)s: the %(target)s time limit "
+                    "was missed by %(minutes)s minutes."),
+    "escalated_major": _l("Case %(reference)s is a major complaint and was escalated to you at once."),
+    "escalated_amount": _l("Case %(reference)s claims %(amount)s and was escalated to you at once: "
+                           "a claim of this amount needs your approval."),
+    "overdue": _l("Case %(reference)s missed its %(target)s time limit by %(minutes)s minutes "
+                  "and was escalated."),
+    "assigned": _l("Case %(reference)s was transferred to you. Reason: %(reason)s"),
+    "transferred": _l("Case %(reference)s, which you first received, was transferred. Reason: %(reason)s"),
+    "resolved": _l("Case %(reference)s, which you first received, was resolved."),
+    "closed": _l("Case %(reference)s, which you first received, was closed."),
+    "reopened": _l("The customer did not accept the outcome of case %(reference)s: "
+                   "it was reopened as %(new_reference)s."),
+    "callback_due": _l("The callback for case %(reference)s is due now."),
+    "callback_missed": _l("The callback for case %(reference)s was not made in its window."),
+}
+
+
+def notification_text(kind: str, data: dict[str, Any] | None) -> str:
+    """The text of a notification in the current language."""
+    params = dict(data or {})
+    if "target" in params:
+        params["target"] = str(TARGET_NAMES.get(params["target"], params["target"]))
+    if "level" in params:
+        params["level"] = str(LEVEL_NAMES.get(params["level"], params["level"]))
+    template = TEXTS.get(kind)
+    if template is None:
+        return kind
+    return str(template) % params
+
+
+def notify(session: Session, staff: Staff, kind: str, now: datetime, *, case: Case | None = None,
+           data: dict[str, Any] | None = None, send: bool = False, purpose: str = "staff_notice",
+           dedupe_key: str | None = None) -> Notification:
+    """An in-app notification; with send=True also an SMS (or an e-mail when
+    the staff member has no phone) queued in this transaction."""
+    data = {**({"reference": case.reference} if case is not None else {}), **(data or {})}
+    notice = Notification(staff_id=staff.id, case_id=case.id if case else None, kind=kind, data=data,
+                          created_at=now)
+    session.add(notice)
+    if send and (staff.phone or staff.email):
+        with force_locale(staff.locale):
+            body = notification_text(kind, data)
+            subject = gettext("Case %(reference)s", reference=data.get("reference", "")) if not staff.phone else None
+        enqueue(session, transport="sms" if staff.phone else "email", to=staff.phone or staff.email,
+                body=body, subject=subject, purpose=purpose, now=now,
+                case_id=case.id if case else None, staff_id=staff.id, dedupe_key=dedupe_key)
+    return notice
+
+
+def notify_each(session: Session, people: list[Staff | None], kind: str, now: datetime, *,
+                case: Case | None = None, data: dict[str, Any] | None = None,
+                skip: Staff | None | tuple[Staff | None, ...] = None) -> list[Notification]:
+    """In-app notifications to each distinct person, leaving out `skip` (who
+    did it, or who was told otherwise)."""
+    seen = {s.id for s in (skip if isinstance(skip, tuple) else (skip,)) if s is not None}
+    notices = []
+    for person in people:
+        if person is not None and person.id not in seen and person.active:
+            seen.add(person.id)
+            notices.append(notify(session, person, kind, now, case=case, data=data))
+    return notices
+
+
+def notifications_for(session: Session, staff: Staff, *, unread_only: bool = False,
+                      limit: int = 50) -> list[Notification]:
+    query = select(Notification).where(Notification.staff_id == staff.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return list(session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+
+
+def unread_count(session: Session, staff: Staff) -> int:
+    return session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.staff_id == staff.id, Notification.read_at.is_(None))) or 0
+
+
+def mark_read(session: Session, staff: Staff, now: datetime, ids: list[int] | None = None) -> int:
+    """Mark the staff member's notifications read (all, or those in `ids`)."""
+    query = update(Notification).where(Notification.staff_id == staff.id, Notification.read_at.is_(None))
+    if ids is not None:
+        query = query.where(Notification.id.in_(ids))
+    return session.execute(query.values(read_at=now)).rowcount

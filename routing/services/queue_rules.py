@@ -1,0 +1,69 @@
+"""Optional routing rules: a new case of a category arriving at a unit (or
+anywhere below it) goes to another unit's queue, e.g. every billing complaint
+to the billing department. The most specific rule wins: one naming both a
+category and a unit over one naming either, the nearest unit up the tree
+first, then the higher priority, then the older rule.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from routing.services.cases import add_event
+from routing.errors import NotFound, RoutingError
+from routing.models import CASE_CATEGORIES, Case, CaseRule, Unit
+
+
+def add_rule(session: Session, *, to_unit: Unit, now: datetime, category: str | None = None,
+             from_unit: Unit | None = None, priority: int = 0) -> CaseRule:
+    if category is not None and category not in CASE_CATEGORIES:
+        raise RoutingError("invalid_category", f"category must be one of {', '.join(CASE_CATEGORIES)}")
+    if category is None and from_unit is None:
+        raise RoutingError("rule_too_broad", "A routing rule needs a category, a unit or both.")
+    rule = CaseRule(category=category, from_unit_id=from_unit.id if from_unit else None, to_unit_id=to_unit.id,
+                    priority=priority, active=True, created_at=now)
+    session.add(rule)
+    session.flush()
+    return rule
+
+
+def remove_rule(session: Session, rule_id: int) -> None:
+    rule = session.get(CaseRule, rule_id)
+    if rule is None:
+        raise NotFound("rule_not_found", "There is no such routing rule.")
+    rule.active = False
+
+
+def rules(session: Session) -> list[CaseRule]:
+    return list(session.scalars(select(CaseRule).where(CaseRule.active.is_(True)).order_by(CaseRule.id)))
+
+
+def rule_for(session: Session, case: Case) -> CaseRule | None:
+    chain = [u.id for u in case.unit.chain()] if case.unit else []
+    candidates = session.scalars(select(CaseRule).where(
+        CaseRule.active.is_(True),
+        (CaseRule.category.is_(None)) | (CaseRule.category == case.category),
+        (CaseRule.from_unit_id.is_(None)) | (CaseRule.from_unit_id.in_(chain)),
+    ))
+
+    def key(rule: CaseRule):
+        depth = chain.index(rule.from_unit_id) if rule.from_unit_id is not None else len(chain)
+        return (-((rule.category is not None) + (rule.from_unit_id is not None)), depth, -rule.priority, rule.id)
+
+    return min(candidates, key=key, default=None)
+
+
+def route_new_case(session: Session, case: Case, now: datetime) -> Unit | None:
+    """Move a new case to the queue its rule names; the unit it went to, or None."""
+    rule = rule_for(session, case)
+    if rule is None or rule.to_unit_id == case.unit_id or not rule.to_unit.active:
+        return None
+    from_unit_id = case.unit_id
+    case.unit_id = rule.to_unit_id
+    session.flush()
+    session.expire(case, ["unit"])
+    add_event(session, case, now, "routed", data={"from_unit_id": from_unit_id, "to_unit_id": rule.to_unit_id,
+                                                  "rule_id": rule.id})
+    return rule.to_unit

@@ -1,0 +1,294 @@
+"""Handler pages: the queues and the case page with its steps.
+
+Views parse, call a lifecycle service, commit and redirect; whether a step is
+allowed is routing.lifecycle's business (allowed_actions, and the service
+refusing with a RoutingError, shown as a flash message).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_timedelta
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext, lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import SelectChoice
+from sqlalchemy.orm import Session
+
+from routing.web import forms
+from routing.services import lifecycle, notify, queues
+from routing.services.cases import case_by_reference
+from routing.errors import RoutingError
+from routing.rules.ladder import LEVELS
+from routing.models import Case, Deadline, Staff, Unit
+from routing.services.org import subtree_ids
+from routing.rules.privacy import mask_phone
+from routing.web.glue import db_session, now, role_required
+
+bp = Blueprint("cases", __name__)
+
+# Share of a limit left under which a countdown turns amber (RULES 2 warns at
+# 75% of a limit by default, which leaves 25%).
+NEAR_FRACTION = 0.25
+
+
+# --- who sees what -----------------------------------------------------------
+
+def visible_case(session: Session, staff: Staff, reference: str) -> Case:
+    """The case by reference, or 404; 403 when it is out of the staff
+    member's sight (routing.lifecycle.in_scope: role, unit tree, own case)."""
+    case = case_by_reference(session, reference) if len(reference) <= 40 else None
+    if case is None:
+        abort(404, _l("There is no case with the reference %(reference)s.", reference=reference))
+    if not lifecycle.in_scope(staff, case):
+        abort(403, _l("This case belongs to a unit outside yours."))
+    return case
+
+
+# --- countdowns ----------------------------------------------------------------
+
+def deadline_state(due_at: datetime, now: datetime, *, start: datetime | None = None,
+                   warn_at: datetime | None = None, met_at: datetime | None = None,
+                   paused: bool = False) -> str:
+    """One of "met", "met_late", "paused", "over", "near", "ok".
+
+    Near: the policy's warning time has passed, or less than NEAR_FRACTION of
+    the time from `start` to the due time is left."""
+    if met_at is not None:
+        return "met" if met_at <= due_at else "met_late"
+    if paused:
+        return "paused"
+    if now >= due_at:
+        return "over"
+    if warn_at is not None and now >= warn_at:
+        return "near"
+    if start is not None and due_at - now < (due_at - start) * NEAR_FRACTION:
+        return "near"
+    return "ok"
+
+
+def _duration(delta: timedelta) -> str:
+    """The two largest parts of a duration: "2 hr 10 min", "1 day 3 hr"."""
+    minutes = max(1, int(delta.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [timedelta(days=days), timedelta(hours=hours), timedelta(minutes=minutes)]
+    start = next(i for i, part in enumerate(parts) if part)
+    locale = get_locale()
+    words = [format_timedelta(part, format="short", threshold=1000, locale=locale,
+                              granularity=("day", "hour", "minute")[i])
+             for i, part in enumerate(parts[start:start + 2], start) if part]
+    return words[0] if len(words) == 1 else gettext("%(larger)s %(smaller)s", larger=words[0], smaller=words[1])
+
+
+@bp.app_template_global()
+def countdown(due_at: datetime | None, at: datetime | None = None) -> str:
+    """"in 2 hr 10 min" or "overdue by 35 min", from the app's clock."""
+    if due_at is None:
+        return ""
+    left = due_at - (at or now())
+    if left > timedelta(0):
+        return gettext("in %(time)s", time=_duration(left))
+    return gettext("overdue by %(time)s", time=_duration(-left))
+
+
+@bp.app_template_global()
+def case_due_state(case: Case) -> str:
+    """The queue's colour for a case: its next pending deadline's state."""
+    if case.next_due_at is None:
+        return "ok"
+    return deadline_state(case.next_due_at, now(), start=case.created_at, paused=case.status == "waiting")
+
+
+def event_detail(event) -> str:
+    """What the timeline shows of a system step's data (escalations, callbacks)."""
+    data = event.data or {}
+    if event.kind in ("escalated", "warning") and "target" in data:
+        target = forms.TARGET_LABELS.get(data["target"], data["target"])
+        level = forms.LADDER_LABELS.get(data.get("level"), data.get("level"))
+        if event.kind == "warning":
+            return gettext("%(target)s: most of the time limit has passed.", target=target)
+        return gettext("%(target)s: the time limit was missed by %(minutes)s minutes; escalated to: %(level)s.",
+                       target=target, level=level, minutes=data.get("minutes_late", 0))
+    return ""
+
+
+@bp.app_context_processor
+def labels():
+    at = now()
+    return {"labels": forms, "now_dt": at, "clock_now": at.isoformat(),
+            "event_label": lambda kind: forms.EVENT_LABELS.get(kind) or kind.replace("_", " "),
+            "event_detail": event_detail, "iso_time": datetime.fromisoformat}
+
+
+# --- queues -------------------------------------------------------------------
+
+@bp.route("/cases")
+@role_required("handler")
+def queue():
+    session = db_session()
+    tab = request.args.get("tab", "mine")
+    if tab not in queues.QUEUES:
+        tab = "mine"
+    form = forms.QueueFilterForm(request.args)
+    form.unit.choices = [forms.any_option(), *[SelectChoice(str(u.id), f"{u.code} {u.name}")
+                                               for u in _units(session, current_user)]]
+    filters = {"status": None, "kind": None, "category": None, "unit_id": None, "search": None}
+    if form.validate():
+        filters.update(status=form.status.data or None, kind=form.kind.data or None,
+                       category=form.category.data or None, search=_search_text(form.q.data),
+                       unit_id=int(form.unit.data) if form.unit.data else None)
+    cases = queues.queue(session, current_user, tab, now(), **filters)
+    filtered = any(filters.values())
+    return render_template("routing/queue.html", cases=cases, tab=tab, tabs=queues.QUEUES, form=form,
+                           filtered=filtered, filter_args={k: v for k, v in request.args.items() if k != "tab"},
+                           unread=notify.unread_count(session, current_user))
+
+
+def _search_text(text: str | None) -> str | None:
+    """A phone number typed as "138 1234-5678" searches by its digits (numbers
+    are stored as +8613812345678); anything else as typed."""
+    text = (text or "").strip()
+    digits = re.sub(r"[\s().-]", "", text)
+    return (digits if digits.lstrip("+").isdigit() else text) or None
+
+
+def _units(session: Session, staff: Staff, limit: int = 500) -> list[Unit]:
+    units = queues.scope_unit_ids(session, staff)
+    query = select(Unit).where(Unit.active.is_(True)).order_by(Unit.code).limit(limit)
+    if units is not None:
+        query = query.where(Unit.id.in_(units))
+    return list(session.scalars(query))
+
+
+# --- the case page --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Step:
+    """A step of the case page: its form, the service call and what to say."""
+
+    form: type[FlaskForm]
+    run: Callable[[Session, Case, Staff, FlaskForm, datetime], Case | None]
+    done: object  # a lazy string, formatted with the case's reference
+
+
+def _appointment_time(form: forms.AppointmentForm) -> datetime:
+    """datetime-local carries no zone: it is the organisation's wall clock."""
+    return form.at.data.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
+
+
+def _transfer(session: Session, case: Case, me: Staff, form: forms.TransferForm, at: datetime) -> None:
+    to_staff = session.get(Staff, int(form.to_staff.data)) if form.to_staff.data else None
+    to_unit = session.get(Unit, int(form.to_unit.data)) if form.to_unit.data else None
+    lifecycle.transfer(session, case, me, to_staff=to_staff, to_unit=to_unit, reason=form.reason.data.strip(), now=at)
+
+
+STEPS: dict[str, Step] = {
+    "claim": Step(forms.StepForm, lambda s, c, me, f, at: lifecycle.claim(s, c, me, at),
+                  _l("You have claimed %(reference)s: you are its owner now.")),
+    "start": Step(forms.StepForm, lambda s, c, me, f, at: lifecycle.start_work(s, c, me, at),
+                  _l("Work on %(reference)s has started.")),
+    "reply": Step(forms.ReplyForm, lambda s, c, me, f, at: lifecycle.reply(s, c, me, f.body.data.strip(), at),
+                  _l("Your reply is on its way to the customer.")),
+    "note": Step(forms.NoteForm, lambda s, c, me, f, at: lifecycle.add_note(s, c, me, f.body.data.strip(), at),
+                 _l("Your note was added to the timeline.")),
+    "transfer": Step(forms.TransferForm, _transfer, _l("%(reference)s was transferred.")),
+    "appointment": Step(forms.AppointmentForm,
+                        lambda s, c, me, f, at: lifecycle.set_appointment(s, c, me, _appointment_time(f), at,
+                                                                          note=(f.note.data or "").strip()),
+                        _l("The appointment was recorded; it is now the arrival deadline.")),
+    "wait": Step(forms.WaitForm,
+                 lambda s, c, me, f, at: lifecycle.wait_for_customer(s, c, me, f.reason.data.strip(), at),
+                 _l("%(reference)s is waiting for the customer.")),
+    "resume": Step(forms.StepForm, lambda s, c, me, f, at: lifecycle.resume(s, c, me, at),
+                   _l("Work on %(reference)s has resumed.")),
+    "arrival": Step(forms.StepForm, lambda s, c, me, f, at: lifecycle.record_arrival(s, c, me, at),
+                    _l("Your arrival on site was recorded.")),
+    "resolve": Step(forms.ResolveForm, lambda s, c, me, f, at: lifecycle.resolve(s, c, me, f.summary.data.strip(), at),
+                    _l("%(reference)s is resolved; the customer will be called back.")),
+    "close": Step(forms.StepForm, lambda s, c, me, f, at: lifecycle.close(s, c, me, at),
+                  _l("%(reference)s is closed.")),
+    "reopen": Step(forms.ReopenForm, lambda s, c, me, f, at: lifecycle.reopen(s, c, me, f.reason.data.strip(), at),
+                   _l("A new case %(reference)s was opened and linked to the original one.")),
+}
+# The order the step forms appear in on the page.
+STEP_ORDER = ("claim", "start", "reply", "note", "appointment", "arrival", "wait", "resume", "transfer",
+              "resolve", "close", "reopen")
+
+
+@bp.route("/cases/<reference>")
+@role_required("handler")
+def case_page(reference: str):
+    return _render_case(db_session(), visible_case(db_session(), current_user, reference))
+
+
+@bp.route("/cases/<reference>/<step>", methods=["POST"])
+@role_required("handler")
+def case_step(reference: str, step: str):
+    if step not in STEPS:
+        abort(404)
+    session = db_session()
+    case = visible_case(session, current_user, reference)
+    form = STEPS[step].form()
+    if step == "transfer":
+        _transfer_choices(session, case, form)
+    if step not in lifecycle.allowed_actions(current_user, case):
+        flash(gettext("You cannot do this with %(reference)s now: it is %(status)s.", reference=case.reference,
+                      status=forms.STATUS_LABELS.get(case.status, case.status)), "error")
+        return redirect(url_for(".case_page", reference=case.reference), 303)
+    if not form.validate_on_submit():
+        return _render_case(session, case, {step: form}), 400
+    try:
+        result = STEPS[step].run(session, case, current_user, form, now())
+        session.commit()
+    except RoutingError as error:
+        session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for(".case_page", reference=reference), 303)
+    target = result if isinstance(result, Case) else case  # reopen leads to the new case
+    flash(str(STEPS[step].done) % {"reference": target.reference}, "success")
+    return redirect(url_for(".case_page", reference=target.reference), 303)
+
+
+def _transfer_choices(session: Session, case: Case, form: forms.TransferForm) -> None:
+    """Colleagues in the case's wider unit (its parent's subtree) and every
+    active unit; the service checks who is eligible."""
+    unit = case.unit.parent or case.unit if case.unit else None
+    staff_query = (select(Staff).join(Unit, Staff.unit_id == Unit.id)
+                   .where(Staff.active.is_(True), Staff.role.in_(lifecycle.HANDLING_ROLES))
+                   .order_by(Unit.code, Staff.display_name).limit(300))
+    if unit is not None:
+        staff_query = staff_query.where(Staff.unit_id.in_(subtree_ids(session, unit.id)))
+    form.to_staff.choices = form.to_staff.choices[:1] + [
+        SelectChoice(str(s.id), f"{s.display_name} ({s.unit.name})") for s in session.scalars(staff_query)
+        if s.id != case.owner_id]
+    units = session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.code).limit(500))
+    form.to_unit.choices = form.to_unit.choices[:1] + [SelectChoice(str(u.id), f"{u.code} {u.name}") for u in units]
+
+
+def _render_case(session: Session, case: Case, failed: dict[str, FlaskForm] | None = None):
+    actions = lifecycle.allowed_actions(current_user, case)
+    step_forms = {}
+    for step in STEP_ORDER:
+        if step in actions:
+            step_forms[step] = (failed or {}).get(step) or STEPS[step].form(formdata=None)
+    if "transfer" in step_forms:
+        _transfer_choices(session, case, step_forms["transfer"])
+    deadlines = list(session.scalars(select(Deadline).where(Deadline.case_id == case.id).order_by(Deadline.due_at)))
+    at = now()
+    states = {d.target: deadline_state(d.due_at, at, start=d.started_at, warn_at=d.warn_at, met_at=d.met_at,
+                                       paused=d.paused_at is not None) for d in deadlines}
+    linked = list(session.scalars(select(Case).where(Case.reopened_from_id == case.id).order_by(Case.id)))
+    return render_template(
+        "routing/case.html", case=case, actions=actions, step_forms=step_forms, deadlines=deadlines,
+        states=states, linked=linked,
+        origin=session.get(Case, case.reopened_from_id) if case.reopened_from_id else None,
+        phone=case.contact_phone if "see_phone" in actions else mask_phone(case.contact_phone),
+        now=at, ladder=LEVELS,
+    )

@@ -1,0 +1,366 @@
+"""Forms of the handler pages, and the words they show for the domain's codes.
+
+Forms check the shape of input only; whether a step is allowed is the
+services' business (routing.lifecycle, routing.callbacks).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    SearchField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from routing.rules.callback_rules import CALLBACK_ITEMS, CALLBACK_LEVELS
+from routing.labels import STATUS_LABELS
+from routing.models import AREAS, CASE_CATEGORIES, CASE_KINDS, CASE_STATUSES, CHANNELS, SEVERITIES
+from routing.rules.policy_match import MAX_ESCALATION_DELAY
+from routing.rules.timelimits import TARGETS, too_long
+
+# The words people read for the codes the domain stores.
+KIND_LABELS = {
+    "complaint": _l("Complaint"), "repair": _l("Repair"), "after_sales": _l("After-sales fault"),
+    "installation": _l("Installation"), "appointment": _l("Service appointment"), "consultation": _l("Consultation"),
+    "project": _l("Project request"), "suggestion": _l("Suggestion"), "praise": _l("Praise"),
+}
+CATEGORY_LABELS = {
+    "attitude": _l("Attitude"), "waiting_time": _l("Waiting time"), "service_quality": _l("Service quality"),
+    "fault": _l("Fault"), "billing": _l("Billing"), "installation": _l("Installation"),
+    "environment": _l("Environment"), "product": _l("Product"), "network_ready": _l("Network ready"),
+    "other": _l("Other"),
+}
+CHANNEL_LABELS = {
+    "qr": _l("QR code"), "web": _l("Web form"), "sms": _l("SMS"), "phone": _l("Phone"),
+    "walk_in": _l("Walk-in"), "email": _l("E-mail"), "chat": _l("Online chat"), "api": _l("API"),
+    "callback": _l("Callback"),
+}
+SEVERITY_LABELS = {"minor": _l("Minor"), "normal": _l("Normal"), "major": _l("Major"), "emergency": _l("Emergency")}
+QUEUE_LABELS = {
+    "mine": _l("Mine"), "unit": _l("My unit's"), "first_received": _l("First received by me"),
+    "overdue": _l("Overdue"), "waiting": _l("Waiting"),
+}
+TARGET_LABELS = {
+    "acknowledge": _l("Acknowledge"), "first_response": _l("First response"), "arrival": _l("Arrival on site"),
+    "resolution": _l("Resolution"), "closure": _l("Closure"),
+}
+EVENT_LABELS = {
+    "created": _l("Case opened"), "claimed": _l("Claimed"), "started": _l("Work started"),
+    "transferred": _l("Transferred"), "reply": _l("Reply to the customer"), "note": _l("Internal note"),
+    "waiting": _l("Waiting for the customer"), "resumed": _l("Work resumed"),
+    "appointment": _l("Appointment agreed"), "arrival": _l("Arrived on site"), "resolved": _l("Resolved"),
+    "closed": _l("Closed"), "reopened": _l("Reopened"), "customer_message": _l("Message from the customer"),
+    "escalated": _l("Escalated"), "warning": _l("Deadline warning"), "routed": _l("Sent to another unit's queue"),
+    "callback_scheduled": _l("Callback scheduled"), "callback": _l("Callback made"),
+    "callback_missed": _l("Callback missed"),
+}
+DEADLINE_STATE_LABELS = {
+    "ok": _l("On time"), "near": _l("Due soon"), "over": _l("Overdue"), "met": _l("Met"),
+    "met_late": _l("Met late"), "paused": _l("Paused"),
+}
+ESCALATION_KIND_LABELS = {"warning": _l("Warning"), "breach": _l("Limit missed"), "immediate": _l("Immediate")}
+LADDER_LABELS = {
+    "handler": _l("Handler"), "supervisor": _l("Supervisor"), "manager": _l("Manager"),
+    "deputy_gm": _l("Deputy general manager"), "gm": _l("General manager"),
+}
+CALLBACK_STATUS_LABELS = {
+    "scheduled": _l("Scheduled"), "done": _l("Done"), "no_answer": _l("No answer"),
+    "wrong_number": _l("Wrong number"), "missed": _l("Missed"),
+}
+CALLBACK_OUTCOME_LABELS = {"reached": _l("Reached the customer"), "no_answer": _l("No answer"),
+                           "wrong_number": _l("Wrong number")}
+CALLBACK_ITEM_LABELS = {"attitude": _l("Attitude"), "skill": _l("Skill"), "arrival_time": _l("Arrival time"),
+                        "keeping_promises": _l("Keeping promises")}
+CALLBACK_LEVEL_LABELS = {"very_satisfied": _l("Very satisfied"), "satisfied": _l("Satisfied"),
+                         "average": _l("Average"), "poor": _l("Poor")}
+
+def any_option() -> SelectChoice:
+    return SelectChoice("", _l("Any"))
+
+
+def options(labels: dict, codes=None) -> list[SelectChoice]:
+    return [SelectChoice(code, labels.get(code, code)) for code in (labels if codes is None else codes)]
+
+
+class QueueFilterForm(FlaskForm):
+    """The queue's filters: a GET form, so a filtered queue is a link."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), choices=[any_option(), *options(STATUS_LABELS, CASE_STATUSES)], default="")
+    kind = SelectField(_l("Kind"), choices=[any_option(), *options(KIND_LABELS, CASE_KINDS)], default="")
+    category = SelectField(_l("Category"), choices=[any_option(), *options(CATEGORY_LABELS, CASE_CATEGORIES)],
+                           default="")
+    unit = SelectField(_l("Unit"), choices=[any_option()], default="")
+    q = SearchField(_l("Reference or phone"), validators=[Optional(), Length(max=40)])
+
+
+class StepForm(FlaskForm):
+    """A step with nothing to fill in (claim, start, resume, arrival, close):
+    the form is there for its CSRF token."""
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=1000)],
+                         description=_l("The customer receives this by SMS or e-mail and sees it on their "
+                                        "tracking page."))
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=2000)],
+                         description=_l("Only staff see notes."))
+
+
+class TransferForm(FlaskForm):
+    to_staff = SelectField(_l("To a colleague"), default="",
+                           choices=[SelectChoice("", _l("Nobody: choose a unit instead"))])
+    to_unit = SelectField(_l("Or to a unit's queue"), default="",
+                          choices=[SelectChoice("", _l("No unit: choose a colleague instead"))])
+    reason = TextAreaField(_l("Reason for the transfer"), validators=[DataRequired(), Length(max=500)])
+
+    def validate_to_unit(self, field) -> None:
+        if bool(self.to_staff.data) == bool(field.data):
+            raise ValidationError(_l("Choose either a colleague or a unit."))
+
+
+class AppointmentForm(FlaskForm):
+    at = DateTimeLocalField(_l("Agreed time"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
+
+
+class WaitForm(FlaskForm):
+    reason = StringField(_l("What are we waiting for?"), validators=[DataRequired(), Length(max=300)])
+
+
+class ResolveForm(FlaskForm):
+    summary = TextAreaField(_l("What was done"), validators=[DataRequired(), Length(max=2000)],
+                            description=_l("The customer sees this summary; a callback is scheduled."))
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(_l("Why is the customer not satisfied?"), validators=[DataRequired(), Length(max=500)])
+
+
+def _level_field(item: str) -> RadioField:
+    return RadioField(CALLBACK_ITEM_LABELS[item], choices=options(CALLBACK_LEVEL_LABELS, CALLBACK_LEVELS),
+                      validators=[Optional()])
+
+
+class CallbackOutcomeForm(FlaskForm):
+    """RULES 4: the outcome of the call and the four-item, four-level survey."""
+
+    outcome = RadioField(_l("Outcome of the call"), choices=options(CALLBACK_OUTCOME_LABELS),
+                         validators=[InputRequired(message=_l("Choose the outcome of the call."))])
+    attitude = _level_field("attitude")
+    skill = _level_field("skill")
+    arrival_time = _level_field("arrival_time")
+    keeping_promises = _level_field("keeping_promises")
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=1000)])
+    reopen = BooleanField(_l("Customer not satisfied: reopen the case"))
+    reopen_reason = StringField(_l("Why is the customer not satisfied?"), validators=[Optional(), Length(max=500)],
+                                description=_l("Only when the case is to be reopened."))
+
+    def answers(self) -> dict[str, str]:
+        return {item: getattr(self, item).data for item in CALLBACK_ITEMS if getattr(self, item).data}
+
+    def validate_outcome(self, field) -> None:
+        if field.data == "reached" and not self.answers():
+            raise ValidationError(_l("The customer was reached: record at least one of the four answers."))
+        if field.data != "reached" and self.reopen.data:
+            raise ValidationError(_l("A case can only be reopened after talking to the customer."))
+
+    def validate_reopen(self, field) -> None:
+        if field.data and not (self.reopen_reason.data or "").strip():
+            raise ValidationError(_l("Say why the customer is not satisfied."))
+
+
+# --- administration: time-limit policies and working calendars ----------------
+
+UNIT_LABELS = {"minutes": _l("minutes"), "hours": _l("hours"), "days": _l("days (24 hours)"),
+               "working_days": _l("working days"), "same_day": _l("the same day")}
+BASIS_LABELS = {"": _l("Default"), "clock": _l("Clock time"), "working": _l("Working time")}
+AREA_LABELS = {"urban": _l("Urban"), "rural": _l("Rural")}
+WEEKDAY_LABELS = {"mon": _l("Monday"), "tue": _l("Tuesday"), "wed": _l("Wednesday"), "thu": _l("Thursday"),
+                  "fri": _l("Friday"), "sat": _l("Saturday"), "sun": _l("Sunday")}
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+
+
+class LimitForm(Form):
+    """One target of a policy; no amount (and not "the same day") means no limit."""
+
+    amount = DecimalField(_l("Amount"), places=None, validators=[Optional(), NumberRange(min=0)])
+    unit = SelectField(lazy_pgettext("time", "Unit"), choices=options(UNIT_LABELS), default="hours")
+    basis = SelectField(_l("Counted on"), choices=options(BASIS_LABELS), default="")
+    cutoff = StringField(_l("Cut-off (same day)"), validators=[Optional(), Regexp(r"^\d{2}:\d{2}$", message=_l(
+        "Write the time as HH:MM, such as 21:00."))])
+    pauses = BooleanField(_l("Pauses while waiting for the customer"), default=True)
+
+    def validate_amount(self, field) -> None:
+        if field.data is not None and too_long(field.data, self.unit.data):
+            raise ValidationError(_l("A time limit can be at most a year."))
+
+    def is_set(self) -> bool:
+        return self.amount.data is not None or self.unit.data == "same_day"
+
+    def limit_data(self) -> dict:
+        amount = self.amount.data or 0
+        return {"amount": int(amount) if amount == int(amount) else float(amount), "unit": self.unit.data,
+                "basis": self.basis.data or None, "cutoff": self.cutoff.data or None, "pauses": self.pauses.data}
+
+
+def _criterion(label, labels: dict, codes) -> SelectField:
+    return SelectField(label, choices=[any_option(), *options(labels, codes)], default="")
+
+
+class PolicyForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80), Regexp(NAME_PATTERN, message=_l(
+        "Use letters, digits, dots, dashes and underscores."))])
+    kind = _criterion(_l("Kind"), KIND_LABELS, CASE_KINDS)
+    category = _criterion(_l("Category"), CATEGORY_LABELS, CASE_CATEGORIES)
+    severity = _criterion(_l("Severity"), SEVERITY_LABELS, SEVERITIES)
+    area = _criterion(_l("Area"), AREA_LABELS, AREAS)
+    channel = _criterion(_l("Channel"), CHANNEL_LABELS, CHANNELS)
+    priority = IntegerField(_l("Priority"), default=0,
+                            validators=[InputRequired(), NumberRange(min=-1000, max=1000)],
+                            description=_l("Among equally specific policies, the higher priority wins."))
+    calendar = SelectField(_l("Working calendar"), choices=[])
+    warn_percent = IntegerField(_l("Warn when this share of the limit has passed (%)"), default=75,
+                                validators=[InputRequired(), NumberRange(min=1, max=100)])
+    escalation_delay = IntegerField(_l("Minutes between escalation levels after a miss"), default=1440,
+                                    validators=[InputRequired(), NumberRange(min=1, max=MAX_ESCALATION_DELAY)])
+    active = BooleanField(_l("Active"), default=True)
+    acknowledge = FormField(LimitForm, label=TARGET_LABELS["acknowledge"])
+    first_response = FormField(LimitForm, label=TARGET_LABELS["first_response"])
+    arrival = FormField(LimitForm, label=TARGET_LABELS["arrival"])
+    resolution = FormField(LimitForm, label=TARGET_LABELS["resolution"])
+    closure = FormField(LimitForm, label=TARGET_LABELS["closure"])
+
+    def policy_data(self) -> dict:
+        """The plain data routing.policies.update_policy takes."""
+        data = {c: getattr(self, c).data or None for c in ("kind", "category", "severity", "area", "channel")}
+        data.update(priority=self.priority.data, calendar=self.calendar.data,
+                    warn_fraction=self.warn_percent.data / 100, escalation_delay=self.escalation_delay.data,
+                    limits={t: getattr(self, t).form.limit_data() for t in TARGETS if getattr(self, t).form.is_set()})
+        return data
+
+    def fill(self, data: dict, active: bool) -> None:
+        """Show a stored policy (policy_to_dict's form)."""
+        for criterion in ("kind", "category", "severity", "area", "channel"):
+            getattr(self, criterion).data = data.get(criterion) or ""
+        self.priority.data = data.get("priority", 0)
+        self.calendar.data = data.get("calendar")
+        self.warn_percent.data = round(data.get("warn_fraction", 0.75) * 100)
+        self.escalation_delay.data = data.get("escalation_delay")
+        self.active.data = active
+        for target in TARGETS:
+            limit, sub = data.get("limits", {}).get(target), getattr(self, target).form
+            if limit:
+                sub.amount.data = limit.get("amount") if limit.get("unit") != "same_day" else None
+                sub.unit.data, sub.basis.data = limit["unit"], limit.get("basis") or ""
+                sub.cutoff.data, sub.pauses.data = limit.get("cutoff") or "", limit.get("pauses", True)
+
+
+_HOURS = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–~]\s*(\d{1,2}:\d{2})\s*$")
+
+
+def parse_hours(text: str) -> list[list[str]]:
+    """"09:00-12:00, 13:30-17:30" -> [["09:00", "12:00"], ["13:30", "17:30"]]."""
+    hours = []
+    for part in filter(None, (p.strip() for p in re.split(r"[,;，；]", text or ""))):
+        match = _HOURS.match(part)
+        if not match:
+            raise ValueError(part)
+        hours.append([match.group(1).zfill(5), match.group(2).zfill(5)])
+    return hours
+
+
+def format_hours(hours) -> str:
+    return ", ".join(f"{a}-{b}" for a, b in hours)
+
+
+def _hours_field(label) -> StringField:
+    return StringField(label, validators=[Optional(), Length(max=200)])
+
+
+class CalendarForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80), Regexp(NAME_PATTERN, message=_l(
+        "Use letters, digits, dots, dashes and underscores."))])
+    tz = StringField(_l("Time zone"), default="Asia/Shanghai", validators=[DataRequired(), Length(max=64)])
+    always_open = BooleanField(_l("Always open (24x7): every minute counts"))
+    mon = _hours_field(WEEKDAY_LABELS["mon"])
+    tue = _hours_field(WEEKDAY_LABELS["tue"])
+    wed = _hours_field(WEEKDAY_LABELS["wed"])
+    thu = _hours_field(WEEKDAY_LABELS["thu"])
+    fri = _hours_field(WEEKDAY_LABELS["fri"])
+    sat = _hours_field(WEEKDAY_LABELS["sat"])
+    sun = _hours_field(WEEKDAY_LABELS["sun"])
+    holidays = TextAreaField(_l("Holidays"), validators=[Optional(), Length(max=20000)], description=_l(
+        "One date a line, such as 2026-10-01. For a part-day holiday add the hours that are not worked: "
+        "2026-12-24 13:30-17:30."))
+    workdays = TextAreaField(_l("Make-up working days"), validators=[Optional(), Length(max=20000)], description=_l(
+        "One date a line with its working hours, such as 2026-10-10 09:00-12:00, 13:30-17:30."))
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        self._data = {"tz": self.tz.data.strip(), "always_open": self.always_open.data}
+        if self.always_open.data:
+            return True
+        self._data["weekly"] = {}
+        for day in WEEKDAY_LABELS:
+            field = getattr(self, day)
+            try:
+                if hours := parse_hours(field.data):
+                    self._data["weekly"][day] = hours
+            except ValueError:
+                field.errors = [*field.errors, _l("Write the hours as 09:00-12:00, 13:30-17:30.")]
+        for name, needs_hours in (("holidays", False), ("workdays", True)):
+            field = getattr(self, name)
+            try:
+                self._data[name] = _dated_lines(field.data, needs_hours)
+            except ValueError as error:
+                field.errors = [*field.errors, _l("This line is not understood: %(line)s", line=str(error))]
+        return not any(f.errors for f in self)
+
+    def calendar_data(self) -> dict:
+        """The plain data routing.policies.update_calendar takes (after validate())."""
+        return self._data
+
+    def fill(self, data: dict) -> None:
+        self.tz.data, self.always_open.data = data.get("tz"), data.get("always_open", False)
+        for day in WEEKDAY_LABELS:
+            getattr(self, day).data = format_hours(data.get("weekly", {}).get(day, []))
+        self.holidays.data = "\n".join(f"{d} {format_hours(h)}".strip() for d, h in data.get("holidays", {}).items())
+        self.workdays.data = "\n".join(f"{d} {format_hours(h)}".strip() for d, h in data.get("workdays", {}).items())
+
+
+def _dated_lines(text: str | None, needs_hours: bool) -> dict[str, list[list[str]]]:
+    """Lines "2026-10-01" or "2026-12-24 13:30-17:30" -> {date: hours}; a
+    ValueError names the first line not understood."""
+    dated = {}
+    for line in filter(None, (line.strip() for line in (text or "").splitlines())):
+        day, _sep, rest = line.partition(" ")
+        try:
+            date.fromisoformat(day)
+            dated[day] = parse_hours(rest)
+        except ValueError:
+            raise ValueError(line) from None
+        if needs_hours and not dated[day]:
+            raise ValueError(line)
+    return dated

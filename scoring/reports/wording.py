@@ -1,0 +1,175 @@
+"""Numbers and scorecard lines as people read them, in their language: the
+dashboard, the drill-down, the downloads and the printed report say the same."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+
+from flask_babel import format_decimal, format_percent, gettext, lazy_gettext as _l, pgettext
+
+from scoring.web import forms
+from scoring.services import metrics
+from scoring.engine.scorecard import Line, describe
+
+MINUS = "\u2212"
+
+
+# --- numbers as people read them ----------------------------------------------
+
+def _plain(value: Decimal | int | float) -> str:
+    """A number inside an explanation: at most two decimals, as the points are."""
+    return format_decimal(value, format="#,##0.##")
+
+
+def points_text(value: Decimal | None, signed: bool = False) -> str:
+    """77 / 92.5 / +2 / −6: no trailing zeros, a real minus sign."""
+    if value is None:
+        return "–"
+    text = format_decimal(abs(value), format="#,##0.##")
+    if value < 0:
+        return MINUS + text
+    return ("+" + text) if signed and value > 0 else text
+
+
+def money_text(value: Decimal | None) -> str:
+    if value is None or value == 0:
+        return "0"
+    text = format_decimal(abs(value), format="#,##0.##")
+    return (MINUS if value < 0 else "+") + text
+
+
+def metric_text(value: Decimal | int | None, metric: str) -> str:
+    if value is None:
+        return "–"
+    if metric in metrics.RATES:
+        return format_percent(value, format="#,##0.0%")
+    if isinstance(value, int):
+        return format_decimal(value, format="#,##0")
+    return format_decimal(value, format="#,##0.00")
+
+
+def _percent(value) -> str:
+    return format_percent(value, format="#,##0.#%")
+
+
+# --- breakdown lines in the reader's language ------------------------------------
+
+REASONS = {
+    "start": _l("Starts at %(raw)s"),
+    "missing_counts_as": _l("Nothing recorded this period: counts as %(raw)s"),
+    "threshold": _l("%(at_least)s or more counts as %(counts_as)s"),
+    "floor": _l("Cannot go below %(floor)s"),
+    "cap": _l("At most %(cap)s"),
+    "rounding": _l("Rounding"),
+    "penalty": _l("Score %(score)s is below the target of %(target)s (counted as %(counted_as)s)"),
+    "reward": _l("Score %(score)s is above the target of %(target)s"),
+    "on_target": _l("Exactly the target of %(target)s: no reward and no penalty"),
+    "performance_pay": _l("Base %(base)s × score %(score)s / 100"),
+    "per_point": _l("%(points)s points × %(yuan_per_point)s yuan"),
+    "ranking_first": _l("First place in the ranking"),
+    "ranking_last": _l("Last place in the ranking"),
+}
+_CASE_REFERENCE = "C-"
+
+
+def component_label(component: str) -> str:
+    label = forms.COMPONENT_LABELS.get(component)
+    return str(label) if label is not None else component.replace("_", " ")
+
+
+def _event_text(kind: str, ref: str | None) -> str | None:
+    """"Valid complaint C-2026-000123", "Violation: Quarrelled with a customer (2026-10-14)"."""
+    group, _, code = kind.partition(".")
+    if kind in forms.EVENT_LABELS:
+        what = str(forms.EVENT_LABELS[kind])
+    elif group in ("violation", "merit") and code:
+        item = forms.ledger_code_label(group, code) if code != "*" else ""
+        what = gettext("Violation: %(item)s", item=item) if group == "violation" else \
+            gettext("Merit: %(item)s", item=item)
+    elif group == "deduction" and code:
+        what = gettext("Deduction: %(item)s", item=code.replace("_", " "))
+    else:
+        return None
+    if not ref:
+        return what
+    return gettext("%(what)s %(ref)s", what=what, ref=_ref_text(ref))
+
+
+def _ref_text(ref: str) -> str:
+    """An inspection's ref is "<kind> <date>": show the kind's name."""
+    kind, _, held_on = ref.partition(" ")
+    if kind in forms.INSPECTION_KIND_LABELS and held_on:
+        return gettext("%(inspection)s of %(date)s", inspection=forms.INSPECTION_KIND_LABELS[kind], date=held_on)
+    return ref
+
+
+def _band(params: Mapping) -> str:
+    low, below = params.get("at_least"), params.get("below")
+    if low is not None and below is not None:
+        return gettext("%(low)s to under %(below)s", low=_plain(low), below=_plain(below))
+    if low is not None:
+        return gettext("%(low)s or more", low=_plain(low))
+    if below is not None:
+        return gettext("under %(below)s", below=_plain(below))
+    return ""
+
+
+def explain(line: Line) -> str:
+    """What a breakdown or money line means, in the reader's language; the
+    engine's English description where no translation is known."""
+    p = line.params
+    values = {k: _plain(v) if isinstance(v, (Decimal, int, float)) and not isinstance(v, bool) else v
+              for k, v in {"raw": line.points, **p}.items()}
+    reason = line.reason
+    if reason in REASONS:
+        text = str(REASONS[reason]) % values
+    elif reason == "inspection":
+        text = (gettext("Mean of %(count)s scores recorded: %(raw)s", count=p["count"], raw=values["raw"])
+                if p.get("count", 1) > 1 else gettext("Score recorded: %(raw)s", raw=values["raw"]))
+    elif reason == "metric":
+        name = p.get("metric", "")
+        text = gettext("%(metric)s is %(value)s", metric=forms.METRIC_LABELS.get(name, name),
+                       value=metric_text(p.get("value"), name))
+    elif reason == "band_mean":
+        text = gettext("Mean of %(count)s survey answers: %(raw)s", count=p.get("responses"), raw=values["raw"])
+    elif reason in ("fine_band", "reward_band", "no_fine"):
+        band = _band(p)
+        text = {"fine_band": gettext("Fine for a score of %(band)s", band=band),
+                "reward_band": gettext("Reward for a score of %(band)s", band=band),
+                "no_fine": gettext("No fine for a score of %(band)s", band=band)}[reason]
+    elif reason == "performance_pay_cut":
+        text = gettext("Score below %(below)s: loses %(share)s of the performance pay",
+                       below=values["below"], share=_percent(p["share"]))
+    else:
+        text = _event_text(reason, p.get("ref"))
+        if text is None:
+            return describe(line)
+    if p.get("multiplier") not in (None, 1):
+        text = gettext("%(text)s, counts ×%(times)s", text=text, times=values["multiplier"])
+    if p.get("repeat"):
+        text = gettext("%(text)s, repeated within %(days)s days: counts ×%(times)s", text=text,
+                       days=values["within_days"], times=values["repeat_multiplier"])
+    if "weight" in p:
+        text = gettext("%(text)s (%(raw)s × weight %(weight)s)", text=text, raw=values["raw"], weight=values["weight"])
+    return text
+
+
+def line_text(line: Line) -> str:
+    """A whole breakdown line, as engine.describe gives it in English:
+    what it counts, why, and its points."""
+    return gettext("%(component)s: %(explanation)s: %(points)s", component=component_label(line.component),
+                   explanation=explain(line), points=points_text(line.points, signed=True))
+
+
+def joined(texts: Iterable[str]) -> str:
+    """Breakdown lines one after another, with the reader's punctuation."""
+    return pgettext("between breakdown lines", "; ").join(texts)
+
+
+def lines_text(lines: Iterable[Line]) -> str:
+    return joined(line_text(line) for line in lines)
+
+
+def case_reference(line: Line) -> str | None:
+    ref = line.params.get("ref")
+    return ref if isinstance(ref, str) and ref.startswith(_CASE_REFERENCE) else None
