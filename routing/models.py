@@ -26,21 +26,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from routing.foundation.db import Base, UTCDateTime
-
-ROLES = ("handler", "supervisor", "manager", "executive", "admin")
-UNIT_LEVELS = ("company", "branch", "outlet", "department", "team", "counter")
-AREAS = ("urban", "rural")
-# The kinds the time-limit presets of RULES 2 tell apart.
-CASE_KINDS = ("complaint", "repair", "after_sales", "installation", "appointment", "consultation",
-              "project", "suggestion", "praise")
-CASE_CATEGORIES = (
-    "attitude", "waiting_time", "service_quality", "fault", "billing",
-    "installation", "environment", "product", "network_ready", "other",
+from routing.vocabulary import (
+    CALLBACK_STATUSES,
+    ESCALATION_KINDS,
+    OPEN_STATUSES,
+    ROLES,
 )
-SEVERITIES = ("minor", "normal", "major", "emergency")
-CHANNELS = ("qr", "web", "sms", "phone", "walk_in", "email", "chat", "api", "callback")
-CASE_STATUSES = ("new", "claimed", "in_progress", "waiting", "resolved", "closed")
-OPEN_STATUSES = ("new", "claimed", "in_progress", "waiting")
+
 
 
 class Unit(Base):
@@ -297,9 +289,6 @@ class OutboundMessage(Base):
 
 # --- the router: time limits, escalation, callbacks, notifications ----------
 
-DEADLINE_TARGETS = ("acknowledge", "first_response", "arrival", "resolution", "closure")
-ESCALATION_KINDS = ("warning", "breach", "immediate")
-CALLBACK_STATUSES = ("scheduled", "done", "no_answer", "wrong_number", "missed")
 
 
 class Deadline(Base):

@@ -17,11 +17,13 @@ from intake.api.base import (
 )
 from intake.api.cases import CASE_WITH_TIMELINE
 from intake.api.fields import Body, Boolean, Choice, Reference, Text, Timestamp
-from routing.services import callbacks, lifecycle
+from routing.rules import access
+from routing.services import callback_outcome, callbacks, lifecycle
 from routing.rules.callback_rules import CALLBACK_ITEMS, CALLBACK_LEVELS
 from routing.services.cases import case_by_reference
 from routing.errors import RoutingError
-from routing.models import CALLBACK_STATUSES, Callback, Case
+from routing.models import Callback, Case
+from routing.vocabulary import CALLBACK_STATUSES
 from routing.web.glue import db_session, now
 
 NO_CASE = _l("There is no such case.")
@@ -43,7 +45,7 @@ def _visible_case(reference: str) -> Case:
 def _step(case: Case, action: str, run) -> Case | None:
     """Run a lifecycle step the staff member may take now; refusals become problems."""
     staff = api_staff()
-    if action not in lifecycle.allowed_actions(staff, case):
+    if action not in access.allowed_actions(staff, case):
         raise ApiError(409, _("This step (%(step)s) is not allowed for case %(reference)s now: it is %(status)s, "
                               "or your account may not take this step.",
                               step=action, reference=case.reference, status=case.status), "step_not_allowed")
@@ -221,7 +223,7 @@ def record_callback_outcome(callback_id, body):
     if callback.status != "scheduled":
         raise ApiError(409, _("This callback was recorded already."), "callback_recorded")
     try:
-        callbacks.record_outcome(session, callback, staff, outcome=body["outcome"], answers=answers or None,
+        callback_outcome.record_outcome(session, callback, staff, outcome=body["outcome"], answers=answers or None,
                                  comment=body["comment"] or "", reopen=bool(body["reopen"]),
                                  reopen_reason=body["reopen_reason"] or "", now=now())
     except RoutingError as error:

@@ -15,7 +15,8 @@ from intake.api.base import (
 from intake.api.fields import Amount, Body, Boolean, Choice, Email, Locale, Phone, Reference, Text, Timestamp
 from intake.services.complaints import CALLBACK_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
 from routing.services.cases import NewCase, case_by_reference, open_case
-from routing.models import CASE_CATEGORIES, CASE_KINDS, CASE_STATUSES, CHANNELS, SEVERITIES, Case
+from routing.models import Case
+from routing.vocabulary import CASE_CATEGORIES, CASE_KINDS, CASE_STATUSES, CHANNELS, SEVERITIES
 from routing.web.glue import db_session, now
 
 CASE_EVENT = Shape(

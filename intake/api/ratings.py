@@ -13,7 +13,8 @@ from intake.api.base import (
 from intake.api.fields import MAX_ID, Body, Choice, Integer, Locale, Reference, Text, Timestamp
 from intake.models import Touchpoint
 from intake.services.ratings import DIMENSIONS, RatingRejected, record_rating
-from routing.models import CHANNELS, Rating
+from routing.models import Rating
+from routing.vocabulary import CHANNELS
 from routing.web.glue import db_session, now
 
 SCORE = {"type": "integer", "minimum": 1, "maximum": 5}

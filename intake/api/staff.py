@@ -9,7 +9,8 @@ from intake.api.base import (
     within_scope,
 )
 from intake.api.fields import Choice, Text
-from routing.models import ROLES, Staff
+from routing.models import Staff
+from routing.vocabulary import ROLES
 from routing.web.glue import db_session
 
 STAFF = Shape(

@@ -10,7 +10,8 @@ from intake.api.base import (
     within_scope,
 )
 from intake.api.fields import Body, Choice, Reference, Text, TimeZone
-from routing.models import AREAS, UNIT_LEVELS, Unit
+from routing.models import Unit
+from routing.vocabulary import AREAS, UNIT_LEVELS
 from routing.services.org import create_unit as create_unit_record
 from routing.web.glue import db_session
 

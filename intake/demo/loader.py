@@ -34,8 +34,10 @@ from intake.shell.schema import metadata
 from intake.models import InboundMessage, ServiceEvent, Survey, Touchpoint
 from intake.services.ratings import close_the_loop
 from intake.services.touchpoints import create_touchpoint, touchpoint_url
-from routing.services.callbacks import callback_tick, record_outcome
-from routing.services.cases import NewCase, add_customer_message, open_case
+from routing.services.callback_outcome import record_outcome
+from routing.services.callbacks import callback_tick
+from routing.services.cases import NewCase, open_case
+from routing.services.timeline import add_customer_message
 from routing.services.escalation import escalation_tick
 from routing.services.lifecycle import claim, close, record_arrival, reply, resolve, resume, transfer, wait_for_customer
 from routing.models import Callback, Case, Contact, Notification, OutboundMessage, Rating, Staff, Unit

@@ -19,7 +19,8 @@ from intake.models import Touchpoint
 from intake.services.touchpoints import active_token, plausible_token
 from routing.foundation.db import DriverStatement, write_on_driver
 from routing.errors import Conflict, NotFound, RoutingError
-from routing.models import CHANNELS, Rating, Staff, Unit
+from routing.models import Rating, Staff, Unit
+from routing.vocabulary import CHANNELS
 
 # RULES 4: attitude, skill, arrival time (timeliness), keeping promises.
 DIMENSIONS = ("attitude", "skill", "timeliness", "promises")

@@ -16,7 +16,8 @@ from intake.models import InboundMessage
 from intake.phone import normalize_phone
 from intake.sms.text import parse_reply
 from intake.sms.surveys import answer_survey, locked_contact, recent_survey_unit_id
-from routing.services.cases import NewCase, add_customer_message, open_case, open_case_for_contact
+from routing.services.cases import NewCase, open_case, open_case_for_contact
+from routing.services.timeline import add_customer_message
 from routing.models import Case, Contact, OutboundMessage
 
 # Han ideographs (with extension A and compatibility forms) and CJK punctuation.

@@ -1,5 +1,5 @@
-"""Opening cases and writing their timeline. Services take a session and do
-not commit: the caller owns the transaction."""
+"""Opening cases and finding them. Services take a session and do not
+commit: the caller owns the transaction."""
 from __future__ import annotations
 
 import secrets
@@ -10,7 +10,12 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from routing.models import OPEN_STATUSES, Case, CaseEvent, Staff
+from routing.models import Case, Staff
+from routing.vocabulary import OPEN_STATUSES
+from routing.services.deadlines import apply_policy, meet
+from routing.services.escalation import escalate_immediately
+from routing.services.queue_rules import route_new_case
+from routing.services.timeline import add_event
 
 
 @dataclass(frozen=True)
@@ -46,10 +51,6 @@ def open_case(session: Session, new: NewCase, now: datetime, recorded_by: Staff 
     Otherwise the optional routing rules may send it to another unit's queue.
     Then its policy gives it deadlines, and a major complaint or a large
     claim is escalated at once."""
-    from routing.services.queue_rules import route_new_case
-    from routing.services.deadlines import apply_policy, meet
-    from routing.services.escalation import escalate_immediately
-
     owner = reopened_from.owner_id if reopened_from else (recorded_by.id if recorded_by else None)
     case = Case(
         tracking_token=secrets.token_urlsafe(24),
@@ -83,27 +84,6 @@ def open_case(session: Session, new: NewCase, now: datetime, recorded_by: Staff 
     return case
 
 
-def add_event(
-    session: Session,
-    case: Case,
-    now: datetime,
-    kind: str,
-    *,
-    actor: str = "system",
-    staff: Staff | None = None,
-    body: str = "",
-    public: bool = False,
-    data: dict | None = None,
-) -> CaseEvent:
-    event = CaseEvent(
-        case_id=case.id, at=now, kind=kind, actor=actor,
-        staff_id=staff.id if staff else None, body=body, public=public, data=data,
-    )
-    session.add(event)
-    case.updated_at = now
-    return event
-
-
 def open_case_for_contact(session: Session, phone: str | None = None, email: str | None = None) -> Case | None:
     """The customer's open case, if any: a second contact joins it (one-call
     service) instead of starting a new one."""
@@ -124,9 +104,3 @@ def case_by_reference(session: Session, reference: str) -> Case | None:
 
 def case_by_tracking_token(session: Session, token: str) -> Case | None:
     return session.scalars(select(Case).where(Case.tracking_token == token)).first()
-
-
-def add_customer_message(session: Session, case: Case, now: datetime, body: str, channel: str) -> CaseEvent:
-    """The customer adds information to their case (tracking page, SMS)."""
-    return add_event(session, case, now, "customer_message", actor="customer",
-                     body=body, public=True, data={"channel": channel})

@@ -15,92 +15,28 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from routing.services.cases import NewCase, add_event, open_case
+from routing.services.callbacks import schedule_callback
+from routing.services.cases import NewCase, open_case
+from routing.rules import access
 from routing.services.deadlines import apply_policy, meet
 from routing.errors import Conflict, Forbidden, RoutingError
 from routing.labels import STATUS_LABELS
-from routing.models import OPEN_STATUSES, ROLES, Callback, Case, CasePause, OutboundMessage, Staff, Unit
+from routing.models import Callback, Case, CasePause, OutboundMessage, Staff, Unit
 from routing.services.notify import notify_each
 from routing.services.org import subtree_ids
 from routing.services.outbox import enqueue
+from routing.services.timeline import add_event
 
-ACTIONS = ("claim", "start", "transfer", "reply", "note", "wait", "resume", "appointment", "arrival",
-           "resolve", "close", "reopen", "see_phone")
-HANDLING_ROLES = tuple(r for r in ROLES if r != "admin")  # who may own a case
-WORKING = ("claimed", "in_progress", "waiting")
 # Targets a step meets: resolving implies the earlier targets were met by then.
 RESOLVE_MEETS = ("acknowledge", "first_response", "arrival", "resolution")
 
 
-def _rank(role: str) -> int:
-    return ROLES.index(role) if role in ROLES else -1
-
-
-def in_scope(staff: Staff, case: Case) -> bool:
-    """May `staff` see the case: their own (owner, first responder), their
-    unit's for a handler, their unit subtree's for a supervisor or manager,
-    everything for executives and admins."""
-    if staff.id in (case.owner_id, case.first_responder_id) or _rank(staff.role) >= _rank("executive"):
-        return True
-    if case.unit is None or staff.unit_id is None:
-        return False
-    if staff.role == "handler":
-        return case.unit_id == staff.unit_id
-    return staff.unit_id in {unit.id for unit in case.unit.chain()}
-
-
-# Which case states allow each step, and who (owner, first responder, a
-# supervisor or above in scope, anyone in scope who may handle cases) may take it.
-_WHEN: dict[str, Callable[[Case], bool]] = {
-    "claim": lambda c: c.status == "new" and c.owner_id is None,
-    "start": lambda c: c.status == "claimed",
-    "transfer": lambda c: c.status in OPEN_STATUSES,
-    "reply": lambda c: c.status != "closed",
-    "note": lambda c: True,
-    "wait": lambda c: c.status in ("claimed", "in_progress"),
-    "resume": lambda c: c.status == "waiting",
-    "appointment": lambda c: c.status in WORKING,
-    "arrival": lambda c: c.status in WORKING,
-    "resolve": lambda c: c.status in WORKING,
-    "close": lambda c: c.status == "resolved",
-    "reopen": lambda c: c.status in ("resolved", "closed"),
-    "see_phone": lambda c: True,
-}
-_WHO: dict[str, str] = {
-    "claim": "handles", "start": "owner", "transfer": "owner|boss", "reply": "owner|first|boss", "note": "any",
-    "wait": "owner", "resume": "owner|boss", "appointment": "owner|boss", "arrival": "owner|boss",
-    "resolve": "owner|boss", "close": "owner|first|boss", "reopen": "any", "see_phone": "owner|first|boss",
-}
-
-
-def _who(staff: Staff, case: Case) -> set[str]:
-    who = {"any"}
-    if staff.id == case.owner_id:
-        who.add("owner")
-    if staff.id == case.first_responder_id:
-        who.add("first")
-    if _rank(staff.role) >= _rank("supervisor"):
-        who.add("boss")
-    if staff.role in HANDLING_ROLES:
-        who.add("handles")
-    return who
-
-
-def allowed_actions(staff: Staff, case: Case) -> set[str]:
-    """The steps `staff` may take on `case` now (role, place in the unit tree,
-    owner or first responder, the case's status)."""
-    if not staff.active or not in_scope(staff, case):
-        return set()
-    who = _who(staff, case)
-    return {a for a in ACTIONS if _WHEN[a](case) and who & set(_WHO[a].split("|"))}
-
-
 def _require(staff: Staff, case: Case, action: str) -> None:
-    if not _WHEN[action](case):
+    if not access.STEP_POSSIBLE[action](case):
         raise Conflict("invalid_status", gettext("This step is not possible while case %(reference)s is %(status)s.",
                                                  reference=case.reference,
                                                  status=STATUS_LABELS.get(case.status, case.status)))
-    if action not in allowed_actions(staff, case):
+    if action not in access.allowed_actions(staff, case):
         raise Forbidden("not_allowed", gettext("You may not take this step on case %(reference)s.",
                                                reference=case.reference))
 
@@ -190,13 +126,8 @@ def transfer(session: Session, case: Case, by: Staff, *, to_staff: Staff | None 
 
 
 def _check_colleague(session: Session, case: Case, staff: Staff) -> None:
-    """Eligible: an active member of a handling role in the case's wider unit
-    (its parent's subtree), or anywhere when the case has no unit."""
-    eligible = staff.active and staff.role in HANDLING_ROLES and staff.id != case.owner_id
-    if eligible and case.unit is not None:
-        wider = case.unit.parent or case.unit
-        eligible = staff.unit_id is not None and staff.unit_id in subtree_ids(session, wider.id)
-    if not eligible:
+    wider = (case.unit.parent or case.unit) if case.unit is not None else None
+    if not access.may_take_over(staff, case, subtree_ids(session, wider.id) if wider else None):
         raise Forbidden("not_eligible", gettext("%(name)s cannot take over case %(reference)s.",
                                                 name=staff.display_name, reference=case.reference))
 
@@ -266,8 +197,6 @@ def resolve(session: Session, case: Case, staff: Staff, summary: str, now: datet
             callback_at: datetime | None = None) -> Callback:
     """The case is resolved: the customer is told and a callback is scheduled
     (by policy, or at `callback_at`, the time the customer asked for)."""
-    from routing.services.callbacks import schedule_callback
-
     _require(staff, case, "resolve")
     summary = _text(summary, "summary_required", gettext("Say what was done."))
     if case.status == "waiting":
@@ -304,7 +233,7 @@ def reopen(session: Session, case: Case, by: Staff | None, reason: str, now: dat
     closed with a pointer to it and stays countable."""
     if by is not None:
         _require(by, case, "reopen")
-    elif not _WHEN["reopen"](case):
+    elif not access.STEP_POSSIBLE["reopen"](case):
         raise Conflict("invalid_status", gettext("Only a resolved or closed case can be reopened."))
     reason = _text(reason, "reason_required", gettext("Say why the customer is not satisfied."))
     follow_up = session.scalars(select(Case.reference).where(Case.reopened_from_id == case.id)).first()

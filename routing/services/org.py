@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from routing.errors import Conflict, NotFound, RoutingError
-from routing.models import AREAS, ROLES, UNIT_LEVELS, ApiToken, Staff, Unit
+from routing.models import ApiToken, Staff, Unit
+from routing.vocabulary import AREAS, ROLES, UNIT_LEVELS
 
 
 def unit_by_code(session: Session, code: str) -> Unit | None:

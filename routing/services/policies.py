@@ -1,24 +1,21 @@
-"""Time-limit policies and working calendars stored in the database.
+"""Time-limit policies and working calendars stored in the database, read
+once per transaction.
 
-Rows hold the pure dataclasses of routing.policy_match and routing.calendar as
-JSON; they are seeded from the presets (RULES 2) and an admin edits them.
-Editing one recomputes the deadlines of the open cases it touches in the same
-transaction, so the tick never alerts on a stale deadline.
+Rows hold the pure dataclasses of routing.rules.policy_match and
+routing.rules.calendar as JSON; they are seeded from the presets (RULES 2) and
+an admin edits them (routing.services.policy_editing).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
-from flask_babel import gettext
-from sqlalchemy import and_, event, or_, select, true
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from routing.rules.calendar import Calendar, calendar_from_dict, calendar_to_dict, load_preset_calendars
-from routing.errors import Conflict, NotFound, RoutingError
-from routing.models import OPEN_STATUSES, Case, Policy, Staff, Unit, WorkCalendar
+from routing.foundation.db import utcnow
+from routing.models import Policy, WorkCalendar
 from routing.rules.policy_match import PolicyRule, load_preset_policies, policy_from_dict, policy_to_dict
 
 _CACHE_KEY = "routing.policies"
@@ -27,8 +24,6 @@ _CACHE_KEY = "routing.policies"
 def ensure_presets(session: Session, now: datetime | None = None) -> int:
     """Add every preset calendar and policy not stored yet (by name); returns
     how many were added. Edited or deactivated rows are left alone."""
-    from routing.foundation.db import utcnow
-
     now = now or utcnow()
     added = 0
     have = set(session.scalars(select(WorkCalendar.name)))
@@ -40,7 +35,7 @@ def ensure_presets(session: Session, now: datetime | None = None) -> int:
         if rule.name not in have:
             added += _insert_once(session, Policy(name=rule.name, data=policy_to_dict(rule), active=True,
                                                   updated_at=now))
-    _forget(session)
+    forget(session)
     return added
 
 
@@ -70,9 +65,18 @@ def _cache(session: Session) -> dict:
 
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
+def forget(session: Session) -> None:
     """Read again after each transaction: another one may have edited them."""
     session.info.pop(_CACHE_KEY, None)
+
+
+def stored_rules(session: Session) -> dict[str, tuple[PolicyRule, bool]]:
+    """Every stored rule by name, with whether it is active."""
+    return _cache(session)["rules"]
+
+
+def calendar_names(session: Session) -> set[str]:
+    return set(_cache(session)["calendars"])
 
 
 def active_rules(session: Session) -> list[PolicyRule]:
@@ -94,102 +98,9 @@ def calendar_named(session: Session, name: str) -> Calendar:
     return cal
 
 
-# --- editing ----------------------------------------------------------------
-
-def update_policy(session: Session, name: str, data: Mapping[str, Any], now: datetime, *,
-                  by: Staff | None = None, active: bool | None = None, new: bool = False) -> Policy:
-    """Create or replace the policy `name` from plain data (policy_from_dict's
-    form) and recompute the deadlines of the open cases it matched before or
-    matches now. `new`: refuse a name already taken instead of replacing."""
-    try:
-        rule = policy_from_dict({**data, "name": name})
-    except (ValueError, TypeError, KeyError) as error:
-        raise RoutingError("invalid_policy", gettext("The policy is not valid: %(error)s", error=error)) from error
-    if rule.calendar not in _cache(session)["calendars"]:
-        raise RoutingError("unknown_calendar", gettext("There is no calendar named %(name)s.", name=rule.calendar))
-    row = session.scalars(select(Policy).where(Policy.name == name)).first()
-    if row is not None and new:
-        raise Conflict("name_taken", gettext("A policy with this name exists already."))
-    if row is None:
-        row = Policy(name=name, active=True)
-        session.add(row)
-    old = rule_named(session, name)
-    row.data = policy_to_dict(rule)
-    if active is not None:
-        row.active = active
-    row.updated_at, row.updated_by_id = now, by.id if by else None
-    session.flush()
-    _forget(session)
-    _recompute(session, _cases_for_rules([r for r in (old, rule) if r is not None], {name}), now)
-    return row
-
-
-def set_policy_active(session: Session, name: str, active: bool, now: datetime, *, by: Staff | None = None) -> Policy:
-    rule = rule_named(session, name)
-    if rule is None:
-        raise NotFound("policy_not_found", gettext("There is no policy named %(name)s.", name=name))
-    return update_policy(session, name, policy_to_dict(rule), now, by=by, active=active)
-
-
-def update_calendar(session: Session, name: str, data: Mapping[str, Any], now: datetime, *,
-                    by: Staff | None = None, new: bool = False) -> WorkCalendar:
-    """Create or replace a calendar and recompute the open cases whose policy
-    runs on it. `new`: refuse a name already taken instead of replacing."""
-    try:
-        cal = calendar_from_dict(data)
-    except (ValueError, TypeError, KeyError) as error:
-        raise RoutingError("invalid_calendar", gettext("The calendar is not valid: %(error)s", error=error)) from error
-    row = session.scalars(select(WorkCalendar).where(WorkCalendar.name == name)).first()
-    if row is not None and new:
-        raise Conflict("name_taken", gettext("A calendar with this name exists already."))
-    if row is None:
-        row = WorkCalendar(name=name)
-        session.add(row)
-    row.data = calendar_to_dict(cal)
-    row.updated_at, row.updated_by_id = now, by.id if by else None
-    session.flush()
-    _forget(session)
-    users = {n for n, (rule, _active) in _cache(session)["rules"].items() if rule.calendar == name}
-    if users:
-        _recompute(session, Case.policy_name.in_(users), now)
-    return row
-
-
 def policies(session: Session) -> list[Policy]:
     return list(session.scalars(select(Policy).order_by(Policy.name)))
 
 
 def calendars(session: Session) -> list[WorkCalendar]:
     return list(session.scalars(select(WorkCalendar).order_by(WorkCalendar.name)))
-
-
-# Resolved cases still have a closure deadline.
-_LIVE = (*OPEN_STATUSES, "resolved")
-
-
-def _cases_for_rules(rules: list[PolicyRule], names: set[str]):
-    """Which cases a change of these rules may affect: those a rule covers
-    (narrowed by its criteria in SQL) or that carry one of `names` now."""
-    covers = []
-    for rule in rules:
-        clause = [getattr(Case, c) == getattr(rule, c) for c in ("kind", "category", "severity", "channel")
-                  if getattr(rule, c) is not None]
-        if rule.area is not None:
-            clause.append(Case.unit_id.in_(select(Unit.id).where(Unit.area == rule.area)))
-        covers.append(and_(true(), *clause))
-    return or_(Case.policy_name.in_(names), *covers)
-
-
-def _recompute(session: Session, where, now: datetime, batch: int = 500) -> int:
-    """apply_policy to every live case matching `where`, a batch at a time."""
-    from sqlalchemy.orm import selectinload
-
-    from routing.services.deadlines import apply_policy
-
-    ids = list(session.scalars(select(Case.id).where(Case.status.in_(_LIVE), where).order_by(Case.id)))
-    for start in range(0, len(ids), batch):
-        chunk = session.scalars(select(Case).where(Case.id.in_(ids[start:start + batch]))
-                                .options(selectinload(Case.deadlines)))
-        for case in chunk:
-            apply_policy(session, case, now)
-    return len(ids)

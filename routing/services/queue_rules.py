@@ -11,9 +11,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from routing.services.cases import add_event
+from routing.services.timeline import add_event
 from routing.errors import NotFound, RoutingError
-from routing.models import CASE_CATEGORIES, Case, CaseRule, Unit
+from routing.models import Case, CaseRule, Unit
+from routing.vocabulary import CASE_CATEGORIES
 
 
 def add_rule(session: Session, *, to_unit: Unit, now: datetime, category: str | None = None,

@@ -8,7 +8,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from routing.errors import RoutingError
-from routing.models import OPEN_STATUSES, ROLES, Case, Staff
+from routing.models import Case, Staff
+from routing.vocabulary import OPEN_STATUSES, ROLES
 from routing.services.org import subtree_ids
 
 QUEUES = ("mine", "unit", "first_received", "overdue", "waiting")

@@ -9,7 +9,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from routing.services import callbacks, lifecycle
+from routing.rules import access
+from routing.services import callback_outcome, callbacks
 from routing.web import forms
 from routing.errors import RoutingError
 from routing.models import Callback, CaseEvent, Staff
@@ -39,7 +40,7 @@ def record(callback_id: int):
         return redirect(url_for(".callback_list"), 303)
     if form.validate_on_submit():
         try:
-            rating = callbacks.record_outcome(
+            rating = callback_outcome.record_outcome(
                 session, callback, current_user, outcome=form.outcome.data, answers=form.answers() or None,
                 comment=(form.comment.data or "").strip(), reopen=form.reopen.data,
                 reopen_reason=(form.reopen_reason.data or "").strip(), now=now())
@@ -70,7 +71,7 @@ def _visible_callback(session: Session, staff: Staff, callback_id: int) -> Callb
         abort(404, _l("There is no such callback."))
     # Whoever sees the case, or works in the unit subtree the callback is assigned to.
     assigned = staff.unit_id is not None and callback.assigned_unit_id in subtree_ids(session, staff.unit_id)
-    if not (assigned or lifecycle.in_scope(staff, callback.case)):
+    if not (assigned or access.may_see_case(staff, callback.case)):
         abort(403, _l("This callback belongs to a unit outside yours."))
     return callback
 
@@ -79,7 +80,7 @@ def _row(session: Session, staff: Staff, callback: Callback) -> dict:
     """A callback with its case, and the phone number as far as the staff
     member may see it."""
     case = callback.case
-    sees = "see_phone" in lifecycle.allowed_actions(staff, case)
+    sees = "see_phone" in access.allowed_actions(staff, case)
     return {"callback": callback, "case": case,
             "phone": case.contact_phone if sees else mask_phone(case.contact_phone), "sees_phone": sees}
 

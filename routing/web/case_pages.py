@@ -1,7 +1,7 @@
 """Handler pages: the queues and the case page with its steps.
 
 Views parse, call a lifecycle service, commit and redirect; whether a step is
-allowed is routing.lifecycle's business (allowed_actions, and the service
+allowed is routing.rules.access's business (allowed_actions, and the service
 refusing with a RoutingError, shown as a flash message).
 """
 from __future__ import annotations
@@ -22,6 +22,7 @@ from wtforms import SelectChoice
 from sqlalchemy.orm import Session
 
 from routing.web import forms
+from routing.rules import access
 from routing.services import lifecycle, notify, queues
 from routing.services.cases import case_by_reference
 from routing.errors import RoutingError
@@ -42,11 +43,11 @@ NEAR_FRACTION = 0.25
 
 def visible_case(session: Session, staff: Staff, reference: str) -> Case:
     """The case by reference, or 404; 403 when it is out of the staff
-    member's sight (routing.lifecycle.in_scope: role, unit tree, own case)."""
+    member's sight (routing.rules.access.may_see_case: role, unit tree, own case)."""
     case = case_by_reference(session, reference) if len(reference) <= 40 else None
     if case is None:
         abort(404, _l("There is no case with the reference %(reference)s.", reference=reference))
-    if not lifecycle.in_scope(staff, case):
+    if not access.may_see_case(staff, case):
         abort(403, _l("This case belongs to a unit outside yours."))
     return case
 
@@ -238,7 +239,7 @@ def case_step(reference: str, step: str):
     form = STEPS[step].form()
     if step == "transfer":
         _transfer_choices(session, case, form)
-    if step not in lifecycle.allowed_actions(current_user, case):
+    if step not in access.allowed_actions(current_user, case):
         flash(gettext("You cannot do this with %(reference)s now: it is %(status)s.", reference=case.reference,
                       status=forms.STATUS_LABELS.get(case.status, case.status)), "error")
         return redirect(url_for(".case_page", reference=case.reference), 303)
@@ -261,7 +262,7 @@ def _transfer_choices(session: Session, case: Case, form: forms.TransferForm) ->
     active unit; the service checks who is eligible."""
     unit = case.unit.parent or case.unit if case.unit else None
     staff_query = (select(Staff).join(Unit, Staff.unit_id == Unit.id)
-                   .where(Staff.active.is_(True), Staff.role.in_(lifecycle.HANDLING_ROLES))
+                   .where(Staff.active.is_(True), Staff.role.in_(access.HANDLING_ROLES))
                    .order_by(Unit.code, Staff.display_name).limit(300))
     if unit is not None:
         staff_query = staff_query.where(Staff.unit_id.in_(subtree_ids(session, unit.id)))
@@ -273,7 +274,7 @@ def _transfer_choices(session: Session, case: Case, form: forms.TransferForm) ->
 
 
 def _render_case(session: Session, case: Case, failed: dict[str, FlaskForm] | None = None):
-    actions = lifecycle.allowed_actions(current_user, case)
+    actions = access.allowed_actions(current_user, case)
     step_forms = {}
     for step in STEP_ORDER:
         if step in actions:

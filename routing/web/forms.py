@@ -29,7 +29,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from routing.rules.callback_rules import CALLBACK_ITEMS, CALLBACK_LEVELS
 from routing.labels import STATUS_LABELS
-from routing.models import AREAS, CASE_CATEGORIES, CASE_KINDS, CASE_STATUSES, CHANNELS, SEVERITIES
+from routing.vocabulary import AREAS, CASE_CATEGORIES, CASE_KINDS, CASE_STATUSES, CHANNELS, SEVERITIES
 from routing.rules.policy_match import MAX_ESCALATION_DELAY
 from routing.rules.timelimits import TARGETS, too_long
 
@@ -252,7 +252,7 @@ class PolicyForm(FlaskForm):
     closure = FormField(LimitForm, label=TARGET_LABELS["closure"])
 
     def policy_data(self) -> dict:
-        """The plain data routing.policies.update_policy takes."""
+        """The plain data routing.services.policy_editing.update_policy takes."""
         data = {c: getattr(self, c).data or None for c in ("kind", "category", "severity", "area", "channel")}
         data.update(priority=self.priority.data, calendar=self.calendar.data,
                     warn_fraction=self.warn_percent.data / 100, escalation_delay=self.escalation_delay.data,
@@ -339,7 +339,7 @@ class CalendarForm(FlaskForm):
         return not any(f.errors for f in self)
 
     def calendar_data(self) -> dict:
-        """The plain data routing.policies.update_calendar takes (after validate())."""
+        """The plain data routing.services.policy_editing.update_calendar takes (after validate())."""
         return self._data
 
     def fill(self, data: dict) -> None:

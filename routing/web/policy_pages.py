@@ -9,7 +9,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from routing.web import forms
-from routing.services import policies
+from routing.services import policies, policy_editing
 from routing.errors import RoutingError
 from routing.web.glue import db_session, now, role_required
 
@@ -48,7 +48,7 @@ def policy_edit(name: str | None):
         form.name.data = row.name  # a policy keeps its name: cases refer to it
         if not form.is_submitted():
             form.fill(row.data, row.active)
-    return _save_or_show(session, form, row, lambda: policies.update_policy(
+    return _save_or_show(session, form, row, lambda: policy_editing.update_policy(
         session, form.name.data, form.policy_data(), now(), by=current_user, active=form.active.data,
         new=row is None), saved=gettext(
         "The policy %(name)s was saved; the deadlines of its open cases were recomputed.", name=form.name.data),
@@ -77,7 +77,7 @@ def calendar_edit(name: str | None):
         form.name.data = row.name
         if not form.is_submitted():
             form.fill(row.data)
-    return _save_or_show(session, form, row, lambda: policies.update_calendar(
+    return _save_or_show(session, form, row, lambda: policy_editing.update_calendar(
         session, form.name.data, form.calendar_data(), now(), by=current_user, new=row is None), saved=gettext(
         "The calendar %(name)s was saved; the deadlines that run on it were recomputed.", name=form.name.data),
         back=".calendar_list", template="routing/calendar_edit.html", weekdays=forms.WEEKDAY_LABELS)

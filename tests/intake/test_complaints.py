@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from routing.services.cases import add_event
+from routing.services.timeline import add_event
 from routing.models import Case, CaseEvent, OutboundMessage, Rating
 
 

@@ -13,18 +13,8 @@ from intake.demo.loader import PASSWORD, load_demo
 from intake.models import InboundMessage, ServiceEvent, Survey, Touchpoint
 from intake.services.touchpoints import touchpoint_by_token
 from routing.foundation.db import Base, Database
-from routing.models import (
-    OPEN_STATUSES,
-    Callback,
-    Case,
-    CaseEvent,
-    Escalation,
-    Notification,
-    OutboundMessage,
-    Rating,
-    Staff,
-    Unit,
-)
+from routing.models import Callback, Case, CaseEvent, Escalation, Notification, OutboundMessage, Rating, Staff, Unit
+from routing.vocabulary import OPEN_STATUSES
 
 PUBLIC_URL = "https://feedback.example.com"
 SHANGHAI = ZoneInfo("Asia/Shanghai")

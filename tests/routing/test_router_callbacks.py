@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from routing.services import lifecycle
-from routing.services.callbacks import callback_list, record_outcome
+from routing.services.callback_outcome import record_outcome
+from routing.services.callbacks import callback_list
 from routing.errors import Conflict, Forbidden, RoutingError
 from routing.models import Callback, Case, CaseEvent, Notification, Rating
 from router_helpers import local, org, tick_at  # noqa: F401  (org is a fixture)

@@ -12,7 +12,8 @@ from routing.services import lifecycle
 from routing.services.escalation import escalations_for
 from routing.rules.ladder import LEVELS
 from routing.models import Case, Deadline, Escalation, Notification, OutboundMessage
-from routing.services.policies import rule_named, update_calendar, update_policy
+from routing.services.policies import rule_named
+from routing.services.policy_editing import update_calendar, update_policy
 from routing.rules.policy_match import policy_to_dict
 from router_helpers import cli_tick, count, local, org, tick_at  # noqa: F401  (org is a fixture)
 

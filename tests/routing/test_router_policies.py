@@ -11,7 +11,8 @@ from routing.services.cases import NewCase, open_case
 from routing.errors import RoutingError
 from routing.models import CaseEvent, Deadline, Policy
 from routing.rules.calendar import load_preset_calendars
-from routing.services.policies import ensure_presets, rule_named, set_policy_active, update_policy
+from routing.services.policies import ensure_presets, rule_named
+from routing.services.policy_editing import set_policy_active, update_policy
 from routing.rules.policy_match import load_preset_policies, policy_to_dict
 from router_helpers import local, org  # noqa: F401  (org is a fixture)
 

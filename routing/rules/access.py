@@ -1,0 +1,169 @@
+"""Who may see and do what: the one access policy, for pages, API and
+exports alike (RULES 7: customers' data and scores are confidential).
+
+Roles are ranked once, here. A staff member's sight is one of four reaches:
+everything, their unit tree (their unit and all below it), their unit, or
+only what is their own. The unit tree itself is looked up by the caller
+(routing.services.org.subtree_ids) and handed in, so this stays pure.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Protocol
+
+from routing.vocabulary import OPEN_STATUSES, ROLES
+
+_RANK = {role: n for n, role in enumerate(ROLES)}
+# Who may own a case: every role but the administrator's.
+HANDLING_ROLES = tuple(r for r in ROLES if r != "admin")
+
+ALL, TREE, UNIT, OWN = "all", "tree", "unit", "own"
+
+
+def rank(role: str | None) -> int:
+    """A role's place in ROLES; -1 for no role or an unknown one."""
+    return _RANK.get(role, -1)
+
+
+def at_least(role: str | None, minimum: str) -> bool:
+    return rank(role) >= _RANK[minimum]
+
+
+# --- reaches -------------------------------------------------------------------
+
+def case_reach(role: str) -> str:
+    """Cases: a handler their unit's, a supervisor or manager their tree's,
+    executives and administrators every case (besides their own cases)."""
+    return ALL if at_least(role, "executive") else TREE if at_least(role, "supervisor") else UNIT
+
+
+def record_reach(role: str) -> str:
+    """Units, staff, touchpoints, ratings and callbacks: the unit tree, or all."""
+    return ALL if at_least(role, "executive") else TREE
+
+
+def score_reach(role: str) -> str:
+    """Scores: a handler only their own, a supervisor or manager their tree,
+    executives and administrators everyone."""
+    return ALL if at_least(role, "executive") else TREE if at_least(role, "supervisor") else OWN
+
+
+def sees_phone_numbers(role: str) -> bool:
+    """Whether a list (API, exports) shows customers' numbers in full; on a
+    case, its owner and first responder see them too ("see_phone" below)."""
+    return at_least(role, "supervisor")
+
+
+# --- cases ---------------------------------------------------------------------
+
+class UnitLike(Protocol):
+    id: int
+
+    def chain(self) -> list[UnitLike]: ...
+
+
+class StaffLike(Protocol):
+    id: int
+    role: str
+    unit_id: int | None
+    active: bool
+
+
+class CaseLike(Protocol):
+    status: str
+    unit_id: int | None
+    unit: UnitLike | None
+    owner_id: int | None
+    first_responder_id: int | None
+
+
+WORKING = ("claimed", "in_progress", "waiting")
+
+
+def may_see_case(staff: StaffLike, case: CaseLike) -> bool:
+    """Their own cases (owner, first responder) always; others by their reach."""
+    if staff.id in (case.owner_id, case.first_responder_id):
+        return True
+    reach = case_reach(staff.role)
+    if reach == ALL:
+        return True
+    if case.unit is None or staff.unit_id is None:
+        return False
+    if reach == UNIT:
+        return case.unit_id == staff.unit_id
+    return staff.unit_id in {unit.id for unit in case.unit.chain()}
+
+
+ACTIONS = ("claim", "start", "transfer", "reply", "note", "wait", "resume", "appointment", "arrival",
+           "resolve", "close", "reopen", "see_phone")
+
+# The case states that allow each step.
+STEP_POSSIBLE: dict[str, Callable[[CaseLike], bool]] = {
+    "claim": lambda c: c.status == "new" and c.owner_id is None,
+    "start": lambda c: c.status == "claimed",
+    "transfer": lambda c: c.status in OPEN_STATUSES,
+    "reply": lambda c: c.status != "closed",
+    "note": lambda c: True,
+    "wait": lambda c: c.status in ("claimed", "in_progress"),
+    "resume": lambda c: c.status == "waiting",
+    "appointment": lambda c: c.status in WORKING,
+    "arrival": lambda c: c.status in WORKING,
+    "resolve": lambda c: c.status in WORKING,
+    "close": lambda c: c.status == "resolved",
+    "reopen": lambda c: c.status in ("resolved", "closed"),
+    "see_phone": lambda c: True,
+}
+# Who may take each step: the owner, the first responder, a supervisor or
+# above in sight ("boss"), anyone in sight who may handle cases, or anyone in sight.
+_WHO: dict[str, str] = {
+    "claim": "handles", "start": "owner", "transfer": "owner|boss", "reply": "owner|first|boss", "note": "any",
+    "wait": "owner", "resume": "owner|boss", "appointment": "owner|boss", "arrival": "owner|boss",
+    "resolve": "owner|boss", "close": "owner|first|boss", "reopen": "any", "see_phone": "owner|first|boss",
+}
+
+
+def _who(staff: StaffLike, case: CaseLike) -> set[str]:
+    who = {"any"}
+    if staff.id == case.owner_id:
+        who.add("owner")
+    if staff.id == case.first_responder_id:
+        who.add("first")
+    if at_least(staff.role, "supervisor"):
+        who.add("boss")
+    if staff.role in HANDLING_ROLES:
+        who.add("handles")
+    return who
+
+
+def allowed_actions(staff: StaffLike, case: CaseLike) -> set[str]:
+    """The steps `staff` may take on `case` now (role, place in the unit tree,
+    owner or first responder, the case's status)."""
+    if not staff.active or not may_see_case(staff, case):
+        return set()
+    who = _who(staff, case)
+    return {a for a in ACTIONS if STEP_POSSIBLE[a](case) and who & set(_WHO[a].split("|"))}
+
+
+def may_take_over(colleague: StaffLike, case: CaseLike, wider_units: Collection[int] | None) -> bool:
+    """Whether a case may be transferred to `colleague`: an active member of a
+    handling role, not its owner already, inside the case's wider unit (its
+    parent's tree: `wider_units`; None when the case has no unit)."""
+    if not (colleague.active and colleague.role in HANDLING_ROLES and colleague.id != case.owner_id):
+        return False
+    return wider_units is None or colleague.unit_id in wider_units
+
+
+# --- scores --------------------------------------------------------------------
+
+def may_enter_scores(staff: StaffLike, tree: Collection[int], *, unit_id: int | None = None,
+                     about: StaffLike | None = None) -> bool:
+    """Supervisors and above enter inspections, verdicts and ledger entries
+    within their own unit tree (`tree`; executives and administrators
+    anywhere), never about themselves."""
+    if not at_least(staff.role, "supervisor") or (about is not None and about.id == staff.id):
+        return False
+    if score_reach(staff.role) == ALL:
+        return True
+    if staff.unit_id is None or (about is not None and about.unit_id not in tree):
+        return False
+    return unit_id is None or unit_id in tree
