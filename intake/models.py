@@ -1,5 +1,5 @@
-"""Intake's own records: touchpoints, service events, SMS surveys and the
-inbound message log."""
+"""Intake's own records: touchpoints, SMS surveys and the inbound message
+log."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from routing.foundation.db import Base, UTCDateTime
-from routing.models import Staff, Unit
+from routing.models import ServiceEvent, Staff, Unit
 
 
 class Touchpoint(Base):
@@ -32,27 +32,6 @@ class Touchpoint(Base):
 
     unit: Mapped[Unit] = relationship()
     staff: Mapped[Staff | None] = relationship()
-
-
-class ServiceEvent(Base):
-    """A service that happened, posted by an integrator (queue machine, CRM)."""
-
-    __tablename__ = "service_event"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(120), unique=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
-    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    customer_phone: Mapped[str | None] = mapped_column(String(20))
-    locale: Mapped[str | None] = mapped_column(String(16))
-    service_type: Mapped[str | None] = mapped_column(String(60))
-    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-    unit: Mapped[Unit] = relationship()
-    staff: Mapped[Staff | None] = relationship()
-
-    __table_args__ = (Index("ix_service_event_unit_occurred", "unit_id", "occurred_at"),)
 
 
 class Survey(Base):

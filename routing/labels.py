@@ -1,5 +1,6 @@
-"""The words people read for a case's status: shown by the pages and used in
-the rules' own messages, so a refusal never shows a raw code."""
+"""The words people read for the domain's codes (routing.vocabulary): shown
+by the pages, forms and exports and used in the services' own messages, so
+a page or a refusal never shows a raw code."""
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
@@ -7,3 +8,65 @@ STATUS_LABELS = {
     "new": lazy_pgettext("case status", "New"), "claimed": _l("Claimed"), "in_progress": _l("In progress"),
     "waiting": _l("Waiting for the customer"), "resolved": _l("Resolved"), "closed": _l("Closed"),
 }
+KIND_LABELS = {
+    "complaint": _l("Complaint"), "repair": _l("Repair"), "after_sales": _l("After-sales fault"),
+    "installation": _l("Installation"), "appointment": _l("Service appointment"), "consultation": _l("Consultation"),
+    "project": _l("Project request"), "suggestion": _l("Suggestion"), "praise": _l("Praise"),
+}
+CATEGORY_LABELS = {
+    "attitude": _l("Attitude"), "waiting_time": _l("Waiting time"), "service_quality": _l("Service quality"),
+    "fault": _l("Fault"), "billing": _l("Billing"), "installation": _l("Installation"),
+    "environment": _l("Environment"), "product": _l("Product"), "network_ready": _l("Network ready"),
+    "other": _l("Other"),
+}
+CHANNEL_LABELS = {
+    "qr": _l("QR code"), "web": _l("Web form"), "sms": _l("SMS"), "phone": _l("Phone"),
+    "walk_in": _l("Walk-in"), "email": _l("E-mail"), "chat": _l("Online chat"), "api": _l("API"),
+    "callback": _l("Callback"),
+}
+SEVERITY_LABELS = {"minor": _l("Minor"), "normal": _l("Normal"), "major": _l("Major"), "emergency": _l("Emergency")}
+QUEUE_LABELS = {
+    "mine": _l("Mine"), "unit": _l("My unit's"), "first_received": _l("First received by me"),
+    "overdue": _l("Overdue"), "waiting": _l("Waiting"),
+}
+TARGET_LABELS = {
+    "acknowledge": _l("Acknowledge"), "first_response": _l("First response"), "arrival": _l("Arrival on site"),
+    "resolution": _l("Resolution"), "closure": _l("Closure"),
+}
+EVENT_LABELS = {
+    "created": _l("Case opened"), "claimed": _l("Claimed"), "started": _l("Work started"),
+    "transferred": _l("Transferred"), "reply": _l("Reply to the customer"), "note": _l("Internal note"),
+    "waiting": _l("Waiting for the customer"), "resumed": _l("Work resumed"),
+    "appointment": _l("Appointment agreed"), "arrival": _l("Arrived on site"), "resolved": _l("Resolved"),
+    "closed": _l("Closed"), "reopened": _l("Reopened"), "customer_message": _l("Message from the customer"),
+    "escalated": _l("Escalated"), "warning": _l("Deadline warning"), "routed": _l("Sent to another unit's queue"),
+    "callback_scheduled": _l("Callback scheduled"), "callback": _l("Callback made"),
+    "callback_missed": _l("Callback missed"),
+}
+DEADLINE_STATE_LABELS = {
+    "ok": _l("On time"), "near": _l("Due soon"), "over": _l("Overdue"), "met": _l("Met"),
+    "met_late": _l("Met late"), "paused": _l("Paused"),
+}
+ESCALATION_KIND_LABELS = {"warning": _l("Warning"), "breach": _l("Limit missed"), "immediate": _l("Immediate")}
+LADDER_LABELS = {
+    "handler": _l("Handler"), "supervisor": _l("Supervisor"), "manager": _l("Manager"),
+    "deputy_gm": _l("Deputy general manager"), "gm": _l("General manager"),
+}
+CALLBACK_STATUS_LABELS = {
+    "scheduled": _l("Scheduled"), "done": _l("Done"), "no_answer": _l("No answer"),
+    "wrong_number": _l("Wrong number"), "missed": _l("Missed"),
+}
+CALLBACK_OUTCOME_LABELS = {"reached": _l("Reached the customer"), "no_answer": _l("No answer"),
+                           "wrong_number": _l("Wrong number")}
+CALLBACK_ITEM_LABELS = {"attitude": _l("Attitude"), "skill": _l("Skill"), "arrival_time": _l("Arrival time"),
+                        "keeping_promises": _l("Keeping promises")}
+CALLBACK_LEVEL_LABELS = {"very_satisfied": _l("Very satisfied"), "satisfied": _l("Satisfied"),
+                         "average": _l("Average"), "poor": _l("Poor")}
+
+# Time-limit policies and working calendars.
+UNIT_LABELS = {"minutes": _l("minutes"), "hours": _l("hours"), "days": _l("days (24 hours)"),
+               "working_days": _l("working days"), "same_day": _l("the same day")}
+BASIS_LABELS = {"": _l("Default"), "clock": _l("Clock time"), "working": _l("Working time")}
+AREA_LABELS = {"urban": _l("Urban"), "rural": _l("Rural")}
+WEEKDAY_LABELS = {"mon": _l("Monday"), "tue": _l("Tuesday"), "wed": _l("Wednesday"), "thu": _l("Thursday"),
+                  "fri": _l("Friday"), "sat": _l("Saturday"), "sun": _l("Sunday")}

@@ -1,8 +1,10 @@
 """Tables of the core domain: organisation, cases and their timeline,
-ratings, contacts and the outbox.
+service events, ratings, contacts and the outbox.
 
-Ratings and the outbox live here, not in intake, because routing writes them
-too (callback surveys, escalation notices, replies) and never imports intake.
+Records that several packages write or read live here, not in intake:
+routing writes ratings and the outbox too (callback surveys, escalation
+notices, replies), scoring reads service events, and routing never imports
+intake.
 """
 from __future__ import annotations
 
@@ -201,6 +203,27 @@ class CaseEvent(Base):
 def _where(condition: str) -> dict:
     """A partial index's condition, on both databases."""
     return {"sqlite_where": text(condition), "postgresql_where": text(condition)}
+
+
+class ServiceEvent(Base):
+    """A service that happened, posted by an integrator (queue machine, CRM)."""
+
+    __tablename__ = "service_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(120), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    customer_phone: Mapped[str | None] = mapped_column(String(20))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    service_type: Mapped[str | None] = mapped_column(String(60))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    unit: Mapped[Unit] = relationship()
+    staff: Mapped[Staff | None] = relationship()
+
+    __table_args__ = (Index("ix_service_event_unit_occurred", "unit_id", "occurred_at"),)
 
 
 class Rating(Base):

@@ -1,19 +1,16 @@
-"""What supervisors enter for scoring (inspections, complaint verdicts, ledger
-entries) and the audit trail of who looked at scores.
+"""Scoring's tables: what supervisors enter (inspections, complaint
+verdicts, ledger entries) and the audit trail of who looked at scores.
 
 Nothing here is ever deleted (RULES 7: complaint information is never
 concealed or destroyed): a correction is a new row, and the row it replaces
 gets `superseded_at` and `superseded_by_id`. Metrics and scorecards read only
-current rows (`superseded_at IS NULL`). Services take a session and do not
-commit; each entry writes a ScoreAudit "enter" row.
+current rows (`superseded_at IS NULL`). Entering is scoring.services.entries'.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
     Date,
@@ -23,15 +20,12 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
-    select,
     text,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from routing.foundation.db import Base, UTCDateTime
-from routing.errors import Conflict, Forbidden, NotFound, RoutingError
 from routing.models import Case, Staff, Unit
-from scoring.engine.periods import Period, PeriodError
 
 INSPECTION_KINDS = (
     "mystery_shopper", "off_site", "on_site", "self_check", "spot_check", "checklist", "management",
@@ -159,173 +153,3 @@ class ScoreAudit(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
     __table_args__ = (CheckConstraint(f"action IN {AUDIT_ACTIONS!r}", name="action"),)
-
-
-# --------------------------------------------------------------------------- entering
-
-
-def _audit(session: Session, by: Staff | None, what: str, now: datetime) -> None:
-    session.add(ScoreAudit(staff_id=by.id if by else None, action="enter", what=what[:300], at=now))
-
-
-def _check_may_enter(session: Session, by: Staff | None, unit_id: int | None, staff_id: int | None) -> None:
-    from scoring.services.sight import may_enter  # access reads these tables too
-
-    if by is not None and not may_enter(session, by, unit_id=unit_id, staff_id=staff_id):
-        raise Forbidden("scores_out_of_scope", str(_l("You may not enter scores for this unit or person.")))
-
-
-def _check_current(row) -> None:
-    if row.superseded_at is not None:
-        raise Conflict("already_superseded", str(_l("This entry has already been corrected.")))
-
-
-def _record(session: Session, new, now: datetime, *, replaces=None) -> None:
-    """Add `new`, retiring the row it replaces first (the current-row unique
-    index allows one at a time); the old row stays on record."""
-    if replaces is not None:
-        _check_current(replaces)
-        replaces.superseded_at = now
-        session.flush()
-    session.add(new)
-    session.flush()
-    if replaces is not None:
-        replaces.superseded_by_id = new.id
-
-
-@dataclass(frozen=True)
-class NewInspection:
-    unit_id: int
-    kind: str
-    held_on: date
-    score: Decimal | int | str | None = None
-    problems: int | None = None
-    staff_id: int | None = None
-    item: str | None = None
-    period_label: str | None = None  # the month of held_on if not given
-    note: str = ""
-
-
-def _decimal(value, code: str, low: Decimal, high: Decimal) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise RoutingError(code, str(_l("The score must be a number."))) from None
-    if not number.is_finite() or not low <= number <= high:
-        raise RoutingError(code, str(_l("The score must be between %(low)s and %(high)s.", low=low, high=high)))
-    return number
-
-
-def record_inspection(session: Session, new: NewInspection, by: Staff | None, now: datetime,
-                      *, replaces: Inspection | None = None) -> Inspection:
-    """Record an inspection result (or correct one: `replaces`)."""
-    if new.kind not in INSPECTION_KINDS:
-        raise RoutingError("invalid_inspection_kind", str(_l("Unknown kind of inspection.")))
-    if session.get(Unit, new.unit_id) is None:
-        raise NotFound("unit_not_found", str(_l("There is no such unit.")))
-    if new.staff_id is not None and session.get(Staff, new.staff_id) is None:
-        raise NotFound("staff_not_found", str(_l("There is no such staff member.")))
-    if new.score is None and new.problems is None:
-        raise RoutingError("inspection_empty", str(_l("Give a score, a number of problems found, or both.")))
-    if new.problems is not None and not 0 <= new.problems <= 10_000:
-        raise RoutingError("invalid_problems", str(_l("The number of problems must be 0 or more.")))
-    score = None if new.score is None else _decimal(new.score, "invalid_score", Decimal(0), Decimal(1000))
-    try:
-        label = Period.parse(new.period_label).label if new.period_label else \
-            Period(new.held_on.year, "month", new.held_on.month).label
-    except PeriodError:
-        raise RoutingError("invalid_period",
-                           str(_l("The period must look like 2026-10, 2026-Q3, 2026-H2 or 2026."))) from None
-    _check_may_enter(session, by, new.unit_id, new.staff_id)
-    row = Inspection(unit_id=new.unit_id, staff_id=new.staff_id, kind=new.kind, item=new.item or None,
-                     score=score, problems=new.problems, held_on=new.held_on, period_label=label,
-                     note=new.note or "", entered_by_id=by.id if by else None, created_at=now)
-    _record(session, row, now, replaces=replaces)
-    _audit(session, by, f"inspection {row.id} {row.kind} unit {row.unit_id} {label}"
-           + (f" replaces {replaces.id}" if replaces is not None else ""), now)
-    return row
-
-
-def current_verdict(session: Session, case_id: int) -> ComplaintVerdict | None:
-    return session.scalars(select(ComplaintVerdict).where(
-        ComplaintVerdict.case_id == case_id, ComplaintVerdict.superseded_at.is_(None))).first()
-
-
-def decide_complaint(session: Session, case: Case, verdict: str, reason: str, by: Staff | None, now: datetime,
-                     *, points: Decimal | int | str | None = None) -> ComplaintVerdict:
-    """Decide whether a complaint was valid; deciding again supersedes the
-    previous verdict (which stays on record)."""
-    if verdict not in VERDICTS:
-        raise RoutingError("invalid_verdict", str(_l("The verdict must be valid, invalid or major.")))
-    if case.kind != "complaint":
-        raise RoutingError("not_a_complaint", str(_l("Only a complaint can be judged valid or invalid.")))
-    if not (reason or "").strip():
-        raise RoutingError("reason_required", str(_l("Give the reason for the verdict.")))
-    value = None if points in (None, "") else _decimal(points, "invalid_points", Decimal("0.5"), Decimal(20))
-    _check_may_enter(session, by, case.unit_id, None)
-    row = ComplaintVerdict(case_id=case.id, verdict=verdict, reason=reason.strip(), points=value,
-                           decided_by_id=by.id if by else None, decided_at=now)
-    previous = current_verdict(session, case.id)
-    _record(session, row, now, replaces=previous)
-    _audit(session, by, f"verdict {verdict} on {case.reference}"
-           + (f" replaces {previous.verdict}" if previous is not None else ""), now)
-    return row
-
-
-@dataclass(frozen=True)
-class NewLedgerEntry:
-    kind: str  # "violation" | "merit"
-    code: str
-    points: int
-    occurred_at: datetime
-    staff_id: int | None = None
-    unit_id: int | None = None
-    note: str = ""
-
-
-def record_ledger_entry(session: Session, new: NewLedgerEntry, by: Staff | None, now: datetime,
-                        *, replaces: LedgerEntry | None = None) -> LedgerEntry:
-    """A violation or merit of a staff member (1-3 points), or a unit's award."""
-    if new.kind not in LEDGER_KINDS:
-        raise RoutingError("invalid_ledger_kind", str(_l("An entry is a violation or a merit.")))
-    if (new.staff_id is None) == (new.unit_id is None):
-        raise RoutingError("ledger_subject", str(_l("An entry is about one staff member or one unit.")))
-    code = (new.code or "").strip().lower().replace(" ", "_")
-    if not code or len(code) > 60 or not all(ch.isalnum() or ch == "_" for ch in code):
-        raise RoutingError("invalid_ledger_code", str(_l("Give the entry's code, such as late_or_early.")))
-    low, high = STAFF_LEDGER_POINTS if new.staff_id is not None else UNIT_LEDGER_POINTS
-    if isinstance(new.points, bool) or not isinstance(new.points, int) or not low <= new.points <= high:
-        raise RoutingError("invalid_ledger_points",
-                           str(_l("Points must be a whole number from %(low)s to %(high)s.", low=low, high=high)))
-    if new.occurred_at.tzinfo is None:
-        raise RoutingError("invalid_time", str(_l("The time needs its time zone.")))
-    if new.staff_id is not None and session.get(Staff, new.staff_id) is None:
-        raise NotFound("staff_not_found", str(_l("There is no such staff member.")))
-    if new.unit_id is not None and session.get(Unit, new.unit_id) is None:
-        raise NotFound("unit_not_found", str(_l("There is no such unit.")))
-    _check_may_enter(session, by, new.unit_id, new.staff_id)
-    row = LedgerEntry(staff_id=new.staff_id, unit_id=new.unit_id, kind=new.kind, code=code, points=new.points,
-                      occurred_at=new.occurred_at, note=new.note or "", entered_by_id=by.id if by else None,
-                      created_at=now)
-    _record(session, row, now, replaces=replaces)
-    subject = f"staff {new.staff_id}" if new.staff_id is not None else f"unit {new.unit_id}"
-    _audit(session, by, f"ledger {row.id} {new.kind} {code} {new.points} {subject}"
-           + (f" replaces {replaces.id}" if replaces is not None else ""), now)
-    return row
-
-
-WITHDRAW_REASON_MAX = 300  # the withdraw form's maxlength
-
-
-def withdraw(session: Session, row: Inspection | LedgerEntry, by: Staff | None, now: datetime, reason: str) -> None:
-    """Take an entry out of the scores without deleting it (entered by mistake)."""
-    _check_current(row)
-    if not (reason or "").strip():
-        raise RoutingError("reason_required", str(_l("Give the reason for withdrawing the entry.")))
-    if len(reason.strip()) > WITHDRAW_REASON_MAX:
-        raise RoutingError("reason_too_long", str(_l("Keep the reason to %(max)s characters or fewer.",
-                                                      max=WITHDRAW_REASON_MAX)))
-    _check_may_enter(session, by, row.unit_id, row.staff_id)
-    row.superseded_at = now
-    row.note = f"{row.note}\n[withdrawn: {reason.strip()}]".strip()
-    _audit(session, by, f"withdrew {row.__tablename__} {row.id}", now)

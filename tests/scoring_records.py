@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from intake.models import ServiceEvent
+from routing.models import ServiceEvent
 from routing.services.cases import format_reference
 from routing.models import Callback, Case, Deadline, Rating, Staff, Unit
 from scoring.models import ComplaintVerdict, Inspection, LedgerEntry

@@ -24,6 +24,8 @@ from werkzeug.routing import IntegerConverter
 from factories import PASSWORD, password_hash
 from routing.services import lifecycle, policies
 from routing.foundation.db import Base
+from scoring.models import INSPECTION_KINDS
+from scoring.services import entries
 from routing.services.notify import notify_each
 from routing.services.org import create_api_token, create_staff
 from sms_helpers import signed
@@ -61,8 +63,6 @@ def _staff(session, clock, role, unit, name):
 def world(client, make, session, clock):
     """Units, a member of every role, a case for every step in the state
     that allows it, a callback, score entries, tokens and a rating."""
-    from scoring import models as scoring
-
     policies.ensure_presets(session, clock.now())
     co = make.unit("CO", "Example Co", level="company")
     branch = make.unit("BR", "Branch", level="branch", parent=co)
@@ -101,9 +101,9 @@ def world(client, make, session, clock):
     w.callback_case, w.api_callback_case = case("resolved"), case("resolved")
     w.callback = _callback(session, w.callback_case)
     w.api_callback = _callback(session, w.api_callback_case)
-    w.inspection = scoring.record_inspection(session, scoring.NewInspection(
-        unit_id=outlet.id, kind=scoring.INSPECTION_KINDS[0], held_on=clock.now().date(), score=80), None, clock.now())
-    scoring.record_ledger_entry(session, scoring.NewLedgerEntry(
+    w.inspection = entries.record_inspection(session, entries.NewInspection(
+        unit_id=outlet.id, kind=INSPECTION_KINDS[0], held_on=clock.now().date(), score=80), None, clock.now())
+    entries.record_ledger_entry(session, entries.NewLedgerEntry(
         kind="violation", code="late_or_early", points=1, occurred_at=clock.now(), staff_id=handler.id),
         None, clock.now())
     notify_each(session, [handler], "assigned", clock.now(), case=w.cases["see"], data={"reason": "Yours."})

@@ -22,10 +22,11 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from intake.api.fields import MAX_ID, Body, Cursor, Field, Integer, parse_fields
-from intake.phone import mask_phone
+from routing.rules.privacy import mask_phone
 from routing.models import Staff, Unit
 from routing.services.org import staff_by_username, staff_for_token, subtree_ids, unit_by_code
-from routing.web.glue import ROLE_RANK, db_session, now
+from routing.rules import access
+from routing.web.glue import db_session, now
 
 MAX_BODY_BYTES = 64 * 1024
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
@@ -184,7 +185,7 @@ def authenticate(role: str) -> Staff:
     if staff is None:
         raise ApiError(401, _("This API token is not valid, or it has been revoked."), "token_invalid",
                        headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'})
-    if ROLE_RANK.get(staff.role, 0) < ROLE_RANK[role]:
+    if not access.at_least(staff.role, role):
         raise ApiError(403, _("This needs a token of a staff member with the role %(role)s or a higher one.",
                               role=role), "role_too_low")
     g.api_staff = staff
@@ -225,7 +226,7 @@ def parse_query(fields: Sequence[Field]) -> dict:
 def visible_unit_ids() -> list[int] | None:
     """None when the token sees every unit."""
     staff = api_staff()
-    if ROLE_RANK[staff.role] >= ROLE_RANK["executive"]:
+    if access.record_reach(staff.role) == access.ALL:
         return None
     if "api_scope" not in g:
         g.api_scope = subtree_ids(db_session(), staff.unit_id) if staff.unit_id else []
@@ -248,7 +249,7 @@ def require_scope(unit: Unit) -> None:
 
 
 def sees_phone_numbers() -> bool:
-    return ROLE_RANK[api_staff().role] >= ROLE_RANK["supervisor"]
+    return access.sees_phone_numbers(api_staff().role)
 
 
 def shown_phone(e164: str | None) -> str | None:

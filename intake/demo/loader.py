@@ -31,7 +31,8 @@ from werkzeug.security import generate_password_hash
 
 from intake.services.complaints import Complaint, file_complaint
 from intake.shell.schema import metadata
-from intake.models import InboundMessage, ServiceEvent, Survey, Touchpoint
+from intake.models import InboundMessage, Survey, Touchpoint
+from routing.models import ServiceEvent
 from intake.services.ratings import close_the_loop
 from intake.services.touchpoints import create_touchpoint, touchpoint_url
 from routing.services.callback_outcome import record_outcome

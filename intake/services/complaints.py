@@ -30,57 +30,10 @@ EMAIL_MAX_LENGTH = 200
 CALLBACK_MAX_LENGTH = 120  # Case.preferred_callback
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
-# What customers read: plain words, not the register's codes.
-CATEGORY_LABELS = {
-    "attitude": _l("Staff attitude"),
-    "waiting_time": _l("Waiting time"),
-    "service_quality": _l("Quality of the service"),
-    "fault": _l("A fault or outage"),
-    "billing": _l("A bill or charge"),
-    "installation": _l("Installation"),
-    "environment": _l("The premises"),
-    "product": _l("A product"),
-    "other": _l("Something else"),
-}
-# The categories a customer picks from (the rest are for staff).
-CUSTOMER_CATEGORIES = tuple(CATEGORY_LABELS)
-KIND_LABELS = {
-    "complaint": _l("A complaint"),
-    "repair": _l("A repair or service request"),
-    "consultation": _l("A question"),
-    "suggestion": _l("A suggestion"),
-    "praise": _l("Praise"),
-    "after_sales": _l("After-sales service"),
-    "installation": _l("An installation"),
-    "appointment": _l("An appointment"),
-    "project": _l("A project request"),
-}
-# The kinds a customer picks from on the web form.
+# The categories and kinds a customer picks from (the rest are for staff).
+CUSTOMER_CATEGORIES = ("attitude", "waiting_time", "service_quality", "fault", "billing", "installation",
+                       "environment", "product", "other")
 CUSTOMER_KINDS = ("complaint", "repair", "consultation", "suggestion", "praise")
-STATUS_LABELS = {
-    "new": _l("Received"),
-    "claimed": _l("Being handled"),
-    "in_progress": _l("Being handled"),
-    "waiting": _l("Waiting for information"),
-    "resolved": _l("Resolved"),
-    "closed": _l("Closed"),
-}
-# Timeline entries the customer may see (CaseEvent.public); other kinds get
-# the generic label.
-EVENT_LABELS = {
-    "created": _l("Case registered"),
-    "customer_message": _l("Your message"),
-    "reply": _l("Our reply"),
-    "claimed": _l("A handler took up your case"),
-    "transferred": _l("Passed to the team responsible"),
-    "appointment": _l("Appointment agreed"),
-    "escalated": _l("Raised to a manager"),
-    "resolved": _l("Resolved"),
-    "reopened": _l("Reopened"),
-    "closed": _l("Closed"),
-    "callback": _l("We called you back"),
-}
-EVENT_LABEL_OTHER = _l("Update")
 
 
 class ComplaintRejected(RoutingError):

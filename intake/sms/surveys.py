@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from intake.shell.i18n import normalize_locale
-from intake.models import ServiceEvent, Survey
+from intake.models import Survey
+from routing.models import ServiceEvent
 from intake.phone import normalize_phone
 from routing.models import Contact, Rating, Staff, Unit
 from routing.services.outbox import contact_for, enqueue

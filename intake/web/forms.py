@@ -18,14 +18,13 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from intake.labels import CATEGORY_LABELS, DIMENSION_LABELS, KIND_LABELS
 from intake.services.complaints import (
     CALLBACK_MAX_LENGTH,
-    CATEGORY_LABELS,
     CUSTOMER_CATEGORIES,
     CUSTOMER_KINDS,
     DESCRIPTION_MAX_LENGTH,
     EMAIL_MAX_LENGTH,
-    KIND_LABELS,
     NAME_MAX_LENGTH,
     ComplaintRejected,
     clean_email,
@@ -33,19 +32,6 @@ from intake.services.complaints import (
 )
 from intake.services.ratings import DIMENSIONS
 
-FACE_LABELS = {1: _l("Very poor"), 2: _l("Poor"), 3: _l("Okay"), 4: _l("Good"), 5: _l("Excellent")}
-DIMENSION_LABELS = {
-    "attitude": _l("Attitude"),
-    "skill": _l("Skill"),
-    "timeliness": _l("Timeliness"),
-    "promises": _l("Keeping promises"),
-}
-DIMENSION_QUESTIONS = {
-    "attitude": _l("Were you treated politely and with patience?"),
-    "skill": _l("Did the staff know how to help you?"),
-    "timeliness": _l("Were you served on time?"),
-    "promises": _l("Did we do what we said we would?"),
-}
 SCALE = [SelectChoice(n, str(n)) for n in range(1, 6)]
 
 

@@ -25,12 +25,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from intake.services.complaints import (
+from intake.labels import (
     CATEGORY_LABELS,
+    DIMENSION_LABELS,
+    DIMENSION_QUESTIONS,
     EVENT_LABEL_OTHER,
     EVENT_LABELS,
+    FACE_LABELS,
     KIND_LABELS,
     STATUS_LABELS,
+)
+from intake.services.complaints import (
     Complaint,
     ComplaintRejected,
     Filed,
@@ -41,7 +46,7 @@ from intake.services.complaints import (
     tracking_url,
     unit_choices,
 )
-from intake.web.forms import DIMENSION_LABELS, DIMENSION_QUESTIONS, FACE_LABELS, ComplaintForm, DetailsForm, MessageForm, TrackForm
+from intake.web.forms import ComplaintForm, DetailsForm, MessageForm, TrackForm
 from intake.shell.i18n import current_locale
 from intake.models import Touchpoint
 from intake.web.same_origin import from_this_site

@@ -1,25 +1,25 @@
-"""Customers' data on staff pages (RULES 7: customers' data must not leak).
-
-Routing never imports intake, so it keeps its own mask for staff without the
-right to see phone numbers. It is deliberately stricter than
-intake.phone.mask_phone (which keeps the first digits for exports): a handler
-only needs to tell two callers apart, so only the country code and the last
-four digits show.
-"""
+"""Customers' data on staff pages, in the API and in exports (RULES 7:
+customers' data must not leak): one mask for phone numbers everywhere."""
 from __future__ import annotations
 
 import phonenumbers
 
 
-def mask_phone(phone: str | None) -> str:
-    """"+86 *******5678" for "+8613812345678"; "" for no number."""
-    if not phone:
+def mask_phone(e164: str | None) -> str:
+    """"+86 138****5678": enough to recognise a number, not to dial it; ""
+    for no number. For staff without the right to see numbers, and for
+    exports. At least four digits are always hidden.
+    """
+    if not e164:
         return ""
     try:
-        number = phonenumbers.parse(phone, None)
-        prefix, digits = f"+{number.country_code} ", phonenumbers.national_significant_number(number)
+        number = phonenumbers.parse(e164, None)
+        prefix = f"+{number.country_code} "
+        digits = phonenumbers.national_significant_number(number)
     except phonenumbers.NumberParseException:
-        # Hand-entered or legacy data: mask what is there rather than fail.
-        prefix, digits = "", "".join(ch for ch in phone if ch.isdigit())
-    shown = 4 if len(digits) >= 8 else len(digits) // 3
-    return prefix + "*" * (len(digits) - shown) + digits[len(digits) - shown:]
+        # Legacy or hand-entered data: mask what is there rather than fail.
+        prefix, digits = "", "".join(ch for ch in e164 if ch.isdigit())
+    tail = max(0, min(4 if len(digits) >= 8 else 2, len(digits) - 4))
+    head = max(0, min(3, len(digits) - tail - 4))
+    hidden = len(digits) - head - tail
+    return prefix + digits[:head] + "*" * hidden + digits[len(digits) - tail:]

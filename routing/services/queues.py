@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from routing.errors import RoutingError
 from routing.models import Case, Staff
-from routing.vocabulary import OPEN_STATUSES, ROLES
+from routing.rules import access
+from routing.vocabulary import OPEN_STATUSES
 from routing.services.org import subtree_ids
 
 QUEUES = ("mine", "unit", "first_received", "overdue", "waiting")
@@ -20,13 +21,12 @@ LIVE = (*OPEN_STATUSES, "resolved")
 def scope_unit_ids(session: Session, staff: Staff) -> list[int] | None:
     """The units whose cases `staff` sees: a handler their unit, a supervisor
     or manager their subtree, executives and admins every unit (None)."""
-    if ROLES.index(staff.role) >= ROLES.index("executive"):
+    reach = access.case_reach(staff.role)
+    if reach == access.ALL:
         return None
     if staff.unit_id is None:
         return []
-    if staff.role == "handler":
-        return [staff.unit_id]
-    return subtree_ids(session, staff.unit_id)
+    return [staff.unit_id] if reach == access.UNIT else subtree_ids(session, staff.unit_id)
 
 
 def queue(session: Session, staff: Staff, name: str, now: datetime, *, status: str | None = None,

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 from sqlalchemy.orm import Session
 
+from routing import labels
 from routing.web import forms
 from routing.rules import access
 from routing.services import lifecycle, notify, queues
@@ -111,8 +112,8 @@ def event_detail(event) -> str:
     """What the timeline shows of a system step's data (escalations, callbacks)."""
     data = event.data or {}
     if event.kind in ("escalated", "warning") and "target" in data:
-        target = forms.TARGET_LABELS.get(data["target"], data["target"])
-        level = forms.LADDER_LABELS.get(data.get("level"), data.get("level"))
+        target = labels.TARGET_LABELS.get(data["target"], data["target"])
+        level = labels.LADDER_LABELS.get(data.get("level"), data.get("level"))
         if event.kind == "warning":
             return gettext("%(target)s: most of the time limit has passed.", target=target)
         return gettext("%(target)s: the time limit was missed by %(minutes)s minutes; escalated to: %(level)s.",
@@ -121,10 +122,10 @@ def event_detail(event) -> str:
 
 
 @bp.app_context_processor
-def labels():
+def template_words():
     at = now()
-    return {"labels": forms, "now_dt": at, "clock_now": at.isoformat(),
-            "event_label": lambda kind: forms.EVENT_LABELS.get(kind) or kind.replace("_", " "),
+    return {"labels": labels, "now_dt": at, "clock_now": at.isoformat(),
+            "event_label": lambda kind: labels.EVENT_LABELS.get(kind) or kind.replace("_", " "),
             "event_detail": event_detail, "iso_time": datetime.fromisoformat}
 
 
@@ -241,7 +242,7 @@ def case_step(reference: str, step: str):
         _transfer_choices(session, case, form)
     if step not in access.allowed_actions(current_user, case):
         flash(gettext("You cannot do this with %(reference)s now: it is %(status)s.", reference=case.reference,
-                      status=forms.STATUS_LABELS.get(case.status, case.status)), "error")
+                      status=labels.STATUS_LABELS.get(case.status, case.status)), "error")
         return redirect(url_for(".case_page", reference=case.reference), 303)
     if not form.validate_on_submit():
         return _render_case(session, case, {step: form}), 400

@@ -10,8 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter
 
-ROLE_RANK = {"handler": 1, "supervisor": 2, "manager": 3, "executive": 4, "admin": 5}
-
+from routing.rules import access
 
 # Ids are 32-bit on PostgreSQL; a larger one would be a database error.
 MAX_ID = 2**31 - 1
@@ -56,7 +55,8 @@ def now() -> datetime:
 
 
 def role_at_least(role: str) -> bool:
-    return current_user.is_authenticated and ROLE_RANK.get(current_user.role, 0) >= ROLE_RANK[role]
+    """The signed-in staff member's role is `role` or a higher one (routing.rules.access)."""
+    return current_user.is_authenticated and access.at_least(current_user.role, role)
 
 
 def role_required(role: str):

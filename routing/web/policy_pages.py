@@ -8,6 +8,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from routing import labels
 from routing.web import forms
 from routing.services import policies, policy_editing
 from routing.errors import RoutingError
@@ -80,7 +81,7 @@ def calendar_edit(name: str | None):
     return _save_or_show(session, form, row, lambda: policy_editing.update_calendar(
         session, form.name.data, form.calendar_data(), now(), by=current_user, new=row is None), saved=gettext(
         "The calendar %(name)s was saved; the deadlines that run on it were recomputed.", name=form.name.data),
-        back=".calendar_list", template="routing/calendar_edit.html", weekdays=forms.WEEKDAY_LABELS)
+        back=".calendar_list", template="routing/calendar_edit.html", weekdays=labels.WEEKDAY_LABELS)
 
 
 def _save_or_show(session, form, row, save, *, saved: str, back: str, template: str, **context):

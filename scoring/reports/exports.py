@@ -1,6 +1,6 @@
-"""Scorecards and drill-downs as JSON-ready dicts, CSV and XLSX; the quarterly
-report as PDF. Phone numbers never leave unmasked (RULES 7); callers audit
-every export (scoring.access.audit)."""
+"""Scorecards and drill-downs as JSON-ready dicts, CSV and XLSX. Phone
+numbers never leave unmasked (RULES 7); callers audit every export
+(scoring.services.sight.audit)."""
 from __future__ import annotations
 
 import csv
@@ -12,7 +12,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from intake.phone import mask_phone
+from routing.rules.privacy import mask_phone
 from scoring.engine.scorecard import Line, Scorecard, describe
 from scoring.services.metrics import RATES
 from scoring.reports.wording import joined
@@ -166,9 +166,3 @@ def drilldown_xlsx(rows: Sequence[Mapping[str, Any]]) -> bytes:
     book.save(out)
     return out.getvalue()
 
-
-def quarterly_report_pdf(session, period, tz: str, **kwargs) -> bytes:
-    """The quarterly quality analysis report of RULES 5.3 as a PDF."""
-    from scoring.reports.quarterly import quarterly_report, render_pdf
-
-    return render_pdf(quarterly_report(session, period, tz, **kwargs))

@@ -22,9 +22,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from routing.models import Case
-from routing.web.forms import CATEGORY_LABELS
+from routing.labels import CATEGORY_LABELS
 from scoring.engine import scorecard as engine
-from scoring.web import forms
+from scoring import labels
 from scoring.reports import wording
 from scoring.engine.scorecard import Scorecard
 from scoring.reports.exports import metric_value, number
@@ -163,7 +163,7 @@ def render_pdf(report: QuarterlyReport, *, unit_label: str | None = None) -> byt
     story = [
         para(_("Service quality analysis, %(period)s", period=report.period.label), title_style),
         para(_("Scheme: %(scheme)s. Results for the quality analysis meeting on %(date)s.",
-               scheme=forms.scheme_title(report.scheme, report.scheme_title),
+               scheme=labels.scheme_title(report.scheme, report.scheme_title),
                date=report.meeting_on.isoformat()), text_style),
         para(_("Penalties %(penalties)s yuan, rewards %(rewards)s yuan. Satisfaction target %(target)s%%.",
                penalties=number(report.penalties), rewards=number(report.rewards),
@@ -180,7 +180,7 @@ def render_pdf(report: QuarterlyReport, *, unit_label: str | None = None) -> byt
         table.append([para(x) for x in (
             row.place or "-", f"{row.name} ({row.code})",
             _("not rated") if card.not_rated else number(card.total),
-            forms.GRADE_LABELS.get(card.grade, card.grade) or "-", number(card.money),
+            labels.GRADE_LABELS.get(card.grade, card.grade) or "-", number(card.money),
             _shown("satisfaction_rate", m.get("satisfaction_rate")) + (" !" if row.below_target else ""),
             "-" if change is None else f"{change * 100:+.1f}",
             m.get("complaints", "-"), m.get("valid_complaints", "-"),
@@ -211,3 +211,8 @@ def render_pdf(report: QuarterlyReport, *, unit_label: str | None = None) -> byt
     SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm, topMargin=12 * mm,
                       bottomMargin=12 * mm, title=f"Service quality {report.period.label}").build(story)
     return out.getvalue()
+
+
+def quarterly_report_pdf(session: Session, period: Period, tz: str, **kwargs) -> bytes:
+    """The quarterly quality analysis report of RULES 5.3 as a PDF."""
+    return render_pdf(quarterly_report(session, period, tz, **kwargs))

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from flask_babel import format_decimal, format_percent, gettext, lazy_gettext as _l, pgettext
 
-from scoring.web import forms
+from scoring import labels
 from scoring.services import metrics
 from scoring.engine.scorecard import Line, describe
 
@@ -73,17 +73,17 @@ _CASE_REFERENCE = "C-"
 
 
 def component_label(component: str) -> str:
-    label = forms.COMPONENT_LABELS.get(component)
+    label = labels.COMPONENT_LABELS.get(component)
     return str(label) if label is not None else component.replace("_", " ")
 
 
 def _event_text(kind: str, ref: str | None) -> str | None:
     """"Valid complaint C-2026-000123", "Violation: Quarrelled with a customer (2026-10-14)"."""
     group, _, code = kind.partition(".")
-    if kind in forms.EVENT_LABELS:
-        what = str(forms.EVENT_LABELS[kind])
+    if kind in labels.EVENT_LABELS:
+        what = str(labels.EVENT_LABELS[kind])
     elif group in ("violation", "merit") and code:
-        item = forms.ledger_code_label(group, code) if code != "*" else ""
+        item = labels.ledger_code_label(group, code) if code != "*" else ""
         what = gettext("Violation: %(item)s", item=item) if group == "violation" else \
             gettext("Merit: %(item)s", item=item)
     elif group == "deduction" and code:
@@ -98,8 +98,8 @@ def _event_text(kind: str, ref: str | None) -> str | None:
 def _ref_text(ref: str) -> str:
     """An inspection's ref is "<kind> <date>": show the kind's name."""
     kind, _, held_on = ref.partition(" ")
-    if kind in forms.INSPECTION_KIND_LABELS and held_on:
-        return gettext("%(inspection)s of %(date)s", inspection=forms.INSPECTION_KIND_LABELS[kind], date=held_on)
+    if kind in labels.INSPECTION_KIND_LABELS and held_on:
+        return gettext("%(inspection)s of %(date)s", inspection=labels.INSPECTION_KIND_LABELS[kind], date=held_on)
     return ref
 
 
@@ -128,7 +128,7 @@ def explain(line: Line) -> str:
                 if p.get("count", 1) > 1 else gettext("Score recorded: %(raw)s", raw=values["raw"]))
     elif reason == "metric":
         name = p.get("metric", "")
-        text = gettext("%(metric)s is %(value)s", metric=forms.METRIC_LABELS.get(name, name),
+        text = gettext("%(metric)s is %(value)s", metric=labels.METRIC_LABELS.get(name, name),
                        value=metric_text(p.get("value"), name))
     elif reason == "band_mean":
         text = gettext("Mean of %(count)s survey answers: %(raw)s", count=p.get("responses"), raw=values["raw"])

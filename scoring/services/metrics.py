@@ -32,8 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from intake.models import ServiceEvent
-from intake.phone import mask_phone
+from routing.models import ServiceEvent
+from routing.rules.privacy import mask_phone
 from routing.models import Callback, Case, Deadline, Rating, Staff, Unit
 from scoring.models import ComplaintVerdict
 from scoring.engine.periods import DEFAULT_TIMEZONE, Period

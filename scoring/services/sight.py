@@ -1,5 +1,6 @@
-"""Who may see and enter scores (RULES 7: scoring data is confidential), and
-the audit trail of every view, export and entry."""
+"""Whose scores a staff member may see and enter (RULES 7: scoring data is
+confidential, routing.rules.access decides by role), and the audit trail of
+every view, export and entry."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -9,17 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from routing.models import Staff
+from routing.rules import access
 from routing.services.org import subtree_ids
-from routing.web.glue import ROLE_RANK
 from scoring.models import ScoreAudit
-
-# Roles that see every unit and person; and the lowest role that sees a unit tree.
-SEES_ALL = "executive"
-SEES_TREE = "supervisor"
-
-
-def _rank(staff: Staff) -> int:
-    return ROLE_RANK.get(staff.role, 0)
 
 
 def visible_subjects(session: Session, staff: Staff) -> tuple[list[int] | None, list[int] | None]:
@@ -27,9 +20,10 @@ def visible_subjects(session: Session, staff: Staff) -> tuple[list[int] | None, 
 
     A handler sees only their own scores; a supervisor or manager their unit
     tree and the people in it (and themselves); executives and admins everything."""
-    if _rank(staff) >= ROLE_RANK[SEES_ALL]:
+    reach = access.score_reach(staff.role)
+    if reach == access.ALL:
         return None, None
-    if _rank(staff) < ROLE_RANK[SEES_TREE] or staff.unit_id is None:
+    if reach == access.OWN or staff.unit_id is None:
         return [], [staff.id]
     units = subtree_ids(session, staff.unit_id)
     people = set(session.scalars(select(Staff.id).where(Staff.unit_id.in_(units))))
@@ -49,22 +43,24 @@ def only_visible(requested: Iterable[int] | None, visible: list[int] | None) -> 
     return requested if visible is None else [i for i in requested if i in set(visible)]
 
 
+def enterable_units(session: Session, staff: Staff) -> list[int] | None:
+    """The units `staff` may enter results for; None means every unit."""
+    if not access.at_least(staff.role, "supervisor"):
+        return []
+    if access.score_reach(staff.role) == access.ALL:
+        return None
+    return subtree_ids(session, staff.unit_id) if staff.unit_id is not None else []
+
+
 def may_enter(session: Session, staff: Staff, *, unit_id: int | None = None, staff_id: int | None = None) -> bool:
     """Supervisors and above enter inspections, verdicts and ledger entries
     within their own unit tree (executives and admins anywhere), never about
-    themselves."""
-    if _rank(staff) < ROLE_RANK[SEES_TREE] or (staff_id is not None and staff_id == staff.id):
+    themselves (routing.rules.access.may_enter_scores)."""
+    about = session.get(Staff, staff_id) if staff_id is not None else None
+    if staff_id is not None and about is None:
         return False
-    if _rank(staff) >= ROLE_RANK[SEES_ALL]:
-        return True
-    if staff.unit_id is None:
-        return False
-    units = set(subtree_ids(session, staff.unit_id))
-    if staff_id is not None:
-        person = session.get(Staff, staff_id)
-        if person is None or person.unit_id not in units:
-            return False
-    return unit_id is None or unit_id in units
+    tree = enterable_units(session, staff)
+    return access.may_enter_scores(staff, tree or (), unit_id=unit_id, about=about)
 
 
 def audit(session: Session, staff: Staff | None, action: str, what: str, now: datetime) -> ScoreAudit:

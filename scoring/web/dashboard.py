@@ -20,14 +20,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
-from routing.web import forms as case_labels
+from routing import labels as case_labels
 from routing.errors import RoutingError
 from routing.models import Case, Staff, Unit
-from routing.services.org import subtree_ids
-from routing.web.glue import ROLE_RANK, db_session, now, role_at_least, role_required
+from routing.web.glue import db_session, now, role_at_least, role_required
 from scoring import models
-from scoring.services import sight as access, metrics, scorecards
+from scoring.services import entries, metrics, scorecards
+from scoring.services import sight as access
 from scoring.reports import charts, exports, wording
+from scoring import labels
 from scoring.web import forms
 from scoring.engine.scorecard import Line, Scheme, SchemeError, Scorecard, available_schemes, load_scheme
 from scoring.engine.periods import Period, PeriodError
@@ -78,7 +79,7 @@ class Selection:
 
 @dataclass(frozen=True)
 class Sight:
-    """What the signed-in person may see (scoring.access.visible_subjects)."""
+    """What the signed-in person may see (scoring.services.sight.visible_subjects)."""
 
     units: list[int] | None
     staff: list[int] | None
@@ -132,7 +133,7 @@ def _tree_order(units: list[Unit]) -> list[Unit]:
 def _selection(session: Session, sight: Sight, form: forms.DashboardForm, units: list[Unit]) -> Selection:
     """Read the form, fill in defaults, refuse what cannot be read (400)."""
     schemes = available_schemes()
-    form.scheme.choices = [SelectChoice(name, forms.scheme_title(name, name)) for name in schemes]
+    form.scheme.choices = [SelectChoice(name, labels.scheme_title(name, name)) for name in schemes]
     name = form.scheme.data or current_app.config.get("SCORE_DEFAULT_SCHEME", DEFAULT_SCHEME)
     if name not in schemes:
         abort(400, _l("There is no scheme called %(name)s.", name=name))
@@ -147,12 +148,12 @@ def _selection(session: Session, sight: Sight, form: forms.DashboardForm, units:
         abort(400, _l("The period must look like 2026-10, 2026-Q3, 2026-H2 or 2026."))
     form.period.choices = forms.period_choices(Period.containing(at, "month", _tz()))
     if not any(period.label == c.value for c in form.period.choices):
-        form.period.choices.append(SelectChoice(period.label, forms.period_name(period), optgroup=gettext("Chosen")))
+        form.period.choices.append(SelectChoice(period.label, labels.period_name(period), optgroup=gettext("Chosen")))
     form.period.data = period.label
     form.scheme.data = scheme.name
 
     kind = form.kind.data or ("staff" if sight.only_self else "unit")
-    if kind not in forms.SUBJECT_KIND_LABELS:
+    if kind not in labels.SUBJECT_KIND_LABELS:
         abort(400, _l("Scores are shown for units or for staff."))
     if sight.only_self:
         kind = "staff"
@@ -171,7 +172,7 @@ def _selection(session: Session, sight: Sight, form: forms.DashboardForm, units:
 
     levels = _levels_below(units, unit_id)
     form.level.choices = [SelectChoice("", _l("Every level"))] + [
-        SelectChoice(lv, forms.LEVEL_LABELS.get(lv, lv)) for lv in levels]
+        SelectChoice(lv, labels.LEVEL_LABELS.get(lv, lv)) for lv in levels]
     chosen = request.args.get("level")
     level = chosen if chosen == "" or chosen in levels else _default_level(units, unit_id, levels)
     form.level.data = level
@@ -193,7 +194,7 @@ def _in_tree(units: list[Unit], root: int | None) -> list[Unit]:
 
 def _levels_below(units: list[Unit], root: int | None) -> list[str]:
     present = {u.level for u in _in_tree(units, root)}
-    return [lv for lv in forms.LEVEL_LABELS if lv in present]
+    return [lv for lv in labels.LEVEL_LABELS if lv in present]
 
 
 def _default_level(units: list[Unit], root: int | None, levels: list[str]) -> str:
@@ -257,17 +258,17 @@ class Trend:
 def _trends(session: Session, kind: str, subject_id: int, period: Period) -> list[Trend]:
     months = metrics.last_months(period, 12)
     series = metrics.monthly_series(session, kind, subject_id, months, _tz())
-    labels = [forms.month_short(m) for m in months]
+    months_shown = [labels.month_short(m) for m in months]
     trends = []
     for metric in TREND_METRICS:
         values = [row.get(metric) for row in series]
         targets = tuple(_targets().get(metric, ()))
         rate = metric in metrics.RATES
-        chart = charts.line_chart(values, labels, targets=targets, clamp=(0.0, 1.0) if rate else None,
+        chart = charts.line_chart(values, months_shown, targets=targets, clamp=(0.0, 1.0) if rate else None,
                                   include_zero=not rate, width=420, height=190, margin=(12, 34, 26, 40))
         last = next((i for i in range(len(values) - 1, -1, -1) if values[i] is not None), None)
         trends.append(Trend(metric, chart, None if last is None else values[last],
-                            "" if last is None else forms.period_name(months[last]), tuple(months), targets))
+                            "" if last is None else labels.period_name(months[last]), tuple(months), targets))
     return trends
 
 
@@ -316,14 +317,14 @@ def dashboard():
     return render_template(
         "scoring/dashboard.html", form=form, sel=sel, rows=rows, rated=rated, trends=trends,
         focus_kind=focus_kind, focus_id=focus_id, focus_name=focus_name, sight=sight,
-        table_metrics=TABLE_METRICS, scheme_title=forms.scheme_title(sel.scheme.name, sel.scheme.title),
-        period_name=forms.period_name(sel.period), labels=forms, explain=wording.explain,
+        table_metrics=TABLE_METRICS, scheme_title=labels.scheme_title(sel.scheme.name, sel.scheme.title),
+        period_name=labels.period_name(sel.period), labels=labels, explain=wording.explain,
         component_label=wording.component_label, may_enter=role_at_least("supervisor"),
-        grade_tone=lambda g: forms.GRADE_TONES.get(g, ""))
+        grade_tone=lambda g: labels.GRADE_TONES.get(g, ""))
 
 
 def _subject_or_404(session: Session, sight: Sight, kind: str, subject_id: int) -> scorecards.Subject:
-    if kind not in forms.SUBJECT_KIND_LABELS:
+    if kind not in labels.SUBJECT_KIND_LABELS:
         abort(404)
     found = scorecards.subjects(session, kind, [subject_id])
     if not found:
@@ -358,15 +359,15 @@ def scorecard(kind: str, subject_id: int):
     return render_template(
         "scoring/scorecard.html", sel=sel, row=row, subject=subject, groups=groups, values=values,
         trends=trends, rated=[r for r in rows if not r.card.not_rated], metric_names=metrics.METRICS,
-        scheme_title=forms.scheme_title(sel.scheme.name, sel.scheme.title),
-        period_name=forms.period_name(sel.period), labels=forms, explain=wording.explain, case_reference=wording.case_reference,
+        scheme_title=labels.scheme_title(sel.scheme.name, sel.scheme.title),
+        period_name=labels.period_name(sel.period), labels=labels, explain=wording.explain, case_reference=wording.case_reference,
         component_label=wording.component_label, focus_kind=kind, focus_id=subject_id,
-        grade_tone=lambda g: forms.GRADE_TONES.get(g, ""))
+        grade_tone=lambda g: labels.GRADE_TONES.get(g, ""))
 
 
 def _drilldown_args() -> tuple[str, int, Period, str]:
     kind, metric = request.args.get("kind", ""), request.args.get("metric", "")
-    if kind not in forms.SUBJECT_KIND_LABELS or metric not in metrics.METRIC_SOURCES:
+    if kind not in labels.SUBJECT_KIND_LABELS or metric not in metrics.METRIC_SOURCES:
         abort(400, _l("Choose a unit or person and one of the numbers on the scores page."))
     try:
         subject_id = int(request.args.get("id", ""))
@@ -399,8 +400,8 @@ def drilldown():
     _audit("view", what)
     session.commit()
     return render_template("scoring/drilldown.html", rows=rows, metric=metric, kind=kind, subject=subject,
-                           period=period, period_name=forms.period_name(period), value=value, limit=limit,
-                           labels=forms, case_labels=case_labels, back=request.args.get("back", ""))
+                           period=period, period_name=labels.period_name(period), value=value, limit=limit,
+                           labels=labels, case_labels=case_labels, back=request.args.get("back", ""))
 
 
 # --- downloads ------------------------------------------------------------------
@@ -463,22 +464,20 @@ def report():
     _audit("view", scope)
     session.commit()
     return render_template("scoring/report.html", report=data, period=period, sel=sel,
-                           scheme_title=forms.scheme_title(scheme, data.scheme_title),
-                           period_name=forms.period_name(period), previous_name=forms.period_name(data.previous),
-                           labels=forms, case_labels=case_labels, explain=wording.explain, component_label=wording.component_label,
-                           grade_tone=lambda g: forms.GRADE_TONES.get(g, ""))
+                           scheme_title=labels.scheme_title(scheme, data.scheme_title),
+                           period_name=labels.period_name(period), previous_name=labels.period_name(data.previous),
+                           labels=labels, case_labels=case_labels, explain=wording.explain, component_label=wording.component_label,
+                           grade_tone=lambda g: labels.GRADE_TONES.get(g, ""))
 
 
 # --- what staff enter -----------------------------------------------------------
 
 def _enter_units(session: Session) -> list[Unit]:
-    """Units the signed-in person may enter results for (scoring.access.may_enter)."""
-    if ROLE_RANK.get(current_user.role, 0) >= ROLE_RANK[access.SEES_ALL]:
-        query = select(Unit).where(Unit.active.is_(True))
-    elif current_user.unit_id is None:
-        return []
-    else:
-        query = select(Unit).where(Unit.active.is_(True), Unit.id.in_(subtree_ids(db_session(), current_user.unit_id)))
+    """Units the signed-in person may enter results for."""
+    ids = access.enterable_units(session, current_user)
+    query = select(Unit).where(Unit.active.is_(True))
+    if ids is not None:
+        query = query.where(Unit.id.in_(ids))
     return _tree_order(list(session.scalars(query)))
 
 
@@ -543,24 +542,24 @@ def inspections():
             form.unit.data = int(request.args["unit"])
     status = 200
     if form.validate_on_submit():
-        new = models.NewInspection(
+        new = entries.NewInspection(
             unit_id=form.unit.data, kind=form.kind.data, held_on=form.held_on.data, score=form.score.data,
             problems=form.problems.data, staff_id=form.staff.data or None, item=form.item.data or None,
             period_label=(form.period_label.data or "").strip() or None, note=(form.note.data or "").strip())
         try:
-            row = models.record_inspection(session, new, current_user, now())
+            row = entries.record_inspection(session, new, current_user, now())
             session.commit()
         except RoutingError as error:
             status = _refused(session, error, form)
         else:
             flash(gettext("The %(kind)s result for %(unit)s was recorded for %(period)s.",
-                          kind=forms.INSPECTION_KIND_LABELS[row.kind], unit=row.unit.name,
+                          kind=labels.INSPECTION_KIND_LABELS[row.kind], unit=row.unit.name,
                           period=row.period_label), "success")
             return redirect(url_for(".inspections"), 303)
     elif request.method == "POST":
         status = 400
     return render_template("scoring/inspections.html", form=form, recent=_recent(session, models.Inspection, units),
-                           labels=forms, section="inspections"), status
+                           labels=labels, section="inspections"), status
 
 
 def _complaints(session: Session, units: list[Unit], period: Period, status: str) -> list[tuple[Case, object]]:
@@ -601,15 +600,15 @@ def _render_verdicts(session: Session, failed: tuple[Case, forms.VerdictForm] | 
     shown = shown if shown in ("resolved", "all") else "resolved"
     complaints = _complaints(session, units, period, shown)
     if failed and failed[0].id not in {case.id for case, _ in complaints} and failed[0].unit_id in {u.id for u in units}:
-        complaints.insert(0, (failed[0], models.current_verdict(session, failed[0].id)))
+        complaints.insert(0, (failed[0], entries.current_verdict(session, failed[0].id)))
     verdict_forms = {case.id: (failed[1] if failed and failed[0].id == case.id else
                                forms.VerdictForm(formdata=None, prefix=_verdict_prefix(case),
                                                  verdict=verdict.verdict if verdict else None))
                      for case, verdict in complaints}
     choices = forms.period_choices(Period.containing(now(), "month", _tz()), quarters=0, halves=0, years=0)
     return render_template("scoring/verdicts.html", complaints=complaints, verdict_forms=verdict_forms,
-                           period=period, period_name=forms.period_name(period), shown=shown, choices=choices,
-                           labels=forms, section="verdicts"), status
+                           period=period, period_name=labels.period_name(period), shown=shown, choices=choices,
+                           labels=labels, section="verdicts"), status
 
 
 @bp.route("/scores/verdicts")
@@ -631,7 +630,7 @@ def decide(reference: str):
     if not form.validate_on_submit():
         return _render_verdicts(session, (case, form), 400)
     try:
-        models.decide_complaint(session, case, form.verdict.data, form.reason.data, current_user, now(),
+        entries.decide_complaint(session, case, form.verdict.data, form.reason.data, current_user, now(),
                                 points=form.points.data)
         session.commit()
     except RoutingError as error:
@@ -639,7 +638,7 @@ def decide(reference: str):
         flash(error.message, "error")
         return _render_verdicts(session, (case, form), status)
     flash(gettext("%(reference)s: the complaint was judged %(verdict)s.", reference=case.reference,
-                  verdict=forms.VERDICT_LABELS[form.verdict.data]), "success")
+                  verdict=labels.VERDICT_LABELS[form.verdict.data]), "success")
     return redirect(url_for(".verdicts", period=request.args.get("period") or None,
                             show=request.args.get("show") or None) + f"#case-{case.id}", 303)
 
@@ -662,22 +661,22 @@ def ledger():
             form.occurred_at.errors.append(_l("The time cannot be in the future."))
             status = 400
         else:
-            new = models.NewLedgerEntry(kind=kind, code=code, points=form.points.data, occurred_at=occurred,
+            new = entries.NewLedgerEntry(kind=kind, code=code, points=form.points.data, occurred_at=occurred,
                                         staff_id=form.staff.data, note=(form.note.data or "").strip())
             try:
-                row = models.record_ledger_entry(session, new, current_user, now())
+                row = entries.record_ledger_entry(session, new, current_user, now())
                 session.commit()
             except RoutingError as error:
                 status = _refused(session, error, form)
             else:
                 flash(gettext("%(kind)s recorded for %(name)s: %(what)s, %(points)s points.",
-                              kind=forms.LEDGER_KIND_LABELS[kind], name=row.staff.display_name,
-                              what=forms.ledger_code_label(kind, code), points=row.points), "success")
+                              kind=labels.LEDGER_KIND_LABELS[kind], name=row.staff.display_name,
+                              what=labels.ledger_code_label(kind, code), points=row.points), "success")
                 return redirect(url_for(".ledger"), 303)
     elif request.method == "POST":
         status = 400
     return render_template("scoring/ledger.html", form=form, recent=_recent(session, models.LedgerEntry, units),
-                           labels=forms, section="ledger"), status
+                           labels=labels, section="ledger"), status
 
 
 @bp.route("/scores/<table>/<int:row_id>/withdraw", methods=["POST"])
@@ -695,7 +694,7 @@ def withdraw(table: str, row_id: int):
         abort(404)
     reason = (request.form.get("reason") or "").strip()
     # A refusal (no reason, corrected already) is a 4xx page with the service's message.
-    models.withdraw(session, row, current_user, now(), reason)
+    entries.withdraw(session, row, current_user, now(), reason)
     session.commit()
     flash(gettext("The entry was withdrawn; it stays on record with your reason."), "success")
     return redirect(url_for(f".{'inspections' if table == 'inspections' else 'ledger'}"), 303)

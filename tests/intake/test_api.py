@@ -12,7 +12,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from api_helpers import PUBLIC_URL, Api, anonymous, api_as, org, token_for  # noqa: F401 (fixtures)
-from intake.models import ServiceEvent
+from routing.models import ServiceEvent
 from routing.models import ApiToken, Case, OutboundMessage, Rating
 from routing.services.org import revoke_api_token
 

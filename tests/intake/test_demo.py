@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from intake import create_app
 from intake.demo.loader import PASSWORD, load_demo
-from intake.models import InboundMessage, ServiceEvent, Survey, Touchpoint
+from intake.models import InboundMessage, Survey, Touchpoint
+from routing.models import ServiceEvent
 from intake.services.touchpoints import touchpoint_by_token
 from routing.foundation.db import Base, Database
 from routing.models import Callback, Case, CaseEvent, Escalation, Notification, OutboundMessage, Rating, Staff, Unit

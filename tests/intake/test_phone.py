@@ -1,6 +1,7 @@
 import pytest
 
-from intake.phone import InvalidPhone, mask_phone, normalize_phone
+from intake.phone import InvalidPhone, normalize_phone
+from routing.rules.privacy import mask_phone
 
 
 @pytest.mark.parametrize(
@@ -69,3 +70,7 @@ def test_at_least_four_digits_are_hidden_whatever_the_length(e164, masked):
 
 def test_a_malformed_stored_number_is_still_masked_not_shown():
     assert mask_phone("12345678") == "****5678"
+
+
+def test_no_number_masks_to_nothing():
+    assert mask_phone(None) == mask_phone("") == ""

@@ -8,7 +8,8 @@ from sms_helpers import PHONE, app_config, outlet, rows, serve  # noqa: F401 (fi
 
 from intake.sms import surveys
 from intake.shell.jobs import tick
-from intake.models import ServiceEvent, Survey
+from intake.models import Survey
+from routing.models import ServiceEvent
 from intake.phone import InvalidPhone
 from routing.models import Contact, OutboundMessage, Rating
 

@@ -8,7 +8,8 @@ import pypdfium2
 import pytest
 from openpyxl import load_workbook
 
-from scoring.reports.exports import drilldown_csv, drilldown_xlsx, quarterly_report_pdf, to_csv, to_xlsx
+from scoring.reports.exports import drilldown_csv, drilldown_xlsx, to_csv, to_xlsx
+from scoring.reports.quarterly import quarterly_report_pdf
 from scoring.services.metrics import drilldown
 from scoring.engine.periods import Period
 from scoring.reports.quarterly import ReportError, quarterly_report, render_pdf

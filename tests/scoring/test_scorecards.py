@@ -9,9 +9,9 @@ from sqlalchemy import select
 from routing.errors import Forbidden, RoutingError
 from scoring.services.sight import visible_subjects
 from scoring.engine.scorecard import describe, load_scheme
-from scoring.models import (
-    ComplaintVerdict, Inspection, NewInspection, NewLedgerEntry, ScoreAudit, current_verdict, decide_complaint,
-    record_inspection, record_ledger_entry, withdraw,
+from scoring.models import ComplaintVerdict, Inspection, ScoreAudit
+from scoring.services.entries import (
+    NewInspection, NewLedgerEntry, current_verdict, decide_complaint, record_inspection, record_ledger_entry, withdraw,
 )
 from scoring.services.scorecards import available_schemes, build_inputs, places, scorecards, subjects
 from scoring.engine.periods import Period

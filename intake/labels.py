@@ -1,0 +1,68 @@
+"""The words customers read: faces, the dimensions of a service, and their
+case's kind, category, status and timeline in plain words, not the
+register's codes (staff read routing.labels)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+FACE_LABELS = {1: _l("Very poor"), 2: _l("Poor"), 3: _l("Okay"), 4: _l("Good"), 5: _l("Excellent")}
+DIMENSION_LABELS = {
+    "attitude": _l("Attitude"),
+    "skill": _l("Skill"),
+    "timeliness": _l("Timeliness"),
+    "promises": _l("Keeping promises"),
+}
+DIMENSION_QUESTIONS = {
+    "attitude": _l("Were you treated politely and with patience?"),
+    "skill": _l("Did the staff know how to help you?"),
+    "timeliness": _l("Were you served on time?"),
+    "promises": _l("Did we do what we said we would?"),
+}
+
+# What customers read: plain words, not the register's codes.
+CATEGORY_LABELS = {
+    "attitude": _l("Staff attitude"),
+    "waiting_time": _l("Waiting time"),
+    "service_quality": _l("Quality of the service"),
+    "fault": _l("A fault or outage"),
+    "billing": _l("A bill or charge"),
+    "installation": _l("Installation"),
+    "environment": _l("The premises"),
+    "product": _l("A product"),
+    "other": _l("Something else"),
+}
+KIND_LABELS = {
+    "complaint": _l("A complaint"),
+    "repair": _l("A repair or service request"),
+    "consultation": _l("A question"),
+    "suggestion": _l("A suggestion"),
+    "praise": _l("Praise"),
+    "after_sales": _l("After-sales service"),
+    "installation": _l("An installation"),
+    "appointment": _l("An appointment"),
+    "project": _l("A project request"),
+}
+STATUS_LABELS = {
+    "new": _l("Received"),
+    "claimed": _l("Being handled"),
+    "in_progress": _l("Being handled"),
+    "waiting": _l("Waiting for information"),
+    "resolved": _l("Resolved"),
+    "closed": _l("Closed"),
+}
+# Timeline entries the customer may see (CaseEvent.public); other kinds get
+# the generic label.
+EVENT_LABELS = {
+    "created": _l("Case registered"),
+    "customer_message": _l("Your message"),
+    "reply": _l("Our reply"),
+    "claimed": _l("A handler took up your case"),
+    "transferred": _l("Passed to the team responsible"),
+    "appointment": _l("Appointment agreed"),
+    "escalated": _l("Raised to a manager"),
+    "resolved": _l("Resolved"),
+    "reopened": _l("Reopened"),
+    "closed": _l("Closed"),
+    "callback": _l("We called you back"),
+}
+EVENT_LABEL_OTHER = _l("Update")
