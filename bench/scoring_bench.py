@@ -144,7 +144,7 @@ def main() -> int:
 
     from intake.shell.schema import metadata
     from routing.foundation.db import Database
-    from scoring.engine.scorecard import load_scheme
+    from scoring.engine.scheme import load_scheme
     from scoring.engine.periods import Period
     from scoring.services.scorecards import scorecards
 

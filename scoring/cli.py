@@ -7,7 +7,11 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from scoring.engine.scorecard import SchemeError, available_schemes, describe, load_scheme
+from scoring.engine.explain import describe
+
+from scoring.engine.inputs import SchemeError
+
+from scoring.engine.scheme import available_schemes, load_scheme
 from scoring.engine.periods import Period, PeriodError
 
 

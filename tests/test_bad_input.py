@@ -128,10 +128,10 @@ def path_values(w, endpoint: str) -> dict:
     per_endpoint = {
         "policy_admin.policy_edit": {"name": w.policy}, "policy_admin.calendar_edit": {"name": w.calendar},
         "admin.touchpoint_download": {"fmt": "png"}, "scores.export": {"fmt": "csv"},
-        "scores.withdraw": {"table": "inspections", "row_id": w.inspection.id},
+        "score_entry.withdraw": {"table": "inspections", "row_id": w.inspection.id},
         "scores.scorecard": {"kind": "unit", "subject_id": w.unit.id},
         "admin.staff_reactivate": {"staff_id": w.retired.id},
-        "scores.decide": {"reference": w.callback_case.reference},
+        "score_entry.decide": {"reference": w.callback_case.reference},
     }.get(endpoint, {})
     return {"unit_id": w.unit.id, "staff_id": w.spare.id, "token_id": w.spare_token_id,
             "touchpoint_id": w.spare_touchpoint.id, "callback_id": w.callback, "rating_id": w.rating_id,

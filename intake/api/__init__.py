@@ -12,7 +12,7 @@ from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from intake.api.base import OPERATIONS, ApiError
-from intake.shell.errors import problem
+from intake.errors import problem
 from routing.web.extensions import csrf
 
 RESOURCES = ("units", "staff", "touchpoints", "service_events", "ratings", "cases", "case_actions", "scorecards",

@@ -210,7 +210,7 @@ class Locale(Field):
         return {"type": "string", "examples": ["zh_Hans_CN", "en"]}
 
     def parse(self, value):
-        from intake.shell.i18n import normalize_locale
+        from intake.i18n import normalize_locale
 
         locale = normalize_locale(value) if isinstance(value, str) else None
         if locale not in current_app.config["LANGUAGES"]:

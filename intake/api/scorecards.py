@@ -22,7 +22,7 @@ from routing.models import Staff
 from routing.services.org import subtree_ids
 from routing.web.glue import db_session, now
 from scoring.services import sight as access
-from scoring.engine import scorecard as engine
+from scoring.engine.scheme import available_schemes, load_scheme
 from scoring.reports.exports import metric_value, scorecard_dict
 from scoring.services.metrics import METRICS, staff_metrics, unit_metrics
 from scoring.engine.periods import Period, PeriodError
@@ -105,7 +105,7 @@ def _scope(query: dict, subject_kind: str) -> list[int] | None:
 
 
 @operation("GET", "/scorecards", summary="Scorecards of a scheme for a period", tag="scores",
-           query=(Choice("scheme", required=True, choices=tuple(engine.available_schemes())), PERIOD, SUBJECT, UNIT),
+           query=(Choice("scheme", required=True, choices=tuple(available_schemes())), PERIOD, SUBJECT, UNIT),
            responses={200: SCORECARDS},
            description="Each breakdown line explains a point. A handler's token sees only its own scorecard, "
                        "a supervisor's or manager's its unit tree and the people in it.")
@@ -113,7 +113,7 @@ def list_scorecards(query):
     session = db_session()
     subject_kind = query["subject"] or "unit"
     ids = _scope(query, subject_kind)
-    scheme = engine.load_scheme(query["scheme"])
+    scheme = load_scheme(query["scheme"])
     tz = current_app.config["TIMEZONE"]
     cards = scorecards(session, scheme.name, query["period"], subject_kind, ids, tz) if ids != [] else []
     names = {s.key: s.name for s in subjects(session, subject_kind, ids)} if cards else {}

@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from intake import create_app
+from intake.shell.factory import create_app
 
 
 def _session():

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from intake.shell.i18n import normalize_locale
+from intake.i18n import normalize_locale
 from intake.models import Survey
 from routing.models import ServiceEvent
 from intake.phone import normalize_phone

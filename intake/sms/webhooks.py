@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, request
 from flask_babel import lazy_gettext as _l
 
-from intake.shell.errors import problem
+from intake.errors import problem
 from intake.sms.inbound import handle_inbound
 from intake.phone import InvalidPhone
 from intake.sms.twilio_client import signature_valid, twiml_message

@@ -47,7 +47,7 @@ from intake.services.complaints import (
     unit_choices,
 )
 from intake.web.forms import ComplaintForm, DetailsForm, MessageForm, TrackForm
-from intake.shell.i18n import current_locale
+from intake.i18n import current_locale
 from intake.models import Touchpoint
 from intake.web.same_origin import from_this_site
 from intake.services.touchpoints import touchpoint_by_token

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 
-from intake.shell.errors import render_error
+from intake.errors import render_error
 from routing.web.extensions import csrf
 
 # "none": the person typed the address or followed a bookmark.

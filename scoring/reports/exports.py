@@ -13,7 +13,8 @@ from typing import Any
 from flask_babel import gettext as _
 
 from routing.rules.privacy import mask_phone
-from scoring.engine.scorecard import Line, Scorecard, describe
+from scoring.engine.explain import describe
+from scoring.engine.scorecard import Line, Scorecard
 from scoring.services.metrics import RATES
 from scoring.reports.wording import joined
 

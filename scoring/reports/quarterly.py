@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from routing.models import Case
 from routing.labels import CATEGORY_LABELS
-from scoring.engine import scorecard as engine
+from scoring.engine.scheme import load_scheme
 from scoring import labels
 from scoring.reports import wording
 from scoring.engine.scorecard import Scorecard
@@ -98,7 +98,7 @@ def quarterly_report(session: Session, period: Period | str, tz: str = DEFAULT_T
     period = period if isinstance(period, Period) else Period.parse(period)
     if period.kind != "quarter":
         raise ReportError("the quality analysis report is quarterly: give a period such as 2026-Q3")
-    scheme = engine.load_scheme(scheme_name)
+    scheme = load_scheme(scheme_name)
     units = subjects(session, "unit", unit_ids)
     ids = [u.id for u in units]
     cards = {c.subject: c for c in scorecards_for(session, scheme, period, "unit", units, tz)}

@@ -9,7 +9,8 @@ from flask_babel import format_decimal, format_percent, gettext, lazy_gettext as
 
 from scoring import labels
 from scoring.services import metrics
-from scoring.engine.scorecard import Line, describe
+from scoring.engine.explain import describe
+from scoring.engine.scorecard import Line
 
 MINUS = "\u2212"
 

@@ -37,8 +37,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from routing.models import Callback, Case, Staff, Unit
-from scoring.engine import scorecard as engine
-from scoring.engine.scorecard import Event, Scheme, ScoreInputError, ScoreInputs, Scorecard
+from scoring.engine.branch import branch_score
+from scoring.engine.ranking import rank, ranking_outcomes
+from scoring.engine.scheme import available_schemes, load_scheme
+from scoring.engine.scorecard import Line, score
+from scoring.engine.series import dismissal_due, loses_annual_award
+from scoring.engine.inputs import Event, ScoreInputError, ScoreInputs
+from scoring.engine.scheme import Scheme
+from scoring.engine.scorecard import Scorecard
 from scoring.services.metrics import METRICS, metrics_from, tallies, tallies_for, unit_closure
 from scoring.models import ComplaintVerdict, Inspection, LedgerEntry
 from scoring.engine.periods import DEFAULT_TIMEZONE, MONTHS_IN, Period
@@ -73,9 +79,9 @@ class Subject:
     level: str | None = None
 
 
-def available_schemes() -> list[tuple[str, str]]:
+def scheme_titles() -> list[tuple[str, str]]:
     """(name, title) of every preset scheme."""
-    return [(name, engine.load_scheme(name).title) for name in engine.available_schemes()]
+    return [(name, load_scheme(name).title) for name in available_schemes()]
 
 
 def subjects(session: Session, subject_kind: str, subject_ids: Iterable[int] | None = None) -> list[Subject]:
@@ -330,7 +336,7 @@ def _unusable(scheme: Scheme, subject: str, period: str, error: ScoreInputError)
 
 def _score(scheme: Scheme, inputs: ScoreInputs) -> Scorecard:
     try:
-        return engine.score(scheme, inputs)
+        return score(scheme, inputs)
     except ScoreInputError as error:
         return _unusable(scheme, inputs.subject, inputs.period, error)
 
@@ -368,7 +374,7 @@ def _compute(session: Session, scheme: Scheme, subject_kind: str, subject_list: 
 def _branch_cards(session: Session, scheme: Scheme, branches: Sequence[Subject], period: Period,
                   tz: str) -> list[Scorecard]:
     """RULES 5.2: a branch from its outlets' quarterly scores, its management check and its awards."""
-    outlet_scheme = engine.load_scheme("bank_outlet")
+    outlet_scheme = load_scheme("bank_outlet")
     closure = unit_closure(session, [b.id for b in branches])
     outlet_ids = set(session.scalars(select(Unit.id).where(Unit.level == "outlet")))
     below = defaultdict(list)
@@ -384,7 +390,7 @@ def _branch_cards(session: Session, scheme: Scheme, branches: Sequence[Subject],
         inputs = own[(branch.id, period)]
         management = inputs.inspections.get("branch_management")
         try:
-            cards.append(engine.branch_score(
+            cards.append(branch_score(
                 scheme, branch.key, period.label, [outlet_cards[o] for o in below[branch.id]],
                 management=sum(management) / len(management) if management else None, bonuses=inputs.events))
         except ScoreInputError as error:
@@ -392,7 +398,7 @@ def _branch_cards(session: Session, scheme: Scheme, branches: Sequence[Subject],
     return cards
 
 
-def _with(card: Scorecard, *, flags: Iterable[str] = (), money_lines: Sequence[engine.Line] = ()) -> Scorecard:
+def _with(card: Scorecard, *, flags: Iterable[str] = (), money_lines: Sequence[Line] = ()) -> Scorecard:
     if not flags and not money_lines:
         return card
     return dataclasses.replace(
@@ -412,13 +418,13 @@ def _apply_series(scheme: Scheme, history: Mapping[Period, list[Scorecard]], mon
         own = [by_subject[m].get(card.subject) for m in [*months, period]]
         if "annual_award" in series:
             year = [c for m, c in zip([*months, period], own) if m.year == period.year]
-            if engine.loses_annual_award(year, **series["annual_award"]):
+            if loses_annual_award(year, **series["annual_award"]):
                 flags.append("annual_award_lost")
-        if "dismissal" in series and engine.dismissal_due(own, **series["dismissal"]):
+        if "dismissal" in series and dismissal_due(own, **series["dismissal"]):
             flags.append("dismissal")
         out.append(_with(card, flags=flags))
     if "ranking" in series:
-        outcomes = {o.subject: o for o in engine.ranking_outcomes(
+        outcomes = {o.subject: o for o in ranking_outcomes(
             [history[m] for m in months] + [out], higher_is_better=scheme.higher_is_better, **series["ranking"])}
         out = [_with(c, flags=outcomes[c.subject].flags, money_lines=outcomes[c.subject].money_breakdown)
                if c.subject in outcomes else c for c in out]
@@ -428,7 +434,7 @@ def _apply_series(scheme: Scheme, history: Mapping[Period, list[Scorecard]], mon
 def ranked(cards: Iterable[Scorecard], higher_is_better: bool = True) -> list[Scorecard]:
     """Best first (equal totals by subject); cards not rated last."""
     cards = list(cards)
-    placings = engine.rank(cards, higher_is_better=higher_is_better)
+    placings = rank(cards, higher_is_better=higher_is_better)
     rated = {p.subject for p in placings}
     return [p.scorecard for p in placings] + sorted((c for c in cards if c.subject not in rated),
                                                     key=lambda c: c.subject)
@@ -436,7 +442,7 @@ def ranked(cards: Iterable[Scorecard], higher_is_better: bool = True) -> list[Sc
 
 def places(cards: Iterable[Scorecard], higher_is_better: bool = True) -> dict[str, int]:
     """subject -> place (equal totals share a place); cards not rated have none."""
-    return {p.subject: p.place for p in engine.rank(cards, higher_is_better=higher_is_better)}
+    return {p.subject: p.place for p in rank(cards, higher_is_better=higher_is_better)}
 
 
 def scorecards(session: Session, scheme_name: str, period: Period | str, subject_kind: str = "unit",
@@ -444,7 +450,7 @@ def scorecards(session: Session, scheme_name: str, period: Period | str, subject
     """Scorecards of every subject (all active units or staff when ids is
     None) for one period, best first. Scorecard.subject is the unit's code or
     the staff member's username (see subjects())."""
-    scheme = engine.load_scheme(scheme_name)
+    scheme = load_scheme(scheme_name)
     period = _as_period(period)
     subject_list = subjects(session, subject_kind, subject_ids)
     cards = scorecards_for(session, scheme, period, subject_kind, subject_list, tz)

@@ -1,19 +1,17 @@
 """Score pages: the dashboard (/scores) with scorecards, ranking and trends; a
 scorecard's breakdown; the drill-down behind any number; exports and the
-quarterly report; and the forms where supervisors enter what the platform
-cannot observe (inspections, complaint verdicts, ledger entries).
+quarterly report. What supervisors enter is scoring.web.entry's.
 
 Views parse, call scoring's services, audit, commit and render. Who sees what
-is scoring.access's business (RULES 7); every view and export is audited.
+is the access policy's business (RULES 7); every view and export is audited.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import format_decimal, format_percent, gettext, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,16 +19,17 @@ from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
 from routing import labels as case_labels
-from routing.errors import RoutingError
-from routing.models import Case, Staff, Unit
+from routing.models import Staff, Unit
 from routing.web.glue import db_session, now, role_at_least, role_required
-from scoring import models
-from scoring.services import entries, metrics, scorecards
+from scoring.services import metrics, scorecards
 from scoring.services import sight as access
-from scoring.reports import charts, exports, wording
+from scoring.reports import charts, exports, quarterly, wording
 from scoring import labels
 from scoring.web import forms
-from scoring.engine.scorecard import Line, Scheme, SchemeError, Scorecard, available_schemes, load_scheme
+from scoring.web.common import timezone, tree_order, unit_choices
+from scoring.engine.inputs import SchemeError
+from scoring.engine.scheme import Scheme, available_schemes, load_scheme
+from scoring.engine.scorecard import Line, Scorecard
 from scoring.engine.periods import Period, PeriodError
 
 bp = Blueprint("scores", __name__)
@@ -43,10 +42,6 @@ TABLE_METRICS = ("satisfaction_rate", "valid_complaints", "complaint_rate", "on_
                  "on_time_resolution")
 # RULES 5.9; an organisation sets its own in SCORE_TARGETS ({"metric": [fractions]}).
 DEFAULT_TARGETS = {"satisfaction_rate": [0.90, 0.85, 0.93]}
-
-
-def _tz() -> str:
-    return current_app.config["TIMEZONE"]
 
 
 def _targets() -> Mapping[str, Sequence[float]]:
@@ -101,7 +96,7 @@ def _sight(session: Session) -> Sight:
 
 def _default_period(scheme: Scheme, at: datetime) -> Period:
     """The last complete period of the scheme's kind; a year is shown to date."""
-    current = Period.containing(at, scheme.period, _tz())
+    current = Period.containing(at, scheme.period, timezone())
     return current if scheme.period == "year" else current.previous()
 
 
@@ -109,25 +104,7 @@ def _visible_units(session: Session, sight: Sight) -> list[Unit]:
     query = select(Unit).where(Unit.active.is_(True))
     if sight.units is not None:
         query = query.where(Unit.id.in_(sight.units or [-1]))
-    return _tree_order(list(session.scalars(query)))
-
-
-def _tree_order(units: list[Unit]) -> list[Unit]:
-    """Parents before their children, siblings by code; `depth` set for indenting."""
-    ids = {u.id for u in units}
-    children: dict[int | None, list[Unit]] = {}
-    for unit in units:
-        children.setdefault(unit.parent_id if unit.parent_id in ids else None, []).append(unit)
-    ordered: list[Unit] = []
-
-    def walk(parent: int | None, depth: int) -> None:
-        for unit in sorted(children.get(parent, []), key=lambda u: u.code):
-            unit.depth = depth
-            ordered.append(unit)
-            walk(unit.id, depth + 1)
-
-    walk(None, 0)
-    return ordered
+    return tree_order(list(session.scalars(query)))
 
 
 def _selection(session: Session, sight: Sight, form: forms.DashboardForm, units: list[Unit]) -> Selection:
@@ -146,7 +123,7 @@ def _selection(session: Session, sight: Sight, form: forms.DashboardForm, units:
         period = Period.parse(form.period.data) if form.period.data else _default_period(scheme, at)
     except PeriodError:
         abort(400, _l("The period must look like 2026-10, 2026-Q3, 2026-H2 or 2026."))
-    form.period.choices = forms.period_choices(Period.containing(at, "month", _tz()))
+    form.period.choices = forms.period_choices(Period.containing(at, "month", timezone()))
     if not any(period.label == c.value for c in form.period.choices):
         form.period.choices.append(SelectChoice(period.label, labels.period_name(period), optgroup=gettext("Chosen")))
     form.period.data = period.label
@@ -161,7 +138,7 @@ def _selection(session: Session, sight: Sight, form: forms.DashboardForm, units:
 
     by_id = {u.id: u for u in units}
     everything = [SelectChoice(0, _l("The whole organisation"))] if sight.units is None else []
-    form.unit.choices = everything + _unit_choices(units)
+    form.unit.choices = everything + unit_choices(units)
     unit_id = form.unit.data if request.args.get("unit") else None
     if unit_id in (0, None):
         unit_id = None if sight.units is None else (current_user.unit_id if current_user.unit_id in by_id else
@@ -232,13 +209,13 @@ class Row:
 def _rows(session: Session, sel: Selection, ids: list[int]) -> list[Row]:
     if not ids:
         return []
-    cards = scorecards.scorecards(session, sel.scheme.name, sel.period, sel.kind, ids, _tz())
+    cards = scorecards.scorecards(session, sel.scheme.name, sel.period, sel.kind, ids, timezone())
     subjects = {s.key: s for s in scorecards.subjects(session, sel.kind, ids)}
     places = scorecards.places(cards, sel.scheme.higher_is_better)
     if sel.kind == "unit":
-        values = metrics.unit_metrics(session, sel.period, _tz(), ids, metrics=TABLE_METRICS)
+        values = metrics.unit_metrics(session, sel.period, timezone(), ids, metrics=TABLE_METRICS)
     else:
-        values = metrics.staff_metrics(session, sel.period, _tz(), ids, metrics=TABLE_METRICS)
+        values = metrics.staff_metrics(session, sel.period, timezone(), ids, metrics=TABLE_METRICS)
     return [Row(c, subjects[c.subject], places.get(c.subject), values.get(subjects[c.subject].id, {}))
             for c in cards if c.subject in subjects]
 
@@ -257,7 +234,7 @@ class Trend:
 
 def _trends(session: Session, kind: str, subject_id: int, period: Period) -> list[Trend]:
     months = metrics.last_months(period, 12)
-    series = metrics.monthly_series(session, kind, subject_id, months, _tz())
+    series = metrics.monthly_series(session, kind, subject_id, months, timezone())
     months_shown = [labels.month_short(m) for m in months]
     trends = []
     for metric in TREND_METRICS:
@@ -346,8 +323,8 @@ def scorecard(kind: str, subject_id: int):
     peers = _subject_ids(session, sight, sel, units)
     rows = _rows(session, sel, peers if subject_id in peers else [subject_id])
     row = next(r for r in rows if r.subject.id == subject_id)
-    values = (metrics.unit_metrics(session, sel.period, _tz(), [subject_id]) if kind == "unit"
-              else metrics.staff_metrics(session, sel.period, _tz(), [subject_id]))[subject_id]
+    values = (metrics.unit_metrics(session, sel.period, timezone(), [subject_id]) if kind == "unit"
+              else metrics.staff_metrics(session, sel.period, timezone(), [subject_id]))[subject_id]
     trends = _trends(session, kind, subject_id, sel.period)
     _audit("view", f"scorecard {sel.scheme.name} {sel.period.label} {kind} {subject.key}")
     session.commit()
@@ -386,7 +363,7 @@ def drilldown():
     subject = _subject_or_404(session, _sight(session), kind, subject_id)
     fmt = request.args.get("format", "")
     limit = 5000 if fmt else 200
-    rows = metrics.drilldown(session, kind, subject_id, period, metric, _tz(), limit=limit)
+    rows = metrics.drilldown(session, kind, subject_id, period, metric, timezone(), limit=limit)
     what = f"drilldown {metric} {period.label} {kind} {subject.key}"
     if fmt in ("csv", "xlsx"):
         _audit("export", f"{what} {fmt}")
@@ -395,8 +372,8 @@ def drilldown():
         return _download(exports.drilldown_csv(rows) if fmt == "csv" else exports.drilldown_xlsx(rows), fmt, name)
     if fmt:
         abort(400, _l("Downloads come as csv or xlsx."))
-    value = (metrics.unit_metrics(session, period, _tz(), [subject_id], metrics=[metric]) if kind == "unit"
-             else metrics.staff_metrics(session, period, _tz(), [subject_id], metrics=[metric]))[subject_id][metric]
+    value = (metrics.unit_metrics(session, period, timezone(), [subject_id], metrics=[metric]) if kind == "unit"
+             else metrics.staff_metrics(session, period, timezone(), [subject_id], metrics=[metric]))[subject_id][metric]
     _audit("view", what)
     session.commit()
     return render_template("scoring/drilldown.html", rows=rows, metric=metric, kind=kind, subject=subject,
@@ -444,17 +421,15 @@ def export(fmt: str):
 @role_required("supervisor")
 def report():
     """The quarterly quality analysis report (RULES 5.3): printable, or as PDF."""
-    from scoring.reports import quarterly
-
     session = db_session()
     sight, units, form, sel = _read(session)
     if "period" in request.args and sel.period.kind != "quarter":
         abort(400, _l("The quality analysis report is made per quarter, e.g. 2026-Q3."))
-    period = sel.period if sel.period.kind == "quarter" else Period.containing(now(), "quarter", _tz()).previous()
+    period = sel.period if sel.period.kind == "quarter" else Period.containing(now(), "quarter", timezone()).previous()
     scheme = sel.scheme.name if sel.scheme.period == "quarter" else quarterly.REPORT_SCHEME
     sel = replace(sel, kind="unit", period=period, scheme=load_scheme(scheme))
     ids = _subject_ids(session, sight, sel, units)
-    data = quarterly.quarterly_report(session, period, _tz(), unit_ids=ids, scheme_name=scheme, now=now())
+    data = quarterly.quarterly_report(session, period, timezone(), unit_ids=ids, scheme_name=scheme, now=now())
     scope = f"quarterly report {scheme} {period.label} unit {sel.unit_id or 'all'} {sel.level or 'every level'}"
     if request.args.get("format") == "pdf":
         body = quarterly.render_pdf(data)
@@ -468,233 +443,3 @@ def report():
                            period_name=labels.period_name(period), previous_name=labels.period_name(data.previous),
                            labels=labels, case_labels=case_labels, explain=wording.explain, component_label=wording.component_label,
                            grade_tone=lambda g: labels.GRADE_TONES.get(g, ""))
-
-
-# --- what staff enter -----------------------------------------------------------
-
-def _enter_units(session: Session) -> list[Unit]:
-    """Units the signed-in person may enter results for."""
-    ids = access.enterable_units(session, current_user)
-    query = select(Unit).where(Unit.active.is_(True))
-    if ids is not None:
-        query = query.where(Unit.id.in_(ids))
-    return _tree_order(list(session.scalars(query)))
-
-
-def _enter_staff(session: Session, units: list[Unit]) -> list[Staff]:
-    query = (select(Staff).where(Staff.active.is_(True), Staff.unit_id.in_([u.id for u in units] or [-1]),
-                                 Staff.id != current_user.id).order_by(Staff.display_name).limit(2000))
-    return list(session.scalars(query))
-
-
-def _unit_choices(units: list[Unit]) -> list[SelectChoice]:
-    """Units indented under their parents."""
-    return [SelectChoice(u.id, "\u2003" * u.depth + f"{u.name} ({u.code})") for u in units]
-
-
-def _staff_choices(people: list[Staff], units: list[Unit]) -> list[SelectChoice]:
-    names = {u.id: u.name for u in units}
-    return [SelectChoice(s.id, f"{s.display_name} · {names.get(s.unit_id, '')}") for s in people]
-
-
-def _local_today() -> date:
-    return now().astimezone(ZoneInfo(_tz())).date()
-
-
-def _recent(session: Session, model, units: list[Unit], limit: int = 15) -> list:
-    ids = [u.id for u in units] or [-1]
-    if model is models.LedgerEntry:
-        staff_ids = select(Staff.id).where(Staff.unit_id.in_(ids))
-        where = (models.LedgerEntry.staff_id.in_(staff_ids)) | (models.LedgerEntry.unit_id.in_(ids))
-    else:
-        where = model.unit_id.in_(ids)
-    return list(session.scalars(select(model).where(where).order_by(model.created_at.desc(), model.id.desc())
-                                .limit(limit)))
-
-
-def _refused(session, error: RoutingError, form) -> int:
-    """A refusal from the service: nothing kept, the reason shown on the
-    form (never a 500), and the status to answer with (an unknown record
-    named in a form is a bad form, 400)."""
-    session.rollback()
-    form.form_errors.append(error.message)
-    return 400 if error.status == 404 else error.status
-
-
-@bp.route("/scores/enter")
-@role_required("supervisor")
-def enter():
-    return redirect(url_for(".inspections"))
-
-
-@bp.route("/scores/inspections", methods=["GET", "POST"])
-@role_required("supervisor")
-def inspections():
-    session = db_session()
-    units = _enter_units(session)
-    people = _enter_staff(session, units)
-    form = forms.InspectionForm(today=_local_today())
-    form.unit.choices = _unit_choices(units)
-    form.staff.choices = [SelectChoice(0, _l("The unit as a whole"))] + _staff_choices(people, units)
-    if request.method == "GET":
-        form.held_on.data = form.held_on.data or _local_today()
-        if request.args.get("unit", "").isdigit():
-            form.unit.data = int(request.args["unit"])
-    status = 200
-    if form.validate_on_submit():
-        new = entries.NewInspection(
-            unit_id=form.unit.data, kind=form.kind.data, held_on=form.held_on.data, score=form.score.data,
-            problems=form.problems.data, staff_id=form.staff.data or None, item=form.item.data or None,
-            period_label=(form.period_label.data or "").strip() or None, note=(form.note.data or "").strip())
-        try:
-            row = entries.record_inspection(session, new, current_user, now())
-            session.commit()
-        except RoutingError as error:
-            status = _refused(session, error, form)
-        else:
-            flash(gettext("The %(kind)s result for %(unit)s was recorded for %(period)s.",
-                          kind=labels.INSPECTION_KIND_LABELS[row.kind], unit=row.unit.name,
-                          period=row.period_label), "success")
-            return redirect(url_for(".inspections"), 303)
-    elif request.method == "POST":
-        status = 400
-    return render_template("scoring/inspections.html", form=form, recent=_recent(session, models.Inspection, units),
-                           labels=labels, section="inspections"), status
-
-
-def _complaints(session: Session, units: list[Unit], period: Period, status: str) -> list[tuple[Case, object]]:
-    start, end = period.bounds(_tz())
-    query = (select(Case).where(Case.kind == "complaint", Case.created_at >= start, Case.created_at < end,
-                                Case.unit_id.in_([u.id for u in units] or [-1]))
-             .order_by(Case.created_at.desc()).limit(500))
-    if status == "resolved":
-        query = query.where(Case.status.in_(("resolved", "closed")))
-    cases = list(session.scalars(query))
-    verdicts = {}
-    if cases:
-        current = session.scalars(select(models.ComplaintVerdict).where(
-            models.ComplaintVerdict.case_id.in_([c.id for c in cases]),
-            models.ComplaintVerdict.superseded_at.is_(None)))
-        verdicts = {v.case_id: v for v in current}
-    return [(c, verdicts.get(c.id)) for c in cases]
-
-
-def _verdict_period(default: Period | None = None) -> Period:
-    try:
-        if request.args.get("period"):
-            return Period.parse(request.args["period"])
-    except PeriodError:
-        abort(400, _l("The period must look like 2026-10, 2026-Q3, 2026-H2 or 2026."))
-    return default or Period.containing(now(), "month", _tz())
-
-
-def _verdict_prefix(case: Case) -> str:
-    """One form per complaint on the page, each with its own field names."""
-    return f"c{case.id}"
-
-
-def _render_verdicts(session: Session, failed: tuple[Case, forms.VerdictForm] | None = None, status: int = 200):
-    units = _enter_units(session)
-    period = _verdict_period(Period.containing(failed[0].created_at, "month", _tz()) if failed else None)
-    shown = request.args.get("show", "resolved")
-    shown = shown if shown in ("resolved", "all") else "resolved"
-    complaints = _complaints(session, units, period, shown)
-    if failed and failed[0].id not in {case.id for case, _ in complaints} and failed[0].unit_id in {u.id for u in units}:
-        complaints.insert(0, (failed[0], entries.current_verdict(session, failed[0].id)))
-    verdict_forms = {case.id: (failed[1] if failed and failed[0].id == case.id else
-                               forms.VerdictForm(formdata=None, prefix=_verdict_prefix(case),
-                                                 verdict=verdict.verdict if verdict else None))
-                     for case, verdict in complaints}
-    choices = forms.period_choices(Period.containing(now(), "month", _tz()), quarters=0, halves=0, years=0)
-    return render_template("scoring/verdicts.html", complaints=complaints, verdict_forms=verdict_forms,
-                           period=period, period_name=labels.period_name(period), shown=shown, choices=choices,
-                           labels=labels, section="verdicts"), status
-
-
-@bp.route("/scores/verdicts")
-@role_required("supervisor")
-def verdicts():
-    return _render_verdicts(db_session())
-
-
-@bp.route("/scores/verdicts/<reference>", methods=["POST"])
-@role_required("supervisor")
-def decide(reference: str):
-    from routing.services.cases import case_by_reference
-
-    session = db_session()
-    case = case_by_reference(session, reference) if len(reference) <= 40 else None
-    if case is None:
-        abort(404, _l("There is no case with the reference %(reference)s.", reference=reference))
-    form = forms.VerdictForm(prefix=_verdict_prefix(case))
-    if not form.validate_on_submit():
-        return _render_verdicts(session, (case, form), 400)
-    try:
-        entries.decide_complaint(session, case, form.verdict.data, form.reason.data, current_user, now(),
-                                points=form.points.data)
-        session.commit()
-    except RoutingError as error:
-        status = _refused(session, error, form)
-        flash(error.message, "error")
-        return _render_verdicts(session, (case, form), status)
-    flash(gettext("%(reference)s: the complaint was judged %(verdict)s.", reference=case.reference,
-                  verdict=labels.VERDICT_LABELS[form.verdict.data]), "success")
-    return redirect(url_for(".verdicts", period=request.args.get("period") or None,
-                            show=request.args.get("show") or None) + f"#case-{case.id}", 303)
-
-
-@bp.route("/scores/ledger", methods=["GET", "POST"])
-@role_required("manager")
-def ledger():
-    session = db_session()
-    units = _enter_units(session)
-    people = _enter_staff(session, units)
-    form = forms.LedgerForm()
-    form.staff.choices = _staff_choices(people, units)
-    status = 200
-    if request.method == "GET" and form.occurred_at.data is None:
-        form.occurred_at.data = now().astimezone(ZoneInfo(_tz())).replace(tzinfo=None, second=0, microsecond=0)
-    if form.validate_on_submit():
-        kind, code = form.kind_and_code
-        occurred = form.occurred_at.data.replace(tzinfo=ZoneInfo(_tz()))
-        if occurred > now():
-            form.occurred_at.errors.append(_l("The time cannot be in the future."))
-            status = 400
-        else:
-            new = entries.NewLedgerEntry(kind=kind, code=code, points=form.points.data, occurred_at=occurred,
-                                        staff_id=form.staff.data, note=(form.note.data or "").strip())
-            try:
-                row = entries.record_ledger_entry(session, new, current_user, now())
-                session.commit()
-            except RoutingError as error:
-                status = _refused(session, error, form)
-            else:
-                flash(gettext("%(kind)s recorded for %(name)s: %(what)s, %(points)s points.",
-                              kind=labels.LEDGER_KIND_LABELS[kind], name=row.staff.display_name,
-                              what=labels.ledger_code_label(kind, code), points=row.points), "success")
-                return redirect(url_for(".ledger"), 303)
-    elif request.method == "POST":
-        status = 400
-    return render_template("scoring/ledger.html", form=form, recent=_recent(session, models.LedgerEntry, units),
-                           labels=labels, section="ledger"), status
-
-
-@bp.route("/scores/<table>/<int:row_id>/withdraw", methods=["POST"])
-@role_required("supervisor")
-def withdraw(table: str, row_id: int):
-    """Take an entry made by mistake out of the scores; it stays on record."""
-    model = {"inspections": models.Inspection, "ledger": models.LedgerEntry}.get(table)
-    if model is None:
-        abort(404)
-    if model is models.LedgerEntry and not role_at_least("manager"):
-        abort(403)
-    session = db_session()
-    row = session.get(model, row_id)
-    if row is None:
-        abort(404)
-    reason = (request.form.get("reason") or "").strip()
-    # A refusal (no reason, corrected already) is a 4xx page with the service's message.
-    entries.withdraw(session, row, current_user, now(), reason)
-    session.commit()
-    flash(gettext("The entry was withdrawn; it stays on record with your reason."), "success")
-    return redirect(url_for(f".{'inspections' if table == 'inspections' else 'ledger'}"), 303)

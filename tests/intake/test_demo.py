@@ -9,10 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from intake import create_app
-from intake.demo.loader import PASSWORD, load_demo
+from intake.demo.data import PASSWORD
+from intake.demo.loader import load_demo
 from intake.models import InboundMessage, Survey, Touchpoint
 from routing.models import ServiceEvent
 from intake.services.touchpoints import touchpoint_by_token
+from intake.shell.cli import demo as demo_command
 from routing.foundation.db import Base, Database
 from routing.models import Callback, Case, CaseEvent, Escalation, Notification, OutboundMessage, Rating, Staff, Unit
 from routing.vocabulary import OPEN_STATUSES
@@ -42,6 +44,7 @@ def history(tmp_path_factory):
     """The demo loaded once for the tests that only read it: generating it
     does not depend on the database."""
     db = Database(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}")
+    db.create_all()
     with db.sessionmaker() as session:
         load_demo(session, NOW, PUBLIC_URL)
         session.commit()
@@ -162,6 +165,7 @@ def test_the_printed_logins_and_qr_link_work(client, session, login, demo):
 def test_every_fresh_load_is_the_same(tmp_path, clock):
     def fingerprint(name):
         db = Database(f"sqlite:///{tmp_path / name}")
+        db.create_all()
         with db.sessionmaker() as session:
             load_demo(session, clock.now(), PUBLIC_URL, days=7)
             session.commit()
@@ -179,7 +183,6 @@ def test_feedback_demo_creates_the_database_and_prints_the_same_summary_twice(tm
     monkeypatch.setattr("intake.demo.loader.DAYS", 7)
     app = create_app({"TESTING": True, "SECRET_KEY": "test", "CLOCK": clock, "PUBLIC_URL": PUBLIC_URL,
                       "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"})
-    from intake.shell.cli import demo as demo_command
 
     runner = app.test_cli_runner()
     first = runner.invoke(demo_command, ["--no-serve"])

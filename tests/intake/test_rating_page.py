@@ -241,7 +241,7 @@ def limited_app(app_config, tmp_path, monkeypatch):
 
 def test_too_many_posts_from_one_address_get_the_translated_429_page(limited_app, clock, monkeypatch):
     from factories import Factory
-    from intake.shell import errors
+    from intake import errors
     from routing.web.extensions import limiter
 
     started = 1_800_000_000.0  # the window opens with the first post; the refusal comes 20.5 s later

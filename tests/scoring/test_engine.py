@@ -5,22 +5,17 @@ from decimal import Decimal as D
 
 import pytest
 
-from scoring.engine.scorecard import (
-    Event,
-    Line,
-    SchemeError,
-    ScoreInputError,
-    ScoreInputs,
-    Scorecard,
-    describe,
-    dismissal_due,
-    load_scheme,
-    loses_annual_award,
-    parse_scheme,
-    rank,
-    ranking_outcomes,
-    score,
-)
+from scoring.engine.explain import describe
+
+from scoring.engine.inputs import Event, SchemeError, ScoreInputError, ScoreInputs
+
+from scoring.engine.ranking import rank, ranking_outcomes
+
+from scoring.engine.scheme import load_scheme, parse_scheme
+
+from scoring.engine.scorecard import Line, Scorecard, score
+
+from scoring.engine.series import dismissal_due, loses_annual_award
 
 T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
 

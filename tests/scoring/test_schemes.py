@@ -5,19 +5,19 @@ from decimal import Decimal as D
 
 import pytest
 
-from scoring.engine.scorecard import (
-    Event,
-    ScoreInputs,
-    available_schemes,
-    branch_score,
-    describe,
-    dismissal_due,
-    load_scheme,
-    loses_annual_award,
-    parse_scheme,
-    ranking_outcomes,
-    score,
-)
+from scoring.engine.branch import branch_score
+
+from scoring.engine.explain import describe
+
+from scoring.engine.inputs import Event, ScoreInputs
+
+from scoring.engine.ranking import ranking_outcomes
+
+from scoring.engine.scheme import available_schemes, load_scheme, parse_scheme
+
+from scoring.engine.scorecard import score
+
+from scoring.engine.series import dismissal_due, loses_annual_award
 
 PRESETS = {
     "satisfaction_50_20_30",
@@ -284,7 +284,7 @@ def test_5_3_self_check_is_the_mean_less_the_spot_check_penalty():
 
 
 def test_5_3_callback_record_penalty_must_be_between_half_and_one_point():
-    from scoring.engine.scorecard import ScoreInputError
+    from scoring.engine.inputs import ScoreInputError
 
     with pytest.raises(ScoreInputError, match="outside 0.5-1"):
         score(load_scheme("quality_department"), department(callbacks=[D(2)]))

@@ -8,12 +8,13 @@ from sqlalchemy import select
 
 from routing.errors import Forbidden, RoutingError
 from scoring.services.sight import visible_subjects
-from scoring.engine.scorecard import describe, load_scheme
+from scoring.engine.explain import describe
+from scoring.engine.scheme import load_scheme
 from scoring.models import ComplaintVerdict, Inspection, ScoreAudit
 from scoring.services.entries import (
     NewInspection, NewLedgerEntry, current_verdict, decide_complaint, record_inspection, record_ledger_entry, withdraw,
 )
-from scoring.services.scorecards import available_schemes, build_inputs, places, scorecards, subjects
+from scoring.services.scorecards import build_inputs, places, scheme_titles, scorecards, subjects
 from scoring.engine.periods import Period
 from scoring_records import org, rec  # noqa: F401 (fixtures)
 
@@ -29,7 +30,7 @@ def explained(card):
 
 
 def test_every_preset_is_offered_with_its_title():
-    schemes = dict(available_schemes())
+    schemes = dict(scheme_titles())
     assert schemes["satisfaction_50_20_30"] == "Satisfaction work evaluation 50/20/30"
     assert len(schemes) == 12
 
@@ -336,7 +337,8 @@ def test_who_sees_whose_scores(session, org, people):
 
 
 def test_survey_answers_given_as_counts_score_like_the_list_of_answers():
-    from scoring.engine.scorecard import ScoreInputs, score
+    from scoring.engine.inputs import ScoreInputs
+    from scoring.engine.scorecard import score
 
     scheme = load_scheme("satisfaction_50_20_30")
     listed = ScoreInputs("O1", "2026-10", inspected={"standards"},
