@@ -10,7 +10,9 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import create_engine, text
 
-from factories import empty_postgres
+from support.api import Bank, build_bank
+from support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, playwright
+from support.factories import Factory, empty_postgres
 from intake import create_app
 from routing.foundation.clock import FakeClock
 from intake.shell.schema import metadata
@@ -135,8 +137,6 @@ def session(app):
 
 @pytest.fixture
 def make(session, clock):
-    from factories import Factory
-
     return Factory(session, clock)
 
 
@@ -148,3 +148,39 @@ def login(client):
         return staff
 
     return login_as
+
+
+@pytest.fixture
+def bank(make, session, clock) -> Bank:
+    """Example Bank: a branch with outlets A and B, each with a counter; an
+    administrator, an executive, and at outlet A its manager, supervisor and
+    a teller at its counter; a teller at outlet B's counter."""
+    return build_bank(make, session, clock)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One chromium per test module."""
+    sync_playwright = playwright()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """A factory of fresh pages, each in its own context (own cookies, own
+    language), by default a phone held upright; closed after the test."""
+    contexts = []
+
+    def new_page(locale: str = "en", viewport: dict | None = None, **context_options):
+        context = chromium.new_context(locale=locale, viewport=viewport or PHONE, device_scale_factor=2,
+                                       is_mobile=True, has_touch=True, **context_options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield new_page
+    for context in contexts:
+        context.close()

@@ -21,15 +21,14 @@ from sqlalchemy import select, text
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
-from factories import PASSWORD, password_hash
+from support.factories import PASSWORD, password_hash
 from routing.services import lifecycle, policies
 from routing.foundation.db import Base
 from scoring.models import INSPECTION_KINDS
 from scoring.services import entries
 from routing.services.notify import notify_each
 from routing.services.org import create_api_token, create_staff
-from sms_helpers import signed
-
+from support.sms import signed
 ROLES = ("handler", "supervisor", "manager", "executive", "admin")
 HUGE = "99999999999999999999"  # more than any integer column holds
 LONG = "x" * 10_000

@@ -1,12 +1,11 @@
 """Every string a person sees ships in Simplified Chinese and English: the
 Chinese catalogue holds every message the code and templates use."""
-from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "intake" / "translations" / "zh_Hans_CN" / "LC_MESSAGES"
 METHODS = [("**.py", "python"), ("**.html", "jinja2")]
 # A word with two meanings carries a context ("person" Name 姓名, not 名称).

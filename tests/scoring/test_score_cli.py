@@ -10,9 +10,7 @@ from sqlalchemy import select
 from intake.shell.cli import main
 from scoring.cli import score
 from scoring.models import ScoreAudit
-from scoring_records import Records
-
-
+from support.records import Records
 @pytest.fixture
 def world(session):
     rec = Records(session)
