@@ -83,8 +83,8 @@ def gunicorn(app_spec: str, port: int, env: dict, chdir: Path, work: Path) -> su
 def prepare_database(url: str) -> str:
     """Schema by migration, one outlet with one counter; returns its token."""
     from intake.models import Touchpoint
-    from routing.foundation.db import Database
     from intake.shell.schema import upgrade
+    from routing.foundation.db import Database
     from routing.services.org import create_unit
 
     upgrade(url)

@@ -144,8 +144,8 @@ def main() -> int:
 
     from intake.shell.schema import metadata
     from routing.foundation.db import Database
-    from scoring.engine.scheme import load_scheme
     from scoring.engine.periods import Period
+    from scoring.engine.scheme import load_scheme
     from scoring.services.scorecards import scorecards
 
     name = args.database or f"feedback_scoring_bench_{uuid.uuid4().hex[:8]}"

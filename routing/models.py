@@ -36,7 +36,6 @@ from routing.vocabulary import (
 )
 
 
-
 class Unit(Base):
     """A node of the organisation tree: company, branch, outlet, counter..."""
 

@@ -6,13 +6,18 @@ import json
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import force_locale
+from sqlalchemy import select
 
+from routing.models import Staff
+from routing.services.org import subtree_ids, unit_by_code
 from scoring.engine.explain import describe
-
 from scoring.engine.inputs import SchemeError
-
-from scoring.engine.scheme import available_schemes, load_scheme
 from scoring.engine.periods import Period, PeriodError
+from scoring.engine.scheme import available_schemes, load_scheme
+from scoring.reports.exports import scorecard_dict, to_csv
+from scoring.services.scorecards import places, scorecards, subjects
+from scoring.services.sight import audit
 
 
 def _period(_ctx, _param, value: str) -> Period:
@@ -51,14 +56,6 @@ def _table(cards, names, placed, explain: bool) -> str:
 @with_appcontext
 def score(scheme_name, period, unit_code, subject_kind, output, explain, lang):
     """Scorecards of a scheme for a period, best first; every view is audited."""
-    from flask_babel import force_locale
-    from sqlalchemy import select
-
-    from routing.models import Staff
-    from routing.services.org import subtree_ids, unit_by_code
-    from scoring.services.sight import audit
-    from scoring.reports.exports import scorecard_dict, to_csv
-    from scoring.services.scorecards import places, scorecards, subjects
 
     try:
         scheme = load_scheme(scheme_name)

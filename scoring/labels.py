@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from babel.dates import format_skeleton
-from flask_babel import get_locale, gettext, lazy_gettext as _l
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
 
 from scoring.engine.periods import Period
 

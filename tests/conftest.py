@@ -10,13 +10,13 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import create_engine, text
 
+from intake import create_app
+from intake.shell.schema import metadata
+from routing.foundation.clock import FakeClock
+from routing.foundation.db import Database
 from support.api import Bank, build_bank
 from support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, playwright
 from support.factories import Factory, empty_postgres
-from intake import create_app
-from routing.foundation.clock import FakeClock
-from intake.shell.schema import metadata
-from routing.foundation.db import Database
 
 POSTGRES_URL = os.environ.get("FEEDBACK_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("FEEDBACK_TEST_REDIS_URL")

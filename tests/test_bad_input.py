@@ -21,14 +21,18 @@ from sqlalchemy import select, text
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
-from support.factories import PASSWORD, password_hash
-from routing.services import lifecycle, policies
+from intake.api import fields as F
+from intake.api.base import OPERATIONS
 from routing.foundation.db import Base
-from scoring.models import INSPECTION_KINDS
-from scoring.services import entries
+from routing.models import Callback
+from routing.services import lifecycle, policies
 from routing.services.notify import notify_each
 from routing.services.org import create_api_token, create_staff
+from scoring.models import INSPECTION_KINDS
+from scoring.services import entries
+from support.factories import PASSWORD, password_hash
 from support.sms import signed
+
 ROLES = ("handler", "supervisor", "manager", "executive", "admin")
 HUGE = "99999999999999999999"  # more than any integer column holds
 LONG = "x" * 10_000
@@ -117,8 +121,6 @@ def world(client, make, session, clock):
 
 
 def _callback(session, case):
-    from routing.models import Callback
-
     return session.scalar(select(Callback.id).where(Callback.case_id == case.id))
 
 
@@ -327,8 +329,6 @@ def short(value) -> str:
 
 def families(app) -> dict[str, str]:
     """Each route (rule and method) and the test that attacks it."""
-    from intake.api.base import OPERATIONS
-
     api = {f"{op.method} /api/v1{op.rule}" for op in OPERATIONS}
     out = {}
     for rule in app.url_map.iter_rules():
@@ -395,8 +395,6 @@ def test_pages_survive_junk_queries_and_paths(app, client, login, world, role):
 
 
 def _declared_query(rule) -> set[str]:
-    from intake.api.base import OPERATIONS
-
     return {f.name for op in OPERATIONS if f"/api/v1{op.rule}" == rule.rule for f in op.query}
 
 
@@ -512,8 +510,6 @@ def test_forms_refuse_hostile_fields(app, client, login, world, group):
 
 def api_hostile(f) -> list:
     """Values each declared field must refuse (all of them wrong)."""
-    from intake.api import fields as F
-
     kind = type(f)
     if issubclass(kind, F.Text):  # Text, Email, TimeZone
         values = [123, [], "", "   ", NUL, "x" * (f.max_length + 1), LONG]
@@ -574,8 +570,6 @@ def test_api_refuses_hostile_bodies(app, client, world):
     bodies that are no JSON object, unknown and missing fields, each field
     of the wrong type or out of range, references to nothing; then its
     valid body is accepted, so the attacks met a body that was right."""
-    from intake.api.base import OPERATIONS
-
     verdicts, valid_refused = Verdicts(app), []
     writes = [op for op in OPERATIONS if op.method == "POST"]
     case_for = {f"case_{step}": world.api_cases[step] for step in world.api_cases}

@@ -22,10 +22,10 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from intake.api.fields import MAX_ID, Body, Cursor, Field, Integer, parse_fields
-from routing.rules.privacy import mask_phone
 from routing.models import Staff, Unit
-from routing.services.org import staff_by_username, staff_for_token, subtree_ids, unit_by_code
 from routing.rules import access
+from routing.rules.privacy import mask_phone
+from routing.services.org import staff_by_username, staff_for_token, subtree_ids, unit_by_code
 from routing.web.glue import db_session, now
 
 MAX_BODY_BYTES = 64 * 1024

@@ -12,17 +12,31 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from intake.api.base import (
-    INT, INT_OR_NULL, STR, STR_OR_NULL, ApiError, Prop, Shape, answer, api_staff, find_staff, find_unit,
-    in_scope, not_found, operation, shown_phone, time_prop,
+    INT,
+    INT_OR_NULL,
+    STR,
+    STR_OR_NULL,
+    ApiError,
+    Prop,
+    Shape,
+    answer,
+    api_staff,
+    find_staff,
+    find_unit,
+    in_scope,
+    not_found,
+    operation,
+    shown_phone,
+    time_prop,
 )
 from intake.api.cases import CASE_WITH_TIMELINE
 from intake.api.fields import Body, Boolean, Choice, Reference, Text, Timestamp
-from routing.rules import access
-from routing.services import callback_outcome, callbacks, lifecycle
-from routing.rules.callback_rules import CALLBACK_ITEMS, CALLBACK_LEVELS
-from routing.services.cases import case_by_reference
 from routing.errors import RoutingError
 from routing.models import Callback, Case
+from routing.rules import access
+from routing.rules.callback_rules import CALLBACK_ITEMS, CALLBACK_LEVELS
+from routing.services import callback_outcome, callbacks, lifecycle
+from routing.services.cases import case_by_reference
 from routing.vocabulary import CALLBACK_STATUSES
 from routing.web.glue import db_session, now
 

@@ -9,13 +9,31 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from intake.api.base import (
-    BOOL, INT, INT_OR_NULL, STR, STR_OR_NULL, ApiError, Page, Prop, Shape, answer, find_unit, in_scope,
-    not_found, operation, page, require_scope, shown_phone, time_prop, unit_filter, within_scope,
+    BOOL,
+    INT,
+    INT_OR_NULL,
+    STR,
+    STR_OR_NULL,
+    ApiError,
+    Page,
+    Prop,
+    Shape,
+    answer,
+    find_unit,
+    in_scope,
+    not_found,
+    operation,
+    page,
+    require_scope,
+    shown_phone,
+    time_prop,
+    unit_filter,
+    within_scope,
 )
 from intake.api.fields import Amount, Body, Boolean, Choice, Email, Locale, Phone, Reference, Text, Timestamp
 from intake.services.complaints import CALLBACK_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
-from routing.services.cases import NewCase, case_by_reference, open_case
 from routing.models import Case
+from routing.services.cases import NewCase, case_by_reference, open_case
 from routing.vocabulary import CASE_CATEGORIES, CASE_KINDS, CASE_STATUSES, CHANNELS, SEVERITIES
 from routing.web.glue import db_session, now
 

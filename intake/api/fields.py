@@ -17,6 +17,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from intake.i18n import normalize_locale
 from intake.phone import InvalidPhone, normalize_phone
 from routing.services.org import valid_timezone
 from routing.web.glue import MAX_ID
@@ -133,7 +134,6 @@ class Choice(Field):
 @dataclass(frozen=True)
 class Timestamp(Field):
     """ISO-8601 with a UTC offset: a time without one is ambiguous."""
-
     def schema(self) -> dict:
         return {"type": "string", "format": "date-time"}
 
@@ -174,7 +174,6 @@ class Amount(Field):
 @dataclass(frozen=True)
 class Phone(Field):
     """Normalised to E.164 in the organisation's default region."""
-
     def schema(self) -> dict:
         return {"type": "string", "maxLength": 40, "examples": ["+8613812345678", "13812345678"]}
 
@@ -205,12 +204,10 @@ class Email(Text):
 @dataclass(frozen=True)
 class Locale(Field):
     """A language the platform speaks; browser forms such as zh-CN are accepted."""
-
     def schema(self) -> dict:
         return {"type": "string", "examples": ["zh_Hans_CN", "en"]}
 
     def parse(self, value):
-        from intake.i18n import normalize_locale
 
         locale = normalize_locale(value) if isinstance(value, str) else None
         if locale not in current_app.config["LANGUAGES"]:
@@ -237,7 +234,6 @@ class Reference(Field):
     """Another record named by its id (a JSON integer) or by its key (a JSON
     string: a unit's code, a staff member's username). The handler looks it
     up; the field only checks the shape."""
-
     key: str = "code"
 
     def schema(self) -> dict:
@@ -255,7 +251,6 @@ class Reference(Field):
 @dataclass(frozen=True)
 class Body:
     """A JSON object request body made of fields; other members are refused."""
-
     name: str
     fields: Sequence[Field] = field(default_factory=tuple)
     description: str = ""
@@ -302,7 +297,6 @@ def parse_fields(fields: Sequence[Field], raw_of: Callable[[str], Any],
 @dataclass(frozen=True)
 class Cursor(Field):
     """The opaque place where the next page starts (keyset on id)."""
-
     PREFIX = "id:"
 
     def schema(self) -> dict:

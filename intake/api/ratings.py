@@ -7,8 +7,25 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from intake.api.base import (
-    BOOL, INT, INT_OR_NULL, STR_OR_NULL, ApiError, Page, Prop, Shape, answer, find_staff, find_unit,
-    get_visible, invalid_fields, operation, page, require_scope, time_prop, unit_filter, within_scope,
+    BOOL,
+    INT,
+    INT_OR_NULL,
+    STR_OR_NULL,
+    ApiError,
+    Page,
+    Prop,
+    Shape,
+    answer,
+    find_staff,
+    find_unit,
+    get_visible,
+    invalid_fields,
+    operation,
+    page,
+    require_scope,
+    time_prop,
+    unit_filter,
+    within_scope,
 )
 from intake.api.fields import MAX_ID, Body, Choice, Integer, Locale, Reference, Text, Timestamp
 from intake.models import Touchpoint

@@ -15,17 +15,26 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from intake.api.base import (
-    BOOL, INT, STR, STR_OR_NULL, Prop, Shape, answer, api_staff, find_unit, operation,
+    BOOL,
+    INT,
+    STR,
+    STR_OR_NULL,
+    Prop,
+    Shape,
+    answer,
+    api_staff,
+    find_unit,
+    operation,
 )
 from intake.api.fields import Choice, Field, Invalid, Text
 from routing.models import Staff
 from routing.services.org import subtree_ids
 from routing.web.glue import db_session, now
-from scoring.services import sight as access
+from scoring.engine.periods import Period, PeriodError
 from scoring.engine.scheme import available_schemes, load_scheme
 from scoring.reports.exports import metric_value, scorecard_dict
+from scoring.services import sight as access
 from scoring.services.metrics import METRICS, staff_metrics, unit_metrics
-from scoring.engine.periods import Period, PeriodError
 from scoring.services.scorecards import places, scorecards, subjects
 
 NUMBER_OR_NULL = {"type": ["number", "null"]}

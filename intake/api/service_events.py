@@ -6,8 +6,20 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from intake.api.base import (
-    INT, INT_OR_NULL, STR, STR_OR_NULL, Prop, Shape, answer, find_staff, find_unit, invalid_fields,
-    operation, require_scope, shown_phone, time_prop,
+    INT,
+    INT_OR_NULL,
+    STR,
+    STR_OR_NULL,
+    Prop,
+    Shape,
+    answer,
+    find_staff,
+    find_unit,
+    invalid_fields,
+    operation,
+    require_scope,
+    shown_phone,
+    time_prop,
 )
 from intake.api.fields import Body, Locale, Phone, Reference, Text, Timestamp
 from intake.phone import InvalidPhone

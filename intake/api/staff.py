@@ -5,7 +5,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from intake.api.base import (
-    BOOL, INT, INT_OR_NULL, STR, Page, Prop, Shape, answer, get_visible, operation, page, unit_filter,
+    BOOL,
+    INT,
+    INT_OR_NULL,
+    STR,
+    Page,
+    Prop,
+    Shape,
+    answer,
+    get_visible,
+    operation,
+    page,
+    unit_filter,
     within_scope,
 )
 from intake.api.fields import Choice, Text

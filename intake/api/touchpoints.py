@@ -6,13 +6,29 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from intake.api.base import (
-    BOOL, INT, INT_OR_NULL, STR, File, Page, Prop, Shape, answer, find_staff, find_unit, get_visible,
-    operation, page, require_scope, time_prop, unit_filter, within_scope,
+    BOOL,
+    INT,
+    INT_OR_NULL,
+    STR,
+    File,
+    Page,
+    Prop,
+    Shape,
+    answer,
+    find_staff,
+    find_unit,
+    get_visible,
+    operation,
+    page,
+    require_scope,
+    time_prop,
+    unit_filter,
+    within_scope,
 )
 from intake.api.fields import Body, Reference, Text
 from intake.models import Touchpoint
-from intake.services.touchpoints import LABEL_MAX, QR_FORMATS, create_touchpoint as create_touchpoint_record
-from intake.services.touchpoints import touchpoint_qr, touchpoint_url
+from intake.services.touchpoints import LABEL_MAX, QR_FORMATS, touchpoint_qr, touchpoint_url
+from intake.services.touchpoints import create_touchpoint as create_touchpoint_record
 from routing.web.glue import db_session, now
 
 TOUCHPOINT = Shape(

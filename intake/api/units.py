@@ -6,13 +6,24 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from intake.api.base import (
-    BOOL, INT, INT_OR_NULL, STR, Page, Prop, Shape, answer, find_unit, get_visible, operation, page,
+    BOOL,
+    INT,
+    INT_OR_NULL,
+    STR,
+    Page,
+    Prop,
+    Shape,
+    answer,
+    find_unit,
+    get_visible,
+    operation,
+    page,
     within_scope,
 )
 from intake.api.fields import Body, Choice, Reference, Text, TimeZone
 from routing.models import Unit
-from routing.vocabulary import AREAS, UNIT_LEVELS
 from routing.services.org import create_unit as create_unit_record
+from routing.vocabulary import AREAS, UNIT_LEVELS
 from routing.web.glue import db_session
 
 UNIT = Shape(

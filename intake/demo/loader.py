@@ -29,19 +29,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from intake.services.complaints import Complaint, file_complaint
-from intake.models import InboundMessage, Survey, Touchpoint
-from routing.models import ServiceEvent
-from intake.services.ratings import close_the_loop
-from intake.services.touchpoints import create_touchpoint, touchpoint_url
-from routing.services.callback_outcome import record_outcome
-from routing.services.callbacks import callback_tick
-from routing.services.cases import NewCase, open_case
-from routing.services.timeline import add_customer_message
-from routing.services.escalation import escalation_tick
-from routing.services.lifecycle import claim, close, record_arrival, reply, resolve, resume, transfer, wait_for_customer
-from routing.models import Callback, Case, Contact, Notification, OutboundMessage, Rating, Staff, Unit
-from routing.services.org import create_staff, create_unit, unit_by_code
 from intake.demo.data import (
     BANK_SERVICES,
     CALLBACK_ITEMS,
@@ -71,6 +58,19 @@ from intake.demo.data import (
     UNITS,
     ZONE,
 )
+from intake.models import InboundMessage, Survey, Touchpoint
+from intake.services.complaints import Complaint, file_complaint
+from intake.services.ratings import close_the_loop
+from intake.services.touchpoints import create_touchpoint, touchpoint_url
+from routing.models import Callback, Case, Contact, Notification, OutboundMessage, Rating, ServiceEvent, Staff, Unit
+from routing.services.callback_outcome import record_outcome
+from routing.services.callbacks import callback_tick
+from routing.services.cases import NewCase, open_case
+from routing.services.escalation import escalation_tick
+from routing.services.lifecycle import claim, close, record_arrival, reply, resolve, resume, transfer, wait_for_customer
+from routing.services.org import create_staff, create_unit, unit_by_code
+from routing.services.timeline import add_customer_message
+
 
 @dataclass
 class Customer:

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from intake.phone import InvalidPhone, normalize_phone
 from routing.errors import RoutingError
 from routing.models import Case, Rating, Unit
-from routing.vocabulary import CASE_CATEGORIES, CASE_KINDS, CHANNELS
 from routing.services.cases import NewCase, case_by_reference, open_case, open_case_for_contact
 from routing.services.outbox import enqueue
 from routing.services.timeline import add_customer_message
+from routing.vocabulary import CASE_CATEGORIES, CASE_KINDS, CHANNELS
 
 DESCRIPTION_MAX_LENGTH = 4000
 NAME_MAX_LENGTH = 120

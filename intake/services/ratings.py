@@ -14,11 +14,11 @@ from sqlalchemy import Engine, Exists, bindparam, case, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from intake.services.complaints import Complaint, Filed, file_complaint
 from intake.models import Touchpoint
+from intake.services.complaints import Complaint, Filed, file_complaint
 from intake.services.touchpoints import active_token, plausible_token
-from routing.foundation.db import DriverStatement, write_on_driver
 from routing.errors import Conflict, NotFound, RoutingError
+from routing.foundation.db import DriverStatement, write_on_driver
 from routing.models import Rating, Staff, Unit
 from routing.vocabulary import CHANNELS
 

@@ -3,14 +3,31 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from werkzeug.serving import run_simple
 
+from intake.demo.loader import load_demo
 from intake.shell.factory import create_app
+from intake.shell.jobs import start_scheduler
+from intake.shell.jobs import tick as run
+from intake.shell.qr_cli import qr
+from intake.shell.schema import new_revision, upgrade
+from routing.errors import RoutingError
+from routing.services.org import (
+    create_api_token,
+    create_staff,
+    staff_by_username,
+    unit_by_code,
+)
+from routing.services.policies import ensure_presets
+from scoring.cli import score
 
 
 def _session():
@@ -31,15 +48,11 @@ def main():
 def db():
     """Database schema."""
 
-
 @db.command("upgrade")
 @click.option("--revision", default="head")
 @with_appcontext
 def db_upgrade(revision):
     """Apply migrations."""
-    from intake.shell.schema import upgrade
-    from routing.services.policies import ensure_presets
-
     upgrade(current_app.config["DATABASE_URL"], revision)
     with _session() as session:  # seeded here, not by two first ticks racing
         ensure_presets(session, _now())
@@ -52,15 +65,12 @@ def db_upgrade(revision):
 @with_appcontext
 def db_revision(message):
     """Write a migration for what the models changed (on an up-to-date database)."""
-    from intake.shell.schema import new_revision
-
     new_revision(current_app.config["DATABASE_URL"], message)
 
 
 @main.group()
 def users():
     """Staff accounts."""
-
 
 @users.command("create")
 @click.option("--username", required=True)
@@ -72,8 +82,6 @@ def users():
 @click.option("--email")
 @with_appcontext
 def users_create(username, role, unit_code, password, display_name, phone, email):
-    from routing.errors import RoutingError
-    from routing.services.org import create_staff, unit_by_code
 
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -96,15 +104,12 @@ def users_create(username, role, unit_code, password, display_name, phone, email
 def tokens():
     """API tokens."""
 
-
 @tokens.command("create")
 @click.option("--user", "username", required=True)
 @click.option("--name", default="")
 @with_appcontext
 def tokens_create(username, name):
     """Print a new API token alone on stdout (it is shown once)."""
-    from routing.services.org import create_api_token, staff_by_username
-
     with _session() as session:
         staff = staff_by_username(session, username)
         if staff is None:
@@ -119,8 +124,6 @@ def tokens_create(username, name):
 @with_appcontext
 def tick(now_text):
     """Run one sweep now and print what it did as JSON."""
-    from intake.shell.jobs import tick as run
-
     now = _parse_now(now_text) if now_text else None
     click.echo(json.dumps(run(current_app, now), default=str, indent=2))
 
@@ -131,8 +134,6 @@ def _parse_now(text: str) -> datetime:
     except ValueError as error:
         raise click.BadParameter(f"not an ISO-8601 time: {text}") from error
     if value.tzinfo is None:  # a bare time is read in the organisation's zone
-        from zoneinfo import ZoneInfo
-
         value = value.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
     return value.astimezone(timezone.utc)
 
@@ -141,8 +142,6 @@ def _parse_now(text: str) -> datetime:
 @with_appcontext
 def worker():
     """The scheduler process for production: runs the tick on an interval."""
-    from intake.shell.jobs import start_scheduler
-
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
     click.echo(f"worker: ticking every {current_app.config['TICK_SECONDS']} s", err=True)
     start_scheduler(current_app._get_current_object(), blocking=True)
@@ -156,14 +155,6 @@ def worker():
 def demo(host, port, no_serve):
     """Create the embedded database, load the demo organisation once, and serve
     the app with the scheduler running."""
-    from intake.demo.loader import load_demo
-    from intake.shell.jobs import start_scheduler
-    from intake.shell.schema import upgrade
-
-    import os
-
-    from werkzeug.serving import run_simple
-
     app = current_app._get_current_object()
     if "FEEDBACK_PUBLIC_URL" not in os.environ:  # links and QR codes lead to where it serves
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
@@ -181,8 +172,6 @@ def demo(host, port, no_serve):
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
-from intake.shell.qr_cli import qr  # noqa: E402  (each package's commands, registered here)
-from scoring.cli import score  # noqa: E402
 
 main.add_command(qr)
 

@@ -10,8 +10,10 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from intake import errors, i18n
-from intake.shell import config
-from intake.shell import schema  # noqa: F401  (registers every package's tables)
+from intake.shell import (
+    config,
+    schema,  # noqa: F401  (registers every package's tables)
+)
 from intake.shell.blueprints import all_blueprints
 from intake.shell.senders import senders_from_config
 from intake.shell.session_cookie import SessionCookie

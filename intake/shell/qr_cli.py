@@ -7,7 +7,14 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from intake.services.touchpoints import QR_FORMATS, get_touchpoint, list_touchpoints, rotate_touchpoint, touchpoint_qr, touchpoint_url
+from intake.services.touchpoints import (
+    QR_FORMATS,
+    get_touchpoint,
+    list_touchpoints,
+    rotate_touchpoint,
+    touchpoint_qr,
+    touchpoint_url,
+)
 from routing.errors import RoutingError
 from routing.services.org import subtree_ids, unit_by_code
 

@@ -7,15 +7,15 @@ import smtplib
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
-from routing.services.delivery import DeliveryError
+from intake.sms.twilio_client import SmsError, make_client, send_sms
 from routing.models import OutboundMessage
+from routing.services.delivery import DeliveryError
 
 log = logging.getLogger("feedback.outbox")
 
 
 class ConsoleSender:
     """Writes messages to the log: the demo's default, nothing leaves the machine."""
-
     def __init__(self, transport: str):
         self.transport = transport
         self.sent: list[OutboundMessage] = []
@@ -28,7 +28,6 @@ class ConsoleSender:
 
 class TwilioSender:
     def __init__(self, config):
-        from intake.sms.twilio_client import make_client
 
         self.client = make_client(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
                                   config.get("TWILIO_API_URL"))
@@ -36,7 +35,6 @@ class TwilioSender:
         self.status_callback = config["PUBLIC_URL"] + "/sms/status"
 
     def send(self, message: OutboundMessage) -> str:
-        from intake.sms.twilio_client import SmsError, send_sms
 
         try:
             return send_sms(self.client, self.from_, message.to, message.body, self.status_callback)
@@ -47,7 +45,6 @@ class TwilioSender:
 
 class SmtpSender:
     """smtp://user:password@host:587 uses STARTTLS; smtps:// connects with TLS."""
-
     def __init__(self, url: str, from_address: str):
         self.url = urlsplit(url)
         self.from_address = from_address

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from intake.models import InboundMessage
 from intake.phone import normalize_phone
-from intake.sms.text import parse_reply
 from intake.sms.surveys import answer_survey, locked_contact, recent_survey_unit_id
+from intake.sms.text import parse_reply
+from routing.models import Case, Contact, OutboundMessage
 from routing.services.cases import NewCase, open_case, open_case_for_contact
 from routing.services.timeline import add_customer_message
-from routing.models import Case, Contact, OutboundMessage
 
 # Han ideographs (with extension A and compatibility forms) and CJK punctuation.
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")

@@ -12,9 +12,8 @@ from sqlalchemy.orm import Session
 
 from intake.i18n import normalize_locale
 from intake.models import Survey
-from routing.models import ServiceEvent
 from intake.phone import normalize_phone
-from routing.models import Contact, Rating, Staff, Unit
+from routing.models import Contact, Rating, ServiceEvent, Staff, Unit
 from routing.services.outbox import contact_for, enqueue
 
 # Surveys expired per tick: the job stays short and several workers share it.

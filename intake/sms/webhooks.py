@@ -10,8 +10,8 @@ from flask import Blueprint, Response, abort, current_app, request
 from flask_babel import lazy_gettext as _l
 
 from intake.errors import problem
-from intake.sms.inbound import handle_inbound
 from intake.phone import InvalidPhone
+from intake.sms.inbound import handle_inbound
 from intake.sms.twilio_client import signature_valid, twiml_message
 from routing.services.delivery import record_status
 from routing.web.extensions import csrf

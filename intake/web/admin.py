@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, joinedload
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from intake.services.complaints import ComplaintRejected, clean_email
 from intake.models import Touchpoint
+from intake.services.complaints import ComplaintRejected, clean_email
 from intake.services.touchpoints import (
     QR_FORMATS,
     create_touchpoint,
@@ -29,9 +29,9 @@ from intake.services.touchpoints import (
     touchpoint_qr,
     touchpoint_url,
 )
-from routing.services import org
 from routing.errors import RoutingError
 from routing.models import ApiToken, Staff, Unit
+from routing.services import org
 from routing.web.glue import db_session, now, record_id, role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

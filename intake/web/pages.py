@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from intake.i18n import current_locale
 from intake.labels import (
     CATEGORY_LABELS,
     DIMENSION_LABELS,
@@ -35,6 +36,7 @@ from intake.labels import (
     KIND_LABELS,
     STATUS_LABELS,
 )
+from intake.models import Touchpoint
 from intake.services.complaints import (
     Complaint,
     ComplaintRejected,
@@ -46,11 +48,6 @@ from intake.services.complaints import (
     tracking_url,
     unit_choices,
 )
-from intake.web.forms import ComplaintForm, DetailsForm, MessageForm, TrackForm
-from intake.i18n import current_locale
-from intake.models import Touchpoint
-from intake.web.same_origin import from_this_site
-from intake.services.touchpoints import touchpoint_by_token
 from intake.services.ratings import (
     DIMENSIONS,
     RatingClosed,
@@ -62,12 +59,15 @@ from intake.services.ratings import (
     rating_for_device,
     record_tap,
 )
-from routing.services.cases import case_by_tracking_token
-from routing.foundation.db import read_transaction
+from intake.services.touchpoints import touchpoint_by_token
+from intake.web.forms import ComplaintForm, DetailsForm, MessageForm, TrackForm
+from intake.web.same_origin import from_this_site
 from routing.errors import RoutingError
-from routing.web.extensions import limiter
+from routing.foundation.db import read_transaction
 from routing.models import Case, Rating
+from routing.services.cases import case_by_tracking_token
 from routing.services.org import subtree_ids
+from routing.web.extensions import limiter
 from routing.web.glue import db_session, now, role_at_least, role_required
 
 bp = Blueprint("pages", __name__)

@@ -9,13 +9,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from routing.rules.callback_rules import callback_window
-from routing.services.timeline import add_event
 from routing.models import Callback, Case, Staff
 from routing.rules import access
+from routing.rules.callback_rules import callback_window
 from routing.services.notify import notify_each
 from routing.services.org import subtree_ids
 from routing.services.policies import calendar_named, rule_named
+from routing.services.timeline import add_event
 
 DEFAULT_BATCH = 200
 

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from routing.models import Case, Staff
-from routing.vocabulary import OPEN_STATUSES
 from routing.services.deadlines import apply_policy, meet
 from routing.services.escalation import escalate_immediately
 from routing.services.queue_rules import route_new_case
 from routing.services.timeline import add_event
+from routing.vocabulary import OPEN_STATUSES
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from routing.models import Case, CasePause, Deadline
 from routing.rules import timelimits
 from routing.rules.calendar import Calendar
 from routing.rules.ladder import TOP
-from routing.models import Case, CasePause, Deadline
-from routing.services.policies import active_rules, calendar_named, rule_named
 from routing.rules.policy_match import PolicyRule, match_policy
+from routing.services.policies import active_rules, calendar_named, rule_named
 
 DEFAULT_ESCALATION_DELAY = timedelta(minutes=1440)
 DEFAULT_WARN_FRACTION = 0.75

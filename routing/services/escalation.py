@@ -14,13 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from routing.services.timeline import add_event
-from routing.services.deadlines import escalation_delay, pending_deadlines, refresh_schedule
-from routing.rules.ladder import LEVELS, escalation_level_due, immediate_level, ladder_for
 from routing.models import Case, Escalation, Staff, Unit
-from routing.vocabulary import OPEN_STATUSES
-from routing.services.notify import notify, notify_each
+from routing.rules.ladder import LEVELS, escalation_level_due, immediate_level, ladder_for
 from routing.rules.timelimits import minutes_late
+from routing.services.deadlines import escalation_delay, pending_deadlines, refresh_schedule
+from routing.services.notify import notify, notify_each
+from routing.services.timeline import add_event
+from routing.vocabulary import OPEN_STATUSES
 
 DEFAULT_BATCH = 200
 LADDER_ROLES = ("supervisor", "manager")  # Staff.role values that hold a ladder level

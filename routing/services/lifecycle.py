@@ -15,13 +15,13 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from routing.services.callbacks import schedule_callback
-from routing.services.cases import NewCase, open_case
-from routing.rules import access
-from routing.services.deadlines import apply_policy, meet
 from routing.errors import Conflict, Forbidden, RoutingError
 from routing.labels import STATUS_LABELS
 from routing.models import Callback, Case, CasePause, OutboundMessage, Staff, Unit
+from routing.rules import access
+from routing.services.callbacks import schedule_callback
+from routing.services.cases import NewCase, open_case
+from routing.services.deadlines import apply_policy, meet
 from routing.services.notify import notify_each
 from routing.services.org import subtree_ids
 from routing.services.outbox import enqueue

@@ -13,9 +13,9 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from routing.rules.calendar import Calendar, calendar_from_dict, calendar_to_dict, load_preset_calendars
 from routing.foundation.db import utcnow
 from routing.models import Policy, WorkCalendar
+from routing.rules.calendar import Calendar, calendar_from_dict, calendar_to_dict, load_preset_calendars
 from routing.rules.policy_match import PolicyRule, load_preset_policies, policy_from_dict, policy_to_dict
 
 _CACHE_KEY = "routing.policies"

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from routing.errors import Conflict, NotFound, RoutingError
 from routing.models import Case, Policy, Staff, Unit, WorkCalendar
-from routing.vocabulary import OPEN_STATUSES
 from routing.rules.calendar import calendar_from_dict, calendar_to_dict
 from routing.rules.policy_match import PolicyRule, policy_from_dict, policy_to_dict
 from routing.services.deadlines import apply_policy
 from routing.services.policies import calendar_names, forget, rule_named, stored_rules
+from routing.vocabulary import OPEN_STATUSES
 
 
 def update_policy(session: Session, name: str, data: Mapping[str, Any], now: datetime, *,

@@ -11,9 +11,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from routing.services.timeline import add_event
 from routing.errors import NotFound, RoutingError
 from routing.models import Case, CaseRule, Unit
+from routing.services.timeline import add_event
 from routing.vocabulary import CASE_CATEGORIES
 
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from routing.errors import RoutingError
 from routing.models import Case, Staff
 from routing.rules import access
-from routing.vocabulary import OPEN_STATUSES
 from routing.services.org import subtree_ids
+from routing.vocabulary import OPEN_STATUSES
 
 QUEUES = ("mine", "unit", "first_received", "overdue", "waiting")
 # Statuses a case still needs someone for: open ones, and resolved ones until closed.

@@ -9,8 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from routing.web.extensions import limiter
 from routing.services.org import authenticate
+from routing.web.extensions import limiter
 from routing.web.glue import db_session
 
 bp = Blueprint("auth", __name__)

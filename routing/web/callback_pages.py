@@ -9,13 +9,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from routing.rules import access
-from routing.services import callback_outcome, callbacks
-from routing.web import forms
 from routing.errors import RoutingError
 from routing.models import Callback, CaseEvent, Staff
-from routing.services.org import subtree_ids
+from routing.rules import access
 from routing.rules.privacy import mask_phone
+from routing.services import callback_outcome, callbacks
+from routing.services.org import subtree_ids
+from routing.web import forms
 from routing.web.glue import db_session, now, role_required
 
 bp = Blueprint("callbacks", __name__)

@@ -14,31 +14,28 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext, lazy_gettext as _l
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import SelectChoice
 from sqlalchemy.orm import Session
+from wtforms import SelectChoice
 
 from routing import labels
-from routing.web import forms
+from routing.errors import RoutingError
+from routing.models import Case, Deadline, Staff, Unit
 from routing.rules import access
+from routing.rules.countdown import deadline_state
+from routing.rules.ladder import LEVELS
+from routing.rules.privacy import mask_phone
 from routing.services import lifecycle, notify, queues
 from routing.services.cases import case_by_reference
-from routing.errors import RoutingError
-from routing.rules.ladder import LEVELS
-from routing.models import Case, Deadline, Staff, Unit
 from routing.services.org import subtree_ids
-from routing.rules.privacy import mask_phone
+from routing.web import forms
 from routing.web.glue import db_session, now, role_required
 
 bp = Blueprint("cases", __name__)
-
-# Share of a limit left under which a countdown turns amber (RULES 2 warns at
-# 75% of a limit by default, which leaves 25%).
-NEAR_FRACTION = 0.25
-
 
 # --- who sees what -----------------------------------------------------------
 
@@ -54,26 +51,6 @@ def visible_case(session: Session, staff: Staff, reference: str) -> Case:
 
 
 # --- countdowns ----------------------------------------------------------------
-
-def deadline_state(due_at: datetime, now: datetime, *, start: datetime | None = None,
-                   warn_at: datetime | None = None, met_at: datetime | None = None,
-                   paused: bool = False) -> str:
-    """One of "met", "met_late", "paused", "over", "near", "ok".
-
-    Near: the policy's warning time has passed, or less than NEAR_FRACTION of
-    the time from `start` to the due time is left."""
-    if met_at is not None:
-        return "met" if met_at <= due_at else "met_late"
-    if paused:
-        return "paused"
-    if now >= due_at:
-        return "over"
-    if warn_at is not None and now >= warn_at:
-        return "near"
-    if start is not None and due_at - now < (due_at - start) * NEAR_FRACTION:
-        return "near"
-    return "ok"
-
 
 def _duration(delta: timedelta) -> str:
     """The two largest parts of a duration: "2 hr 10 min", "1 day 3 hr"."""

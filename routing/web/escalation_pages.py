@@ -6,8 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from routing.services import escalation, notify
 from routing.rules.ladder import LEVELS
+from routing.services import escalation, notify
 from routing.web.glue import db_session, now, role_required
 
 bp = Blueprint("escalations", __name__)

@@ -28,7 +28,6 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from routing.rules.callback_rules import CALLBACK_ITEMS, CALLBACK_LEVELS
 from routing.labels import (
     AREA_LABELS,
     BASIS_LABELS,
@@ -44,9 +43,11 @@ from routing.labels import (
     UNIT_LABELS,
     WEEKDAY_LABELS,
 )
-from routing.vocabulary import AREAS, CASE_CATEGORIES, CASE_KINDS, CASE_STATUSES, CHANNELS, SEVERITIES
+from routing.rules.callback_rules import CALLBACK_ITEMS, CALLBACK_LEVELS
 from routing.rules.policy_match import MAX_ESCALATION_DELAY
 from routing.rules.timelimits import TARGETS, too_long
+from routing.vocabulary import AREAS, CASE_CATEGORIES, CASE_KINDS, CASE_STATUSES, CHANNELS, SEVERITIES
+
 
 def any_option() -> SelectChoice:
     return SelectChoice("", _l("Any"))

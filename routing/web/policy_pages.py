@@ -9,9 +9,9 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from routing import labels
-from routing.web import forms
-from routing.services import policies, policy_editing
 from routing.errors import RoutingError
+from routing.services import policies, policy_editing
+from routing.web import forms
 from routing.web.glue import db_session, now, role_required
 
 bp = Blueprint("policy_admin", __name__, url_prefix="/admin")

@@ -9,6 +9,7 @@ from decimal import Decimal
 from scoring.engine.inputs import ZERO
 from scoring.engine.scorecard import Line, Scorecard
 
+
 @dataclass(frozen=True)
 class Placing:
     subject: str

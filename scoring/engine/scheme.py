@@ -11,8 +11,9 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any
 
-from scoring.engine.inputs import SchemeError, ZERO, decimal_of
+from scoring.engine.inputs import ZERO, SchemeError, decimal_of
 from scoring.engine.periods import MONTHS_IN
+
 
 @dataclass(frozen=True)
 class Condition:

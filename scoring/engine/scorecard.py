@@ -10,12 +10,13 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal, ROUND_HALF_UP
+from decimal import ROUND_HALF_UP, Decimal
 from fnmatch import fnmatchcase
 from typing import Any
 
-from scoring.engine.inputs import Event, HUNDRED, ScoreInputError, ScoreInputs, ZERO
+from scoring.engine.inputs import HUNDRED, ZERO, Event, ScoreInputError, ScoreInputs
 from scoring.engine.scheme import Component, Condition, EventRule, MoneyRule, Scheme
+
 
 @dataclass(frozen=True)
 class Line:

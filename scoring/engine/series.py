@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from scoring.engine.scorecard import Scorecard
 
+
 def _totals(series: Iterable[Scorecard | Decimal | None]) -> list[Decimal | None]:
     return [s.total if isinstance(s, Scorecard) else s for s in series]
 

@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 from routing.rules.privacy import mask_phone
 from scoring.engine.explain import describe
 from scoring.engine.scorecard import Line, Scorecard
-from scoring.services.metrics import RATES
 from scoring.reports.wording import joined
+from scoring.services.metrics import RATES
 
 Explain = Callable[[Line], str]
 

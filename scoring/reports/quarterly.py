@@ -21,15 +21,15 @@ from flask_babel import pgettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from routing.models import Case
 from routing.labels import CATEGORY_LABELS
-from scoring.engine.scheme import load_scheme
+from routing.models import Case
 from scoring import labels
-from scoring.reports import wording
+from scoring.engine.periods import DEFAULT_TIMEZONE, Period
+from scoring.engine.scheme import load_scheme
 from scoring.engine.scorecard import Scorecard
+from scoring.reports import wording
 from scoring.reports.exports import metric_value, number
 from scoring.services.metrics import RATES, unit_closure, unit_metrics
-from scoring.engine.periods import DEFAULT_TIMEZONE, Period
 from scoring.services.scorecards import places, ranked, scorecards_for, subjects
 
 REPORT_SCHEME = "quality_department"

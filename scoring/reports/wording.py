@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-from flask_babel import format_decimal, format_percent, gettext, lazy_gettext as _l, pgettext
+from flask_babel import format_decimal, format_percent, gettext, pgettext
+from flask_babel import lazy_gettext as _l
 
 from scoring import labels
-from scoring.services import metrics
 from scoring.engine.explain import describe
 from scoring.engine.scorecard import Line
+from scoring.services import metrics
 
 MINUS = "\u2212"
 

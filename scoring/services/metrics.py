@@ -28,15 +28,24 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    Integer, and_, case, column, exists, func, or_, select, text, union,
+    Integer,
+    and_,
+    case,
+    column,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    union,
 )
 from sqlalchemy.orm import Session, aliased
 
-from routing.models import ServiceEvent
+from routing.models import Callback, Case, Deadline, Rating, ServiceEvent, Staff, Unit
 from routing.rules.privacy import mask_phone
-from routing.models import Callback, Case, Deadline, Rating, Staff, Unit
-from scoring.models import ComplaintVerdict
+from routing.services.org import subtree_ids
 from scoring.engine.periods import DEFAULT_TIMEZONE, Period
+from scoring.models import ComplaintVerdict
 
 SATISFIED_AT_LEAST = 4  # a rating of 4 or 5 counts as satisfied
 DIMENSIONS = ("attitude", "skill", "timeliness", "promises")  # RULES 4
@@ -111,7 +120,6 @@ METRIC_SOURCES: dict[str, tuple[str, ...]] = {
 class MetricError(ValueError):
     """A metric or subject kind that does not exist."""
 
-
 # --------------------------------------------------------------------------- periods as buckets
 
 
@@ -119,7 +127,6 @@ class MetricError(ValueError):
 class Buckets:
     """Periods (in order, not overlapping) as SQL: a range filter and the
     index of the period each timestamp falls in."""
-
     periods: tuple[Period, ...]
     bounds: tuple[tuple[datetime, datetime], ...]
 
@@ -234,7 +241,6 @@ def _case_tallies(case_table) -> dict[str, Any]:
 class _Source:
     """Rows to count: what to select from, their time, unit and staff, extra
     filters, and the tallies to compute."""
-
     from_: Any
     time: Any
     unit: Any
@@ -419,7 +425,6 @@ def last_months(period: Period, count: int = 12) -> list[Period]:
 
 def _subject_filter(session: Session, subject_kind: str, subject_id: int, unit_column, staff_columns):
     if subject_kind == "unit":
-        from routing.services.org import subtree_ids
 
         return unit_column.in_(subtree_ids(session, subject_id))
     return or_(*(col == subject_id for col in staff_columns))

@@ -38,16 +38,14 @@ from sqlalchemy.orm import Session
 
 from routing.models import Callback, Case, Staff, Unit
 from scoring.engine.branch import branch_score
-from scoring.engine.ranking import rank, ranking_outcomes
-from scoring.engine.scheme import available_schemes, load_scheme
-from scoring.engine.scorecard import Line, score
-from scoring.engine.series import dismissal_due, loses_annual_award
 from scoring.engine.inputs import Event, ScoreInputError, ScoreInputs
-from scoring.engine.scheme import Scheme
-from scoring.engine.scorecard import Scorecard
-from scoring.services.metrics import METRICS, metrics_from, tallies, tallies_for, unit_closure
-from scoring.models import ComplaintVerdict, Inspection, LedgerEntry
 from scoring.engine.periods import DEFAULT_TIMEZONE, MONTHS_IN, Period
+from scoring.engine.ranking import rank, ranking_outcomes
+from scoring.engine.scheme import Scheme, available_schemes, load_scheme
+from scoring.engine.scorecard import Line, Scorecard, score
+from scoring.engine.series import dismissal_due, loses_annual_award
+from scoring.models import ComplaintVerdict, Inspection, LedgerEntry
+from scoring.services.metrics import METRICS, metrics_from, tallies, tallies_for, unit_closure
 
 # The survey's answer bands (RULES 5.1) for a rating's 1-5 score.
 SURVEY_BANDS = {5: "very_satisfied", 4: "basically_satisfied", 3: "average", 2: "not_very_satisfied",

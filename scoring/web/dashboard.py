@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
-from flask_babel import format_decimal, format_percent, gettext, lazy_gettext as _l
+from flask_babel import format_decimal, format_percent, gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,16 +22,16 @@ from wtforms.fields.choices import SelectChoice
 from routing import labels as case_labels
 from routing.models import Staff, Unit
 from routing.web.glue import db_session, now, role_at_least, role_required
-from scoring.services import metrics, scorecards
-from scoring.services import sight as access
-from scoring.reports import charts, exports, quarterly, wording
 from scoring import labels
-from scoring.web import forms
-from scoring.web.common import timezone, tree_order, unit_choices
 from scoring.engine.inputs import SchemeError
+from scoring.engine.periods import Period, PeriodError
 from scoring.engine.scheme import Scheme, available_schemes, load_scheme
 from scoring.engine.scorecard import Line, Scorecard
-from scoring.engine.periods import Period, PeriodError
+from scoring.reports import charts, exports, quarterly, wording
+from scoring.services import metrics, scorecards
+from scoring.services import sight as access
+from scoring.web import forms
+from scoring.web.common import timezone, tree_order, unit_choices
 
 bp = Blueprint("scores", __name__)
 

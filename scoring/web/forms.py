@@ -24,7 +24,17 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from scoring.engine.periods import MONTHS_IN, Period
-from scoring.labels import CHECKLIST_ITEMS, INSPECTION_KIND_LABELS, LEDGER_CODE_LABELS, LEDGER_KIND_LABELS, PERIOD_KIND_LABELS, SUBJECT_KIND_LABELS, VERDICT_LABELS, period_name
+from scoring.labels import (
+    CHECKLIST_ITEMS,
+    INSPECTION_KIND_LABELS,
+    LEDGER_CODE_LABELS,
+    LEDGER_KIND_LABELS,
+    PERIOD_KIND_LABELS,
+    SUBJECT_KIND_LABELS,
+    VERDICT_LABELS,
+    period_name,
+)
+
 
 def choices(labels: dict, group: str | None = None) -> list[SelectChoice]:
     return [SelectChoice(code, label, optgroup=group) for code, label in labels.items()]

@@ -4,6 +4,7 @@ Chinese catalogue holds every message the code and templates use."""
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+
 from support import ROOT
 
 CATALOGUE = ROOT / "intake" / "translations" / "zh_Hans_CN" / "LC_MESSAGES"

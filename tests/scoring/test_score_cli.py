@@ -11,6 +11,8 @@ from intake.shell.cli import main
 from scoring.cli import score
 from scoring.models import ScoreAudit
 from support.records import Records
+
+
 @pytest.fixture
 def world(session):
     rec = Records(session)

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 
 import pytest
 from werkzeug.serving import make_server
+
 from support import ROOT
 
 CHROMIUM = "/usr/bin/chromium"

@@ -10,9 +10,10 @@ from functools import cache
 from sqlalchemy import bindparam, create_engine, insert, text
 from werkzeug.security import generate_password_hash
 
-from routing.services.cases import NewCase, open_case
+from intake.models import Touchpoint
 from routing.foundation.db import Base, Database, DriverStatement
 from routing.models import Rating
+from routing.services.cases import NewCase, open_case
 from routing.services.org import create_staff, create_unit
 
 PASSWORD = "correct horse battery"
@@ -70,13 +71,12 @@ class Factory:
 
     def staff(self, role="handler", unit=None, username=None, **kwargs):
         username = username or f"{role}{next(_seq)}"
-        staff = create_staff(self.session, username, role, self.clock.now(), unit=unit, password=PASSWORD, **kwargs)
+        staff = create_staff(self.session, username, role, self.clock.now(), unit=unit, **kwargs)
+        staff.password_hash = password_hash()  # PASSWORD, hashed once for the whole run
         self.session.commit()
         return staff
 
     def touchpoint(self, unit, staff=None, label="Counter 1"):
-        from intake.models import Touchpoint
-
         touchpoint = Touchpoint(unit_id=unit.id, staff_id=staff.id if staff else None, label=label,
                                 token=secrets.token_urlsafe(16), active=True, created_at=self.clock.now())
         self.session.add(touchpoint)

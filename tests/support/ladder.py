@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from intake.shell.cli import main
+from intake.shell.jobs import tick
 from routing.models import Staff, Unit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -58,16 +60,12 @@ def count(session, model, *where) -> int:
 
 def tick_at(app, clock, when: datetime) -> dict:
     """Move the fake clock to `when` and run one sweep, as `feedback tick` does."""
-    from intake.shell.jobs import tick
-
     clock.set(when)
     return tick(app, when)
 
 
 def cli_tick(app, when: datetime) -> dict:
     """`feedback tick --now ISO`, through the command line."""
-    from intake.shell.cli import main
-
     result = app.test_cli_runner().invoke(main, args=["tick", "--now", when.isoformat()])
     assert result.exit_code == 0, result.output
     return json.loads(result.output)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 
-
 def page_of(response, status: int = 200) -> str:
     assert response.status_code == status, response.get_data(as_text=True)[:2000]
     return response.get_data(as_text=True)

@@ -9,10 +9,8 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-
-from routing.models import ServiceEvent
+from routing.models import Callback, Case, Deadline, Rating, ServiceEvent, Staff, Unit
 from routing.services.cases import format_reference
-from routing.models import Callback, Case, Deadline, Rating, Staff, Unit
 from scoring.models import ComplaintVerdict, Inspection, LedgerEntry
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from support.factories import password_hash
 from routing.models import Staff, Unit
 from routing.services.org import create_staff
+from support.factories import password_hash
 from support.records import Records
 
 PHONE = "+8613812345678"

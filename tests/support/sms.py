@@ -11,8 +11,8 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from intake.sms.surveys import record_service_event
-from routing.web.extensions import babel
 from routing.models import Staff, Unit
+from routing.web.extensions import babel
 
 # The conftest app: PUBLIC_URL and TWILIO_AUTH_TOKEN.
 PUBLIC_URL = "https://feedback.example.com"

@@ -11,10 +11,9 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import func, select
 
-from support.api import PUBLIC_URL, Api, token_for
-from routing.models import ServiceEvent
-from routing.models import ApiToken, Case, OutboundMessage, Rating
+from routing.models import ApiToken, Case, OutboundMessage, Rating, ServiceEvent
 from routing.services.org import revoke_api_token
+from support.api import PUBLIC_URL, Api, token_for
 
 SERVICE = {
     "external_id": "TICKET-0001",

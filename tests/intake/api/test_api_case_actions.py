@@ -8,7 +8,6 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-
 from routing.models import Callback, Case, OutboundMessage, Rating
 
 PHONE = "+8613812345678"

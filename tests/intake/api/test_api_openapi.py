@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-
 HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
 JSON_TYPES = {"integer": int, "number": (int, float), "string": str, "boolean": bool,
               "array": list, "object": dict, "null": type(None)}

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from routing.services.org import create_api_token
 from scoring.models import ScoreAudit
 from support.records import Records
+
 SCORECARDS = "/api/v1/scorecards?scheme=satisfaction_50_20_30&period=2026-10"
 
 

@@ -12,11 +12,21 @@ from intake import create_app
 from intake.demo.data import PASSWORD
 from intake.demo.loader import load_demo
 from intake.models import InboundMessage, Survey, Touchpoint
-from routing.models import ServiceEvent
 from intake.services.touchpoints import touchpoint_by_token
 from intake.shell.cli import demo as demo_command
 from routing.foundation.db import Base, Database
-from routing.models import Callback, Case, CaseEvent, Escalation, Notification, OutboundMessage, Rating, Staff, Unit
+from routing.models import (
+    Callback,
+    Case,
+    CaseEvent,
+    Escalation,
+    Notification,
+    OutboundMessage,
+    Rating,
+    ServiceEvent,
+    Staff,
+    Unit,
+)
 from routing.vocabulary import OPEN_STATUSES
 
 PUBLIC_URL = "https://feedback.example.com"

@@ -7,8 +7,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from routing.services.timeline import add_event
 from routing.models import Case, CaseEvent, OutboundMessage, Rating
+from routing.services.timeline import add_event
 
 
 @pytest.fixture

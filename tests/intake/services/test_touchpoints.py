@@ -6,7 +6,6 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from intake.shell.qr_cli import qr
 from intake.services.touchpoints import (
     create_touchpoint,
     poster_titles,
@@ -16,6 +15,7 @@ from intake.services.touchpoints import (
     touchpoint_qr,
     touchpoint_url,
 )
+from intake.shell.qr_cli import qr
 from routing.errors import Conflict, RoutingError
 
 PUBLIC_URL = "https://feedback.example.com"

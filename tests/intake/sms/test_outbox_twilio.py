@@ -1,10 +1,11 @@
 """The outbox sends surveys through the real twilio client (built from the
 configuration, as in production) to a local fake of Twilio's API."""
 import pytest
-from support.sms import PHONE, rows, serve
+
 from intake.shell.jobs import tick
 from routing.models import Contact, OutboundMessage
 from support.fake_twilio import FakeTwilio
+from support.sms import PHONE, rows, serve
 
 ACCOUNT_SID = "AC" + "0" * 32
 

@@ -2,12 +2,12 @@
 language; only requests signed by Twilio are heard; each message once;
 delivery statuses only move forward."""
 import pytest
-from support.sms import AUTH_TOKEN, PHONE, rows, serve, signed, sms
 from twilio.request_validator import RequestValidator
 
-from intake.shell.jobs import tick
 from intake.models import InboundMessage, Survey
+from intake.shell.jobs import tick
 from routing.models import Case, CaseEvent, Contact, OutboundMessage, Rating
+from support.sms import AUTH_TOKEN, PHONE, rows, serve, signed, sms
 
 OTHER_PHONE = "+8613912345678"
 

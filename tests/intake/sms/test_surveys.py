@@ -4,14 +4,13 @@ the tick when unanswered."""
 from datetime import timedelta
 
 import pytest
-from support.sms import PHONE, rows, serve
 
-from intake.sms import surveys
-from intake.shell.jobs import tick
 from intake.models import Survey
-from routing.models import ServiceEvent
 from intake.phone import InvalidPhone
-from routing.models import Contact, OutboundMessage, Rating
+from intake.shell.jobs import tick
+from intake.sms import surveys
+from routing.models import Contact, OutboundMessage, Rating, ServiceEvent
+from support.sms import PHONE, rows, serve
 
 
 def test_a_service_is_followed_by_a_survey_after_the_delay(app, clock, senders, outlet):

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from intake.models import Touchpoint
 from intake.services.touchpoints import touchpoint_by_token
-from routing.models import ApiToken, Staff, Unit
 from routing.errors import Conflict
+from routing.models import ApiToken, Staff, Unit
 from routing.services.org import authenticate, staff_for_token, update_unit
 
 

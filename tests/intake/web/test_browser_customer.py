@@ -11,9 +11,9 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import select
 
-from support.browser import live_server, screenshot_dir
 from intake.services.qr import qr_png
 from routing.models import Case, Rating
+from support.browser import live_server, screenshot_dir
 
 SCREENSHOTS = screenshot_dir()
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from intake import create_app
 from routing.models import Case, OutboundMessage, Rating
+from support.factories import Factory
 
 
 @pytest.fixture
@@ -55,8 +56,6 @@ def test_a_complaint_with_the_forms_token_is_registered(csrf_app):
 
 @pytest.fixture
 def touchpoint(csrf_app):
-    from support.factories import Factory
-
     with csrf_app.extensions["db"].sessionmaker() as session:
         factory = Factory(session, csrf_app.extensions["clock"])
         return factory.touchpoint(factory.unit())

@@ -8,9 +8,11 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from intake import create_app
+from intake import create_app, errors
 from intake.services.ratings import RatingRejected, low_ratings, record_rating
 from routing.models import Case, OutboundMessage, Rating
+from routing.web.extensions import limiter
+from support.factories import Factory
 
 
 @pytest.fixture
@@ -240,10 +242,6 @@ def limited_app(app_config, tmp_path, monkeypatch):
 
 
 def test_too_many_posts_from_one_address_get_the_translated_429_page(limited_app, clock, monkeypatch):
-    from support.factories import Factory
-    from intake import errors
-    from routing.web.extensions import limiter
-
     started = 1_800_000_000.0  # the window opens with the first post; the refusal comes 20.5 s later
     monkeypatch.setattr(limiter.storage, "clock", lambda: started)
     monkeypatch.setattr(errors, "time", SimpleNamespace(time=lambda: started + 20.5))

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import bindparam, insert, select
 
-from support.factories import ADD_RATING, database_with_an_outlet
 from routing.foundation import writer_queue
 from routing.foundation.db import Database, DriverStatement, read_transaction, write_on_driver
 from routing.models import Rating, Unit
+from support.factories import ADD_RATING, database_with_an_outlet
 
 RATINGS = Rating.__table__.c
 # Not UTC on purpose: the column's type must turn it into UTC, as the ORM does.

@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
-from support.factories import database_with_an_outlet
 from routing.foundation import writer_queue
 from routing.foundation.db import Database, read_transaction
 from routing.models import Unit
 from routing.services.org import create_unit
+from support.factories import database_with_an_outlet
 
 
 @pytest.fixture

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select
 
-from support.factories import ADD_RATING
 from routing.foundation import writer_queue
 from routing.foundation.db import Database, read_transaction, write_on_driver
 from routing.models import Unit
 from routing.services.org import create_unit
 from support import ROOT
+from support.factories import ADD_RATING
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ window is missed; a dissatisfied customer's case is reopened on the spot."""
 import pytest
 from sqlalchemy import select
 
+from routing.errors import Conflict, Forbidden, RoutingError
+from routing.models import Callback, Case, CaseEvent, Notification, Rating
 from routing.services import lifecycle
 from routing.services.callback_outcome import record_outcome
 from routing.services.callbacks import callback_list
-from routing.errors import Conflict, Forbidden, RoutingError
-from routing.models import Callback, Case, CaseEvent, Notification, Rating
 from support.ladder import local, tick_at
 
 FRIDAY_16 = local(2026, 11, 6, 16, 0)

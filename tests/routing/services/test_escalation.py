@@ -8,13 +8,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, update
 
+from routing.models import Case, Deadline, Escalation, Notification, OutboundMessage
+from routing.rules.ladder import LEVELS
+from routing.rules.policy_match import policy_to_dict
 from routing.services import lifecycle
 from routing.services.escalation import escalations_for
-from routing.rules.ladder import LEVELS
-from routing.models import Case, Deadline, Escalation, Notification, OutboundMessage
 from routing.services.policies import rule_named
 from routing.services.policy_editing import update_calendar, update_policy
-from routing.rules.policy_match import policy_to_dict
 from support.ladder import cli_tick, count, local, tick_at
 
 MONDAY_9 = local(2026, 11, 2, 9, 0)

@@ -8,11 +8,11 @@ import pytest
 from flask_babel import get_locale
 from sqlalchemy import select
 
+from routing.errors import Conflict, Forbidden, RoutingError
+from routing.models import CaseEvent, Deadline, Notification, OutboundMessage
 from routing.rules import access
 from routing.services import lifecycle
 from routing.services.cases import NewCase, open_case
-from routing.errors import Conflict, Forbidden, RoutingError
-from routing.models import CaseEvent, Deadline, Notification, OutboundMessage
 from routing.services.queues import queue
 from support.ladder import local
 

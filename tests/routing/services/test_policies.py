@@ -6,14 +6,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from routing.services.queue_rules import add_rule
-from routing.services.cases import NewCase, open_case
 from routing.errors import RoutingError
 from routing.models import CaseEvent, Deadline, Policy
 from routing.rules.calendar import load_preset_calendars
+from routing.rules.policy_match import load_preset_policies, policy_to_dict
+from routing.services.cases import NewCase, open_case
 from routing.services.policies import ensure_presets, rule_named
 from routing.services.policy_editing import set_policy_active, update_policy
-from routing.rules.policy_match import load_preset_policies, policy_to_dict
+from routing.services.queue_rules import add_rule
 from support.ladder import local
 
 MONDAY_9 = local(2026, 11, 2, 9, 0)

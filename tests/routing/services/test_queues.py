@@ -1,9 +1,10 @@
 """Handler queues: mine, my unit's, first received by me, overdue, waiting;
 sorted by the next deadline, cases without one last; filtered and searched."""
 import pytest
-from routing.services import lifecycle
+
 from routing.errors import RoutingError
 from routing.models import Case
+from routing.services import lifecycle
 from routing.services.queues import queue
 from support.ladder import local
 

@@ -13,11 +13,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, insert, select
 
-from support.factories import empty_postgres
 from routing.models import Case, Deadline, Escalation, Notification, OutboundMessage
 from routing.services.policies import ensure_presets
-from support.ladder import local
 from support import ROOT
+from support.factories import empty_postgres
+from support.ladder import local
 
 POSTGRES_URL = os.environ.get("FEEDBACK_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from routing.models import Callback, Case, OutboundMessage, Rating
 from support.browser import live_server, screenshot_dir
 from support.factories import PASSWORD
-from routing.models import Callback, Case, OutboundMessage, Rating
 
 SCREENSHOTS = screenshot_dir()
 DESKTOP = {"width": 1280, "height": 860}

@@ -9,9 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-
-from support.pages import page_of
 from routing.models import Callback, Case, Rating
+from support.pages import page_of
 
 PHONE = "+8613812345678"
 # Monday 2026-11-02 in Shanghai; resolved then, the callback is due Tuesday 09:00-12:00.

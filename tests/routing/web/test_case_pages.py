@@ -5,15 +5,13 @@ and may do follows their role and their place in the unit tree."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
 
-
-from support.pages import follow, page_of
-from routing.web.case_pages import deadline_state
 from routing.models import Case, Deadline, Escalation, Notification, OutboundMessage, Policy, Staff, WorkCalendar
+from support.pages import follow, page_of
 
 PHONE = "+8613812345678"
 
@@ -31,28 +29,6 @@ def reload(session, case) -> Case:
     fresh = session.get(Case, case.id)
     session.commit()
     return fresh
-
-
-# --- pure helpers -----------------------------------------------------------------
-
-@pytest.mark.parametrize(("minutes_left", "kwargs", "state"), [
-    (60, {}, "ok"),
-    (0, {}, "over"),
-    (-35, {}, "over"),
-    (20, {"limit": 100}, "near"),  # under 25% of a 100-minute limit left
-    (30, {"limit": 100}, "ok"),
-    (60, {"warn_passed": True}, "near"),  # the policy's warning time has passed
-    (-10, {"met": True}, "met"),
-    (-10, {"paused": True}, "paused"),
-])
-def test_a_deadline_is_ok_near_or_over(minutes_left, kwargs, state):
-    now = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)
-    due = now + timedelta(minutes=minutes_left)
-    start = due - timedelta(minutes=kwargs["limit"]) if "limit" in kwargs else None
-    warn_at = now - timedelta(minutes=1) if kwargs.get("warn_passed") else None
-    met_at = due - timedelta(minutes=5) if kwargs.get("met") else None
-    assert deadline_state(due, now, start=start, warn_at=warn_at, met_at=met_at,
-                          paused=kwargs.get("paused", False)) == state
 
 
 # --- queues -----------------------------------------------------------------------

@@ -6,15 +6,10 @@ from decimal import Decimal as D
 import pytest
 
 from scoring.engine.explain import describe
-
 from scoring.engine.inputs import Event, SchemeError, ScoreInputError, ScoreInputs
-
 from scoring.engine.ranking import rank, ranking_outcomes
-
 from scoring.engine.scheme import load_scheme, parse_scheme
-
 from scoring.engine.scorecard import Line, Scorecard, score
-
 from scoring.engine.series import dismissal_due, loses_annual_award
 
 T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)

@@ -1,22 +1,18 @@
 """Every preset scheme of RULES 5 reproduces its seed: the worked examples,
 the thresholds, the money, and a breakdown that explains every point."""
+import tomllib
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal as D
+from importlib import resources
 
 import pytest
 
 from scoring.engine.branch import branch_score
-
 from scoring.engine.explain import describe
-
-from scoring.engine.inputs import Event, ScoreInputs
-
+from scoring.engine.inputs import Event, ScoreInputError, ScoreInputs
 from scoring.engine.ranking import ranking_outcomes
-
 from scoring.engine.scheme import available_schemes, load_scheme, parse_scheme
-
 from scoring.engine.scorecard import score
-
 from scoring.engine.series import dismissal_due, loses_annual_award
 
 PRESETS = {
@@ -123,9 +119,6 @@ def test_5_1_a_complaint_without_inspection_is_rated():
 
 def alternative_reading():
     """RULES 5.1: 'no inspection, or complaints pending' (the file shows how)."""
-    import tomllib
-    from importlib import resources
-
     data = tomllib.loads(resources.files("scoring.schemes").joinpath("satisfaction_50_20_30.toml").read_text("utf-8"))
     data["not_rated"] = [
         {
@@ -284,8 +277,6 @@ def test_5_3_self_check_is_the_mean_less_the_spot_check_penalty():
 
 
 def test_5_3_callback_record_penalty_must_be_between_half_and_one_point():
-    from scoring.engine.inputs import ScoreInputError
-
     with pytest.raises(ScoreInputError, match="outside 0.5-1"):
         score(load_scheme("quality_department"), department(callbacks=[D(2)]))
 
@@ -335,9 +326,6 @@ def test_5_4_below_90_fines_the_station_head_by_band(lost, fine, grade):
 
 
 def test_5_4_fine_bands_are_configurable():
-    import tomllib
-    from importlib import resources
-
     data = tomllib.loads(resources.files("scoring.schemes").joinpath("checklist_100.toml").read_text("utf-8"))
     data["money"]["bands"][-1]["amount"] = -300
     assert score(parse_scheme(data), checklist(31)).money == -300

@@ -6,15 +6,16 @@ from datetime import date, datetime, timezone
 
 import pypdfium2
 import pytest
+from flask_babel import force_locale
 from openpyxl import load_workbook
 
-from scoring.reports.exports import drilldown_csv, drilldown_xlsx, to_csv, to_xlsx
-from scoring.reports.quarterly import quarterly_report_pdf
-from scoring.services.metrics import drilldown
 from scoring.engine.periods import Period
-from scoring.reports.quarterly import ReportError, quarterly_report, render_pdf
+from scoring.reports.exports import drilldown_csv, drilldown_xlsx, to_csv, to_xlsx
+from scoring.reports.quarterly import ReportError, quarterly_report, quarterly_report_pdf, render_pdf
+from scoring.services.metrics import drilldown
 from scoring.services.scorecards import places, scorecards
 from support.records import Records
+
 TZ = "Asia/Shanghai"
 NOW = datetime(2026, 10, 2, tzinfo=timezone.utc)
 
@@ -22,8 +23,6 @@ NOW = datetime(2026, 10, 2, tzinfo=timezone.utc)
 @pytest.fixture
 def english(app):
     with app.test_request_context("/?lang=en"):
-        from flask_babel import force_locale
-
         with force_locale("en"):
             yield
 
@@ -118,8 +117,6 @@ def test_the_quarterly_report_pdf_prints_chinese(session, quarter, english):
 
 
 def test_the_pdf_explains_the_points_in_the_readers_language(app, session, quarter):
-    from flask_babel import force_locale
-
     with app.test_request_context("/"), force_locale("zh_Hans_CN"):
         pdf = quarterly_report_pdf(session, Period.parse("2026-Q3"), TZ, unit_ids=[quarter["poor"].id], now=NOW)
     document = pypdfium2.PdfDocument(pdf)

@@ -5,11 +5,15 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import event
 
-from scoring.services.metrics import (
-    METRICS, drilldown, last_months, monthly_series, staff_metrics, unit_metrics,
-)
 from scoring.engine.periods import Period
-
+from scoring.services.metrics import (
+    METRICS,
+    drilldown,
+    last_months,
+    monthly_series,
+    staff_metrics,
+    unit_metrics,
+)
 
 TZ = "Asia/Shanghai"
 OCTOBER, NOVEMBER = Period.parse("2026-10"), Period.parse("2026-11")

@@ -7,16 +7,23 @@ import pytest
 from sqlalchemy import select
 
 from routing.errors import Forbidden, RoutingError
-from scoring.services.sight import visible_subjects
 from scoring.engine.explain import describe
+from scoring.engine.inputs import ScoreInputs
+from scoring.engine.periods import Period
 from scoring.engine.scheme import load_scheme
+from scoring.engine.scorecard import score
 from scoring.models import ComplaintVerdict, Inspection, ScoreAudit
 from scoring.services.entries import (
-    NewInspection, NewLedgerEntry, current_verdict, decide_complaint, record_inspection, record_ledger_entry, withdraw,
+    NewInspection,
+    NewLedgerEntry,
+    current_verdict,
+    decide_complaint,
+    record_inspection,
+    record_ledger_entry,
+    withdraw,
 )
 from scoring.services.scorecards import build_inputs, places, scheme_titles, scorecards, subjects
-from scoring.engine.periods import Period
-
+from scoring.services.sight import visible_subjects
 
 TZ = "Asia/Shanghai"
 
@@ -337,9 +344,6 @@ def test_who_sees_whose_scores(session, tree, people):
 
 
 def test_survey_answers_given_as_counts_score_like_the_list_of_answers():
-    from scoring.engine.inputs import ScoreInputs
-    from scoring.engine.scorecard import score
-
     scheme = load_scheme("satisfaction_50_20_30")
     listed = ScoreInputs("O1", "2026-10", inspected={"standards"},
                          responses={"survey": ["very_satisfied"] * 2 + ["average"]})

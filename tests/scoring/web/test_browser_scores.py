@@ -9,10 +9,11 @@ from datetime import date
 
 import pytest
 
-from support.browser import live_server, screenshot_dir
-from support.score_pages import person
 from scoring.engine.periods import Period
+from support.browser import live_server, screenshot_dir
 from support.records import Records
+from support.score_pages import person
+
 SCREENSHOTS = screenshot_dir()
 DESKTOP = {"width": 1280, "height": 900}
 # How satisfied each outlet's customers were over the year (share of 4s and 5s).

@@ -9,10 +9,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from scoring.models import ComplaintVerdict, Inspection, LedgerEntry, ScoreAudit
 from support.records import Records
 from support.score_pages import build_org, reading, ref
-from scoring.models import ComplaintVerdict, Inspection, LedgerEntry, ScoreAudit
-
 
 # The organisation's own inspections were written straight into the table; these came through the pages.
 ENTERED = Inspection.entered_by_id.is_not(None)

@@ -10,10 +10,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from support.score_pages import PHONE, build_org, reading
 from scoring.models import ScoreAudit
-from scoring.services.scorecards import scorecards
 from scoring.reports.wording import explain
+from scoring.services.scorecards import scorecards
+from support.score_pages import PHONE, build_org, reading
 
 MONTH = "2026-10"
 

@@ -4,10 +4,10 @@ Revision ID: 166f4e11e047
 Revises: 
 Create Date: 2026-11-22 18:30:26.491348
 """
-from alembic import op
 import sqlalchemy as sa
-import routing.foundation.db
+from alembic import op
 
+import routing.foundation.db
 
 revision = '166f4e11e047'
 down_revision = None

@@ -8,9 +8,8 @@ Revision ID: 5b1e0c7a9d42
 Revises: 166f4e11e047
 Create Date: 2026-11-22 22:40:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '5b1e0c7a9d42'
 down_revision = '166f4e11e047'
