@@ -1,1 +1,3 @@
-"""The core domain: organisation, cases, time limits, escalation, callbacks, the tick."""
+"""The core domain: the organisation, cases and their timeline, time limits and calendars,
+escalation, callbacks and the tick, and the handlers' pages. Routing imports neither intake
+nor scoring."""

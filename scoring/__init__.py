@@ -1,8 +1,5 @@
 """Scoring: what intake and routing recorded, turned into the organisations'
-own scorecards (RULES 5-7).
-
-periods and engine are pure (periods of the organisation's calendar; schemes
-as data files under schemes/, scored with every point explained); models
-holds what supervisors enter; metrics counts in SQL; scorecards feeds the
-engine from the records; access, exports, report, cli and api serve them.
-"""
+own scorecards (RULES 5-7). The engine is pure (schemes are data files under
+schemes/, scored with every point explained); services count in SQL and feed
+the engine; reports and web serve the results. Scoring imports routing, never
+intake."""

@@ -1,0 +1,1 @@
+"""`feedback demo`: the demo organisation's data and its loader."""

@@ -1,0 +1,1 @@
+"""SMS: Twilio's webhooks and client, inbound messages, and the satisfaction surveys."""

@@ -1,0 +1,1 @@
+"""The customer's pages (rating, complaint, tracking), the administration pages and /healthz."""

@@ -1,0 +1,1 @@
+"""The score pages: the dashboard with its drill-down and downloads, and entry."""
