@@ -146,6 +146,9 @@ class Case(Base):
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
     first_responder_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    # The staff member a complaint is about (the teller at the counter): never
+    # its owner, never its callback caller (routing.rules.access).
+    subject_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     # A customer who rejects the outcome gets a new case linked to this one.
     reopened_from_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
     external_id: Mapped[str | None] = mapped_column(String(120), unique=True)
@@ -164,6 +167,7 @@ class Case(Base):
     unit: Mapped[Unit | None] = relationship()
     first_responder: Mapped[Staff | None] = relationship(foreign_keys=[first_responder_id])
     owner: Mapped[Staff | None] = relationship(foreign_keys=[owner_id])
+    subject_staff: Mapped[Staff | None] = relationship(foreign_keys=[subject_staff_id])
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="save-update, merge"
     )

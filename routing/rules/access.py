@@ -75,13 +75,23 @@ class CaseLike(Protocol):
     unit: UnitLike | None
     owner_id: int | None
     first_responder_id: int | None
+    subject_staff_id: int | None
 
 
 WORKING = ("claimed", "in_progress", "waiting")
 
 
-def may_see_case(staff: StaffLike, case: CaseLike) -> bool:
-    """Their own cases (owner, first responder) always; others by their reach."""
+def is_subject(staff: StaffLike, case: CaseLike) -> bool:
+    """Is `staff` the person the complaint is about (the teller at the counter)?"""
+    return case.subject_staff_id is not None and staff.id == case.subject_staff_id
+
+
+def may_see_case(staff: StaffLike, case: CaseLike, *, subject_sees: bool = False) -> bool:
+    """Their own cases (owner, first responder) always; others by their reach.
+    A complaint about a staff member is out of their sight unless the
+    organisation lets them read it (`subject_sees`)."""
+    if is_subject(staff, case):
+        return subject_sees
     if staff.id in (case.owner_id, case.first_responder_id):
         return True
     reach = case_reach(staff.role)
@@ -137,8 +147,9 @@ def _who(staff: StaffLike, case: CaseLike) -> set[str]:
 
 def allowed_actions(staff: StaffLike, case: CaseLike) -> set[str]:
     """The steps `staff` may take on `case` now (role, place in the unit tree,
-    owner or first responder, the case's status)."""
-    if not staff.active or not may_see_case(staff, case):
+    owner or first responder, the case's status). The person a complaint is
+    about takes none: at most they read it."""
+    if not staff.active or is_subject(staff, case) or not may_see_case(staff, case):
         return set()
     who = _who(staff, case)
     return {a for a in ACTIONS if STEP_POSSIBLE[a](case) and who & set(_WHO[a].split("|"))}
@@ -147,8 +158,11 @@ def allowed_actions(staff: StaffLike, case: CaseLike) -> set[str]:
 def may_take_over(colleague: StaffLike, case: CaseLike, wider_units: Collection[int] | None) -> bool:
     """Whether a case may be transferred to `colleague`: an active member of a
     handling role, not its owner already, inside the case's wider unit (its
-    parent's tree: `wider_units`; None when the case has no unit)."""
+    parent's tree: `wider_units`; None when the case has no unit), and never
+    the person the complaint is about."""
     if not (colleague.active and colleague.role in HANDLING_ROLES and colleague.id != case.owner_id):
+        return False
+    if is_subject(colleague, case):
         return False
     return wider_units is None or colleague.unit_id in wider_units
 

@@ -34,7 +34,8 @@ def queue(session: Session, staff: Staff, name: str, now: datetime, *, status: s
           search: str | None = None, limit: int = 100) -> list[Case]:
     if name not in QUEUES:
         raise RoutingError("unknown_queue", f"queue must be one of {', '.join(QUEUES)}")
-    query = select(Case)
+    # A complaint never shows in the queues of the person it is about.
+    query = select(Case).where(or_(Case.subject_staff_id.is_(None), Case.subject_staff_id != staff.id))
     if name == "mine":
         query = query.where(Case.owner_id == staff.id, Case.status.in_(LIVE))
     elif name == "first_received":

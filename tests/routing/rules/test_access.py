@@ -34,6 +34,7 @@ class Case:
     status: str = "new"
     owner_id: int | None = None
     first_responder_id: int | None = None
+    subject_staff_id: int | None = None
     unit_id: int | None = field(init=False)
 
     def __post_init__(self):
@@ -89,6 +90,19 @@ def test_a_case_is_handed_only_to_an_active_colleague_in_its_wider_unit():
     assert not access.may_take_over(Person(13, "admin", OUTLET.id), case, wider)
     assert not access.may_take_over(Person(14, "handler", OUTLET.id, active=False), case, wider)
     assert access.may_take_over(Person(12, "handler", OTHER_OUTLET.id), Case(None), None)
+
+
+def test_the_person_a_complaint_is_about_neither_handles_nor_by_default_sees_it():
+    teller = Person(30, "handler", OUTLET.id)
+    supervisor = Person(31, "supervisor", OUTLET.id)
+    case = Case(OUTLET, subject_staff_id=teller.id)
+    assert access.is_subject(teller, case) and not access.is_subject(supervisor, case)
+    assert not access.may_see_case(teller, case)
+    assert access.may_see_case(teller, case, subject_sees=True)  # read-only, where the organisation allows
+    assert access.allowed_actions(teller, case) == set()
+    assert "claim" in access.allowed_actions(supervisor, case)
+    assert not access.may_take_over(teller, Case(OUTLET, status="claimed", owner_id=31, subject_staff_id=30),
+                                    {OUTLET.id})
 
 
 def test_scores_are_seen_by_reach_and_entered_never_about_oneself():
