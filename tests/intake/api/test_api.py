@@ -118,7 +118,7 @@ def test_an_admin_creates_a_unit_under_a_parent_and_reads_it(api_as, bank):
 
 def test_a_unit_with_an_unknown_parent_or_a_taken_code_is_refused(api_as, bank):
     api = api_as(bank.admin)
-    unknown = problem_of(api.post("/units", json={"code": "OC", "name": "Outlet C", "parent": "NOPE"}), 400)
+    unknown = problem_of(api.post("/units", json={"code": "OC", "name": "Outlet C", "parent": "NOPE"}), 422)
     assert unknown["errors"] == {"parent": "not a known unit"}
     assert "parent" in unknown["detail"]
     problem_of(api.post("/units", json={"code": "OA", "name": "Again"}), 409)
@@ -140,7 +140,7 @@ def test_staff_are_listed_by_unit_and_role_without_contact_details(api_as, bank)
     one = api.get(f"/staff/{bank.handler_a.id}").get_json()
     assert one["username"] == "teller-a" and one["unit_id"] == bank.counter_a.id
     assert "phone" not in one and "password_hash" not in one
-    assert problem_of(api.get("/staff?unit=NOPE"), 400)["errors"] == {"unit": "not a known unit"}
+    assert problem_of(api.get("/staff?unit=NOPE"), 422)["errors"] == {"unit": "not a known unit"}
 
 
 # --- touchpoints and QR codes -------------------------------------------------
@@ -180,7 +180,7 @@ def test_a_revoked_touchpoint_has_no_qr_code(api_as, bank, make, session):
 
 def test_touchpoints_need_a_label_and_a_known_unit(api_as, bank):
     api = api_as(bank.admin)
-    assert problem_of(api.post("/touchpoints", json={"unit": 999999, "label": "X"}), 400)["errors"] == \
+    assert problem_of(api.post("/touchpoints", json={"unit": 999999, "label": "X"}), 422)["errors"] == \
         {"unit": "not a known unit"}
     assert "label" in problem_of(api.post("/touchpoints", json={"unit": "OA"}), 400)["errors"]
 
@@ -233,11 +233,11 @@ def test_a_time_without_an_offset_or_not_a_time_is_refused(api_as, bank, occurre
     assert list(body["errors"]) == ["occurred_at"]
 
 
-def test_an_unknown_unit_or_staff_member_is_400_with_a_message(api_as, bank, session):
+def test_an_unknown_unit_or_staff_member_is_422_with_a_message(api_as, bank, session):
     api = api_as(bank.admin)
-    unit = problem_of(api.post("/service-events", json={**SERVICE, "unit": "NO-SUCH-OUTLET"}), 400)
+    unit = problem_of(api.post("/service-events", json={**SERVICE, "unit": "NO-SUCH-OUTLET"}), 422)
     assert unit["errors"] == {"unit": "not a known unit"} and "unit" in unit["detail"]
-    staff = problem_of(api.post("/service-events", json={**SERVICE, "staff": "nobody"}), 400)
+    staff = problem_of(api.post("/service-events", json={**SERVICE, "staff": "nobody"}), 422)
     assert staff["errors"] == {"staff": "not a known staff member"}
     bad_id = problem_of(api.post("/service-events", json={**SERVICE, "unit": 2**40}), 400)
     assert list(bad_id["errors"]) == ["unit"]
