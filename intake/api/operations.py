@@ -136,7 +136,7 @@ def json_object() -> dict:
     return data
 
 
-_WHOLE = re.compile(r"-?[0-9]{1,30}")
+_WHOLE = re.compile(r"-?[0-9]{1,30}(\.0*)?")
 
 
 def _query_values(model: type[Query]) -> dict:
@@ -165,7 +165,7 @@ def _types(schema: dict) -> set[str]:
 
 def _json_value(text: str, types: set[str]):
     if "integer" in types and _WHOLE.fullmatch(text):
-        return int(text)
+        return int(text.partition(".")[0])
     if "boolean" in types and text in ("true", "false"):
         return text == "true"
     return text

@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, ClassVar, Literal
-from zoneinfo import available_timezones
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -40,7 +40,7 @@ from pydantic_core import core_schema
 from intake.api.problems import UNUSABLE, refusal
 from intake.i18n import SPELLINGS, normalize_locale
 from intake.phone import InvalidPhone, normalize_phone
-from routing.services.org import UNIT_CODE, UNIT_CODE_MAX, USERNAME, USERNAME_MAX
+from routing.services.org import UNIT_CODE, UNIT_CODE_MAX, USERNAME, USERNAME_MAX, valid_timezone
 from routing.web.glue import MAX_ID
 
 # --- what each type says about a wrong value ------------------------------------------
@@ -90,7 +90,8 @@ _BLANK = "".join(map(chr, range(1, 33)))
 def Text(max_length: int = 200):  # noqa: N802 - a type, named like one
     """Text with something visible in it; spaces around it are dropped."""
     return Annotated[str, StringConstraints(max_length=max_length, pattern=VISIBLE),
-                     says(_l("not valid text"), string_too_long=_l("longer than %(n)s characters", n=max_length),
+                     says(_l("not valid text"), string_type=_l("not a string"),
+                          string_too_long=_l("longer than %(n)s characters", n=max_length),
                           string_pattern_mismatch=lambda v: _l("empty") if not v.strip(_BLANK) else _l("not valid text")),
                      AfterValidator(lambda value: value.strip(_BLANK))]
 
@@ -118,10 +119,16 @@ class LongestFrom:
         return value
 
 
+def _integral(value):
+    """JSON Schema counts 5.0 as an integer, so do we."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def Whole(minimum: int, maximum: int):  # noqa: N802
     between = _l("not between %(low)s and %(high)s", low=minimum, high=maximum)
     return Annotated[int, Field(ge=minimum, le=maximum),
-                     says(_l("not a whole number"), greater_than_equal=between, less_than_equal=between)]
+                     says(_l("not a whole number"), greater_than_equal=between, less_than_equal=between),
+                     BeforeValidator(_integral)]
 
 
 def choice(values: Sequence[str], message=None):
@@ -200,7 +207,19 @@ def _known_locale(locale: str | None) -> str:
     return locale
 
 
-TimeZone = choice(sorted(available_timezones()), _l("not an IANA time zone such as Asia/Shanghai"))
+# The shape of an IANA zone name; whether the zone exists is asked of the zone database.
+TIME_ZONE = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$"
+_NO_ZONE = _l("not an IANA time zone such as Asia/Shanghai")
+
+
+def _zone(name: str) -> str:
+    if not valid_timezone(name):
+        raise ValueError(name)
+    return name
+
+
+TimeZone = Annotated[str, StringConstraints(max_length=64, pattern=TIME_ZONE), says(_NO_ZONE),
+                     unusable(_zone, _NO_ZONE), Doc(examples=["Asia/Shanghai"])]
 
 # A cursor is where the next page starts: the id of the last item seen.
 Cursor = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{0,9}$"),

@@ -11,7 +11,7 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import func, select
 
-from routing.models import ApiToken, Case, OutboundMessage, Rating, ServiceEvent
+from routing.models import ApiToken, Case, OutboundMessage, Rating, ServiceEvent, Unit
 from routing.services.org import revoke_api_token
 from support.api import PUBLIC_URL, Api, token_for
 
@@ -122,7 +122,8 @@ def test_a_unit_with_an_unknown_parent_or_a_taken_code_is_refused(api_as, bank):
     assert unknown["errors"] == {"parent": "not a known unit"}
     assert "parent" in unknown["detail"]
     problem_of(api.post("/units", json={"code": "OA", "name": "Again"}), 409)
-    problem_of(api.post("/units", json={"code": "OC", "name": "C", "timezone": "Mars/Olympus"}), 400)
+    problem_of(api.post("/units", json={"code": "OC", "name": "C", "timezone": "Mars/Olympus"}), 422)
+    problem_of(api.post("/units", json={"code": "OC", "name": "C", "timezone": "../etc/passwd"}), 400)
 
 
 def test_unknown_unit_is_404(api_as, bank):
@@ -432,3 +433,31 @@ def test_times_come_back_in_utc_with_a_z(api_as, bank, clock):
     clock.set(clock.now() + timedelta(hours=7, minutes=30))
     event = api_as(bank.admin).post("/service-events", json=SERVICE).get_json()
     assert event["created_at"] == "2026-11-02T08:30:00Z"
+
+
+@pytest.mark.parametrize("code", ['O"C', "O'C", "OC\nX", "../OC", "O/C", "O C", ".OC", "x" * 41])
+def test_a_unit_code_follows_the_admin_forms_rule(api_as, bank, session, code):
+    body = problem_of(api_as(bank.admin).post("/units", json={"code": code, "name": "Outlet C"}), 400)
+    assert list(body["errors"]) == ["code"]
+    assert count(session, Unit, Unit.name == "Outlet C") == 0
+
+
+def test_the_messages_follow_accept_language(api_as, bank):
+    api = api_as(bank.admin)
+    chinese = problem_of(api.post("/units", json={"name": 7}, headers={"Accept-Language": "zh-CN"}), 400)
+    assert chinese["errors"] == {"code": "必填", "name": "不是字符串"}
+    assert chinese["detail"] == "以下字段无效：code, name。"
+    english = problem_of(api.post("/units", json={"name": 7}), 400)
+    assert english["errors"] == {"code": "required", "name": "not a string"}
+    unusable = problem_of(api.post("/units", json={"code": "OC", "name": "C", "parent": "NOPE"},
+                                   headers={"Accept-Language": "zh-CN"}), 422)
+    assert unusable["errors"] == {"parent": "不是已知单位"}
+
+
+def test_a_value_the_document_allows_but_the_service_cannot_use_is_422(api_as, bank, session):
+    api = api_as(bank.admin)
+    phone = problem_of(api.post("/service-events", json={**SERVICE, "customer_phone": "11111"}), 422)
+    assert phone["errors"] == {"customer_phone": "not a valid phone number"} and phone["code"] == "unusable_fields"
+    zone = problem_of(api.post("/units", json={"code": "OC", "name": "C", "timezone": "Mars/Olympus"}), 422)
+    assert zone["errors"] == {"timezone": "not an IANA time zone such as Asia/Shanghai"}
+    assert count(session, ServiceEvent) == 0 and count(session, Unit, Unit.code == "OC") == 0
