@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, ClassVar, Literal
@@ -39,7 +39,7 @@ from pydantic_core import core_schema
 
 from intake.api.problems import UNUSABLE, refusal
 from intake.i18n import SPELLINGS, normalize_locale
-from intake.phone import InvalidPhone, normalize_phone
+from intake.phone import normalize_phone
 from routing.services.org import UNIT_CODE, UNIT_CODE_MAX, USERNAME, USERNAME_MAX, valid_timezone
 from routing.web.glue import MAX_ID
 
@@ -75,7 +75,7 @@ def unusable(check: Callable[[Any], Any], message) -> AfterValidator:
     def run(value):
         try:
             return check(value)
-        except (ValueError, InvalidPhone):
+        except ValueError:  # intake.phone.InvalidPhone is one
             raise refusal(message, UNUSABLE) from None
     return AfterValidator(run)
 
@@ -87,7 +87,7 @@ VISIBLE = r"^[^\x00]*[^\x00-\x20][^\x00]*$"
 _BLANK = "".join(map(chr, range(1, 33)))
 
 
-def Text(max_length: int = 200):  # noqa: N802 - a type, named like one
+def Text(max_length: int = 200):
     """Text with something visible in it; spaces around it are dropped."""
     return Annotated[str, StringConstraints(max_length=max_length, pattern=VISIBLE),
                      says(_l("not valid text"), string_type=_l("not a string"),
@@ -124,7 +124,7 @@ def _integral(value):
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def Whole(minimum: int, maximum: int):  # noqa: N802
+def Whole(minimum: int, maximum: int):
     between = _l("not between %(low)s and %(high)s", low=minimum, high=maximum)
     return Annotated[int, Field(ge=minimum, le=maximum),
                      says(_l("not a whole number"), greater_than_equal=between, less_than_equal=between),
@@ -288,7 +288,7 @@ class Reading:
     sees customers' phone numbers whole."""
 
     public_url: str
-    phone: Callable[[str | None], str | None] = field(default=lambda e164: e164)
+    phone: Callable[[str | None], str | None]
 
 
 @dataclass(frozen=True)

@@ -114,8 +114,14 @@ class ScorecardsQuery(MetricsQuery):
     scheme: choice(tuple(available_schemes()))
 
 
-def _scope(query: MetricsQuery, subject_kind: str) -> list[int] | None:
-    """The subject ids the token may see, narrowed to ?unit= (None: all)."""
+def _scope(query: MetricsQuery) -> tuple[str, list[int] | None]:
+    """The kind of subject asked for, and the ids of those the token may see
+    narrowed to ?unit= (None: all)."""
+    subject_kind = query.subject or "unit"
+    return subject_kind, _visible(query, subject_kind)
+
+
+def _visible(query: MetricsQuery, subject_kind: str) -> list[int] | None:
     session = db_session()
     units, people = sight.visible_subjects(session, api_staff())
     visible = units if subject_kind == "unit" else people
@@ -126,21 +132,25 @@ def _scope(query: MetricsQuery, subject_kind: str) -> list[int] | None:
     return sight.only_visible(wanted, visible)
 
 
+def _audit(what: str, query: MetricsQuery, subject_kind: str) -> None:
+    """Every answer about scores is audited (RULES 7)."""
+    sight.audit(db_session(), api_staff(), "view", f"api {what} {query.period.label} {subject_kind} "
+                f"{query.unit or 'all'}", now())
+
+
 @operation("GET", "/scorecards", summary="Scorecards of a scheme for a period", tag="scores",
            responses={200: Scorecards},
            description="Each breakdown line explains a point. A handler's token sees only its own scorecard, "
                        "a supervisor's or manager's its unit tree and the people in it.")
 def list_scorecards(query: ScorecardsQuery):
     session = db_session()
-    subject_kind = query.subject or "unit"
-    ids = _scope(query, subject_kind)
+    subject_kind, ids = _scope(query)
     scheme = load_scheme(query.scheme)
     tz = current_app.config["TIMEZONE"]
     cards = scorecards(session, scheme.name, query.period, subject_kind, ids, tz) if ids != [] else []
     names = {s.key: s.name for s in subjects(session, subject_kind, ids)} if cards else {}
     placed = places(cards, scheme.higher_is_better)
-    sight.audit(session, api_staff(), "view", f"api scorecards {scheme.name} {query.period.label} "
-                f"{subject_kind} {query.unit or 'all'}", now())
+    _audit(f"scorecards {scheme.name}", query, subject_kind)
     return {"scheme": scheme.name, "title": scheme.title, "period": query.period.label, "subject_kind": subject_kind,
             "items": [scorecard_dict(c, name=names.get(c.subject), place=placed.get(c.subject)) for c in cards]}
 
@@ -150,8 +160,7 @@ def list_scorecards(query: ScorecardsQuery):
                        "member, in the organisation's time zone.")
 def list_metrics(query: MetricsQuery):
     session = db_session()
-    subject_kind = query.subject or "unit"
-    ids = _scope(query, subject_kind)
+    subject_kind, ids = _scope(query)
     tz = current_app.config["TIMEZONE"]
     items = []
     if ids != []:
@@ -160,6 +169,5 @@ def list_metrics(query: MetricsQuery):
         values = compute(session, query.period, tz, [s.id for s in found])
         items = [{"id": s.id, "subject": s.key, "name": s.name,
                   "metrics": {k: metric_value(k, v) for k, v in values[s.id].items()}} for s in found]
-    sight.audit(session, api_staff(), "view", f"api metrics {query.period.label} {subject_kind} "
-                f"{query.unit or 'all'}", now())
+    _audit("metrics", query, subject_kind)
     return {"period": query.period.label, "subject_kind": subject_kind, "items": items}
