@@ -221,9 +221,9 @@ def _zone(name: str) -> str:
 TimeZone = Annotated[str, StringConstraints(max_length=64, pattern=TIME_ZONE), says(_NO_ZONE),
                      unusable(_zone, _NO_ZONE), Doc(examples=["Asia/Shanghai"])]
 
-# A cursor is where the next page starts: the id of the last item seen.
+# A cursor is where the next page starts: the id of the last item seen (none is above MAX_ID).
 Cursor = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{0,9}$"),
-                   says(_l("not a cursor this API gave out")), AfterValidator(int)]
+                   says(_l("not a cursor this API gave out")), AfterValidator(lambda text: min(int(text), MAX_ID))]
 
 
 # --- models ---------------------------------------------------------------------------------

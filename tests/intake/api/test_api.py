@@ -378,6 +378,12 @@ def test_paging_follows_the_cursor_and_refuses_a_bad_one(api_as, bank, make):
     assert list(problem_of(api.get("/units?limit=0"), 400)["errors"]) == ["limit"]
 
 
+def test_a_cursor_past_every_id_is_an_empty_last_page(api_as, bank):
+    """Ids are 32-bit on PostgreSQL: a larger cursor must not reach the database as one."""
+    body = api_as(bank.admin).get("/units?cursor=5328811339").get_json()
+    assert body == {"items": [], "next_cursor": None}
+
+
 def test_a_new_row_does_not_shift_the_next_page(api_as, bank, make):
     api = api_as(bank.admin)
     first = api.get("/units?limit=3").get_json()
