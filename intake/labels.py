@@ -66,3 +66,5 @@ EVENT_LABELS = {
     "callback": _l("We called you back"),
 }
 EVENT_LABEL_OTHER = _l("Update")
+# Each language by its own name, the same on every page.
+LANGUAGE_NAMES = {"zh_Hans_CN": "中文", "en": "English"}

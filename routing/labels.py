@@ -63,6 +63,15 @@ CALLBACK_ITEM_LABELS = {"attitude": _l("Attitude"), "skill": _l("Skill"), "arriv
 CALLBACK_LEVEL_LABELS = {"very_satisfied": _l("Very satisfied"), "satisfied": _l("Satisfied"),
                          "average": _l("Average"), "poor": _l("Poor")}
 
+ROLE_LABELS = {
+    "handler": _l("Handler"), "supervisor": _l("Supervisor"), "manager": _l("Manager"),
+    "executive": _l("Executive"), "admin": _l("Administrator"),
+}
+UNIT_LEVEL_LABELS = {
+    "company": _l("Company"), "branch": _l("Branch"), "outlet": _l("Outlet"),
+    "department": _l("Department"), "team": _l("Team"), "counter": _l("Counter"),
+}
+
 # Time-limit policies and working calendars.
 UNIT_LABELS = {"minutes": _l("minutes"), "hours": _l("hours"), "days": _l("days (24 hours)"),
                "working_days": _l("working days"), "same_day": _l("the same day")}
