@@ -30,9 +30,12 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from serving import gunicorn
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out" / "helpdesk"
@@ -169,18 +172,11 @@ def command(args: list[str], database: Path) -> tuple[list[str], dict, Path]:
     return [str(PYTHON), "manage.py", *args], {**os.environ, "HELPDESK_BENCH_DB": str(database)}, SITE
 
 
-def serve(port: int, database: Path, ready_dir: Path | None = None, **popen) -> subprocess.Popen:
-    """The public submission form on one sync gunicorn worker."""
-    argv = [str(GUNICORN), "-w", "1", "-k", "sync", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-            "--chdir", str(SITE), "wsgi:application"]
+def serve(port: int, database: Path, work: Path) -> subprocess.Popen:
+    """The public submission form on one sync gunicorn worker, returned once
+    the worker has loaded the project."""
     env = {**os.environ, "HELPDESK_BENCH_DB": str(database)}
-    if ready_dir is not None:
-        hooks = ready_dir / "helpdesk_hooks.py"
-        hooks.write_text("import os, pathlib\n\ndef post_worker_init(worker):\n"
-                         "    pathlib.Path(os.environ['BENCH_READY_DIR'], str(worker.pid)).touch()\n")
-        argv[1:1] = ["-c", str(hooks)]
-        env["BENCH_READY_DIR"] = str(ready_dir)
-    return subprocess.Popen(argv, env=env, **popen)
+    return gunicorn("wsgi:application", port, env, SITE, work, workers=1, executable=str(GUNICORN))
 
 
 def cached_database(open_tickets: int, due: int) -> Path:
@@ -256,8 +252,9 @@ def main() -> None:
         database = args.database or EMPTY_DB.with_name("serve.db")
         if args.database is None:
             shutil.copyfile(EMPTY_DB, database)
+        server = serve(args.port, database, Path(tempfile.mkdtemp(prefix="helpdesk-serve-")))
         print(f"http://127.0.0.1:{args.port}/tickets/submit/ (database {database})", flush=True)
-        serve(args.port, database).wait()
+        server.wait()
     else:
         argv, env, cwd = command(["escalate_tickets"], args.database)
         sys.exit(subprocess.run(argv, env=env, cwd=cwd).returncode)
