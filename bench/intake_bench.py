@@ -73,6 +73,7 @@ def cached_database(open_cases: int) -> tuple[Path, str, list[int]]:
         _open_cases(partial, open_cases, outlets)
         meta.write_text(json.dumps({"token": token, "outlets": outlets}))
         partial.rename(path)
+        Path(f"{partial}-writers").unlink(missing_ok=True)  # the writers' lock file beside it
         print(f"built {path.name} in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
     saved = json.loads(meta.read_text())
     return path, saved["token"], saved["outlets"]
@@ -133,7 +134,7 @@ def _open_cases(path: Path, total: int, outlets: list[int]) -> None:
                    'normal', CASE i % 3 WHEN 0 THEN 'new' WHEN 1 THEN 'claimed' ELSE 'in_progress' END, 'web',
                    outlet.id,
                    'Customer ' || i, printf('+86139%08d', i), 'customer' || i || '@example.com', 'zh_Hans_CN',
-                   'An earlier complaint.', 1, {stamp}, {stamp}, 'complaint-general',
+                   'An earlier complaint.', 1, {stamp}, {stamp}, 'complaint',
                    strftime('%Y-%m-%d %H:%M:%S', '2026-12-01 02:00:00', '+' || (i % 43200) || ' minutes') || '.000000',
                    strftime('%Y-%m-%d %H:%M:%S', '2026-12-01 02:00:00', '+' || (i % 43200) || ' minutes') || '.000000'
             FROM n JOIN outlet ON outlet.k = i % {len(outlets)}""")
