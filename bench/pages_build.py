@@ -47,29 +47,29 @@ def build(conn, *, branches: int, outlets: int, cases: int, open_cases: int, rat
     run("""INSERT INTO staff (id, username, display_name, role, ladder_position, unit_id, password_hash, phone,
                               locale, active, created_at)
            VALUES (1, 'bench-manager', '王经理', 'manager', NULL, 1, :hash, '+8613900000001', 'zh_Hans_CN', true,
-                   timestamptz :now - interval '2 years'),
+                   CAST(:now AS timestamptz) - interval '2 years'),
                   (2, 'gm', '总经理', 'executive', 'gm', 1, NULL, '+8613900000002', 'zh_Hans_CN', true,
-                   timestamptz :now - interval '2 years'),
+                   CAST(:now AS timestamptz) - interval '2 years'),
                   (3, 'dgm', '副总经理', 'executive', 'deputy_gm', 1, NULL, '+8613900000003', 'zh_Hans_CN', true,
-                   timestamptz :now - interval '2 years')""")
+                   CAST(:now AS timestamptz) - interval '2 years')""")
     run("""INSERT INTO staff (id, username, display_name, role, unit_id, phone, locale, active, created_at)
            SELECT 10 + b, 'mgr' || b, '分行经理 ' || b, 'manager', 1 + b, '+86137' || lpad(b::text, 8, '0'),
-                  'zh_Hans_CN', true, timestamptz :now - interval '2 years'
+                  'zh_Hans_CN', true, CAST(:now AS timestamptz) - interval '2 years'
            FROM generate_series(1, :branches) b""")
     run("""INSERT INTO staff (id, username, display_name, role, unit_id, phone, locale, active, created_at)
            SELECT 1000 + :per * k + h, CASE WHEN h = 0 THEN 'sup' ELSE 'h' || h || '-' END || k,
                   CASE WHEN h = 0 THEN '主管 ' ELSE '客服 ' || h || '-' END || k,
                   CASE WHEN h = 0 THEN 'supervisor' ELSE 'handler' END, :first + k,
                   '+86136' || lpad((:per * k + h)::text, 8, '0'), 'zh_Hans_CN', true,
-                  timestamptz :now - interval '2 years'
+                  CAST(:now AS timestamptz) - interval '2 years'
            FROM generate_series(0, :outlets - 1) k, generate_series(0, :per - 1) h""")
     run("""INSERT INTO touchpoint (unit_id, staff_id, label, token, active, created_at)
-           SELECT :first + k, NULL, '窗口 ' || c, 'tp-' || k || '-' || c, true, timestamptz :now - interval '1 year'
+           SELECT :first + k, NULL, '窗口 ' || c, 'tp-' || k || '-' || c, true, CAST(:now AS timestamptz) - interval '1 year'
            FROM generate_series(0, :outlets - 1) k, generate_series(1, 2) c""")
     # Cases: id g, created over the year (older ids first); the last :open open.
     run("""CREATE TEMP TABLE c0 AS
            SELECT g, (g * 7919) % :outlets AS k, g > :cases - :open AS open,
-                  timestamptz :now - (interval '365 days') * (1 - g::float / :cases) - interval '5 minutes' AS created,
+                  CAST(:now AS timestamptz) - (interval '365 days') * (1 - g::float / :cases) - interval '5 minutes' AS created,
                   random() AS r
            FROM generate_series(1, :cases) g""")
     run("""INSERT INTO "case" (id, reference, tracking_token, kind, category, severity, status, channel, unit_id,
@@ -98,10 +98,10 @@ def build(conn, *, branches: int, outlets: int, cases: int, open_cases: int, rat
                   CASE WHEN NOT open THEN created + interval '20 hours' END,
                   CASE WHEN NOT open AND r >= 0.05 THEN created + interval '3 days' END,
                   CASE WHEN g % 10 < 4 THEN 'complaint' ELSE 'repair-urban' END,
-                  CASE WHEN open THEN CASE WHEN g % 5 = 0 THEN timestamptz :now - interval '1 hour' * (1 + g % 40)
-                                           ELSE timestamptz :now + interval '1 hour' * (1 + g % 120) END END,
-                  CASE WHEN open THEN CASE WHEN g % 5 = 0 THEN timestamptz :now + interval '30 minutes'
-                                           ELSE timestamptz :now + interval '1 hour' * (1 + g % 120) END END
+                  CASE WHEN open THEN CASE WHEN g % 5 = 0 THEN CAST(:now AS timestamptz) - interval '1 hour' * (1 + g % 40)
+                                           ELSE CAST(:now AS timestamptz) + interval '1 hour' * (1 + g % 120) END END,
+                  CASE WHEN open THEN CASE WHEN g % 5 = 0 THEN CAST(:now AS timestamptz) + interval '30 minutes'
+                                           ELSE CAST(:now AS timestamptz) + interval '1 hour' * (1 + g % 120) END END
            FROM c0""")
     run("""INSERT INTO case_deadline (case_id, target, started_at, due_at, warn_at, warned_at, met_at, breached_at,
                                       escalation_level)
@@ -115,13 +115,13 @@ def build(conn, *, branches: int, outlets: int, cases: int, open_cases: int, rat
     run("""INSERT INTO case_deadline (case_id, target, started_at, due_at, warn_at, warned_at, met_at, breached_at,
                                       escalation_level)
            SELECT id, 'resolution', created_at, coalesce(next_due_at, created_at + interval '5 days'), NULL, NULL,
-                  resolved_at, CASE WHEN next_due_at < timestamptz :now THEN next_due_at END,
-                  CASE WHEN next_due_at < timestamptz :now THEN 1 ELSE 0 END
+                  resolved_at, CASE WHEN next_due_at < CAST(:now AS timestamptz) THEN next_due_at END,
+                  CASE WHEN next_due_at < CAST(:now AS timestamptz) THEN 1 ELSE 0 END
            FROM "case" """)
     run("""INSERT INTO escalation (case_id, target, level, to_staff_id, minutes_late, at, kind)
            SELECT c.id, 'resolution', 1, 1000 + :per * (c.unit_id - :first), 30, c.next_due_at + interval '30 minutes',
                   'breach'
-           FROM "case" c WHERE c.next_due_at < timestamptz :now""")
+           FROM "case" c WHERE c.next_due_at < CAST(:now AS timestamptz)""")
     # The timeline: created; claimed, reply, a customer's message, resolved and closed as far as each got.
     run("""INSERT INTO case_event (case_id, at, kind, actor, staff_id, body, public, data)
            SELECT id, created_at, 'created', 'customer', NULL, description, true, json_build_object('channel', channel)
@@ -153,7 +153,7 @@ def build(conn, *, branches: int, outlets: int, cases: int, open_cases: int, rat
                                locale, suspect, created_at)
            SELECT 'qr', :first + k, 1000 + :per * k + 1 + (s % 4), NULL, score, score, score,
                   greatest(1, score - 1), score, 'zh_Hans_CN', r < 0.002,
-                  timestamptz :now - random() * interval '365 days'
+                  CAST(:now AS timestamptz) - random() * interval '365 days'
            FROM (SELECT (random() * (:outlets - 1))::int AS k, (random() * 100)::int AS s, random() AS r,
                         CASE WHEN random() < 0.55 THEN 5 WHEN random() < 0.6 THEN 4 WHEN random() < 0.5 THEN 3
                              WHEN random() < 0.5 THEN 2 ELSE 1 END AS score
@@ -185,19 +185,19 @@ def build(conn, *, branches: int, outlets: int, cases: int, open_cases: int, rat
     run("""INSERT INTO complaint_verdict (case_id, verdict, reason, points, decided_by_id, decided_at)
            SELECT id, CASE WHEN id % 20 = 0 THEN 'major' WHEN id % 4 = 0 THEN 'invalid' ELSE 'valid' END,
                   '经核实', NULL, 1, created_at + interval '2 days'
-           FROM "case" WHERE kind = 'complaint' AND id % 2 = 0 AND created_at < timestamptz :now - interval '2 days'""")
+           FROM "case" WHERE kind = 'complaint' AND id % 2 = 0 AND created_at < CAST(:now AS timestamptz) - interval '2 days'""")
     run("""INSERT INTO ledger_entry (staff_id, unit_id, kind, code, points, occurred_at, note, entered_by_id,
                                      created_at)
            SELECT 1000 + :per * ((g * 31) % :outlets) + 1 + g % 4, NULL,
                   CASE WHEN g % 3 = 0 THEN 'merit' ELSE 'violation' END,
                   CASE WHEN g % 3 = 0 THEN 'praise_letter' ELSE 'late' END, 1 + g % 3,
-                  timestamptz :now - interval '1 day' * (g % 365), '', 1, timestamptz :now - interval '1 day' * (g % 365)
+                  CAST(:now AS timestamptz) - interval '1 day' * (g % 365), '', 1, CAST(:now AS timestamptz) - interval '1 day' * (g % 365)
            FROM generate_series(1, :outlets * 6) g""")
     run("""INSERT INTO notification (staff_id, case_id, kind, data, created_at, read_at)
-           SELECT 1, e.case_id, 'escalated', json_build_object('target', e.target, 'level', 'supervisor',
-                                                                 'minutes', e.minutes_late),
+           SELECT 1, e.case_id, 'escalated', json_build_object('reference', c.reference, 'target', e.target,
+                                                                 'level', 'supervisor', 'minutes', e.minutes_late),
                   e.at, CASE WHEN e.case_id % 5 <> 0 THEN e.at + interval '1 hour' END
-           FROM escalation e WHERE e.case_id % 6 = 0""")
+           FROM escalation e JOIN "case" c ON c.id = e.case_id WHERE e.case_id % 6 = 0""")
     for table in ("unit", "staff", "case"):
         run(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT max(id) FROM \"{table}\"))")
     run("ANALYZE")
