@@ -344,6 +344,67 @@ def growth(args, work: Path) -> int:
     return errors
 
 
+def profile(args, work: Path) -> None:
+    """Complaints in this process (Flask's test client) on each size's
+    database: SQL statements per complaint, the slowest shapes, top costs."""
+    import cProfile
+
+    from profiling import Statements, top_costs
+
+    count = 50
+    for size in args.sizes:
+        source, token, outlets = cached_database(size)
+        database = work / f"profile{size}.db"
+        shutil.copyfile(source, database)
+        os.environ.update(FEEDBACK_DATABASE_URL=f"sqlite:///{database}", FEEDBACK_SECRET_KEY="bench",
+                          FEEDBACK_INSTANCE_PATH=str(work), FEEDBACK_RATE_LIMIT_PUBLIC='"1000000 per minute"')
+        from intake import create_app
+
+        app = create_app()
+        statements = Statements(app.extensions["db"].engine)
+        for name, send in (("web form (GET + POST)", web_in_process(outlets)),
+                           ("JSON API", api_in_process(token, outlets))):
+            client = app.test_client()
+            for n in range(3):
+                send(client, 20_000_000 + n)
+            profiler = cProfile.Profile()
+            with statements.record():
+                started = time.perf_counter()
+                profiler.enable()
+                for n in range(count):
+                    send(client, 30_000_000 + n)
+                profiler.disable()
+                elapsed = 1000 * (time.perf_counter() - started) / count
+            sql_ms = 1000 * sum(seconds for _sql, seconds in statements.rows) / count
+            print(f"\n== {name}, {size:,} open cases: {elapsed:.1f} ms a complaint in process (profiled), "
+                  f"{len(statements.rows) / count:.0f} SQL statements a complaint taking {sql_ms:.1f} ms")
+            for line in statements.summary(5) + top_costs(profiler, args.profile_lines):
+                print("   " + line)
+        app.extensions["db"].dispose()
+        database.unlink()
+
+
+def web_in_process(outlets: list[int]):
+    def send(client, n: int) -> None:
+        page = client.get("/complain").get_data()
+        form = {"csrf_token": csrf_token(page), "kind": "complaint", "category": "attitude",
+                "description": DESCRIPTION, "unit": outlets[n % len(outlets)], "name": f"Bench {n}",
+                "phone": f"+86138{n:08d}", "email": f"web{n}@example.com", "consent": "y"}
+        if client.post("/complain", data=form).status_code != 303:
+            raise RuntimeError("the complaint was refused")
+    return send
+
+
+def api_in_process(token: str, outlets: list[int]):
+    def send(client, n: int) -> None:
+        body = {"description": DESCRIPTION, "kind": "complaint", "category": "attitude",
+                "unit": outlets[n % len(outlets)], "contact_phone": f"+86136{n:08d}",
+                "contact_email": f"api{n}@example.com", "consent": True}
+        if client.post("/api/v1/cases", json=body, headers={"Authorization": f"Bearer {token}"}).status_code != 201:
+            raise RuntimeError("the case was refused")
+    return send
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--complaints", type=int, default=240, help="measured complaints per side")
@@ -351,10 +412,15 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[0, 100_000, 1_000_000])
     parser.add_argument("--no-peer", action="store_true", help="skip the side-by-side part")
     parser.add_argument("--no-growth", action="store_true", help="skip the open-cases part")
+    parser.add_argument("--profile", action="store_true", help="only profile complaints in process, per size")
+    parser.add_argument("--profile-lines", type=int, default=12)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="intake-bench-"))
     errors = 0
     try:
+        if args.profile:
+            profile(args, work)
+            return
         if not args.no_peer:
             errors += side_by_side(args, work)
         if not args.no_growth:

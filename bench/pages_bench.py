@@ -28,9 +28,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import http.client
-import io
 import os
-import pstats
 import re
 import statistics
 import sys
@@ -43,9 +41,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from sqlalchemy import create_engine, event, text  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 
 import pages_build  # noqa: E402
+from profiling import Statements, top_costs  # noqa: E402
 from serving import free_port, gunicorn, rotated, stop  # noqa: E402
 
 NOW_TEXT = "2026-11-02T10:00:00+08:00"
@@ -183,9 +182,7 @@ def profile(url: str, args) -> None:
     from intake import create_app
 
     app = create_app()
-    statements = []
-    event.listen(app.extensions["db"].engine, "before_cursor_execute",
-                 lambda conn, cursor, sql, *rest: statements.append(sql))
+    statements = Statements(app.extensions["db"].engine)
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = next(g for g in CSRF.search(page).groups() if g)
@@ -193,26 +190,18 @@ def profile(url: str, args) -> None:
                                 "password": pages_build.PASSWORD})
     for name, paths in pages(url).items():
         client.get(paths[0])  # warm
-        statements.clear()
         profiler = cProfile.Profile()
-        started = time.perf_counter()
-        profiler.enable()
-        client.get(paths[0])
-        profiler.disable()
-        elapsed = 1000 * (time.perf_counter() - started)
-        shapes = {}
-        for sql in statements:
-            shape = re.sub(r"\s+", " ", sql)[:110]
-            shapes[shape] = shapes.get(shape, 0) + 1
-        print(f"\n== {name}: {elapsed:.0f} ms in process, {len(statements)} SQL statements")
-        for shape, n in sorted(shapes.items(), key=lambda item: -item[1])[:3]:
-            print(f"   {n:4d} x {shape}")
-        out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out)
-        stats.sort_stats("cumulative").print_stats(r"(intake|routing|scoring)/", args.profile_lines)
-        lines = [line for line in out.getvalue().splitlines() if re.search(r"(intake|routing|scoring)/", line)]
-        for line in lines[:args.profile_lines]:
-            print("   " + line.strip())
+        with statements.record():
+            started = time.perf_counter()
+            profiler.enable()
+            client.get(paths[0])
+            profiler.disable()
+            elapsed = 1000 * (time.perf_counter() - started)
+        sql_ms = 1000 * sum(seconds for _sql, seconds in statements.rows)
+        print(f"\n== {name}: {elapsed:.0f} ms in process (profiled), {len(statements.rows)} SQL statements "
+              f"taking {sql_ms:.0f} ms")
+        for line in statements.summary() + top_costs(profiler, args.profile_lines):
+            print("   " + line)
 
 
 def main() -> None:

@@ -403,6 +403,37 @@ def postgres_contenders(server_url: str, total: int, due: int) -> list[Contender
             Contender("set-based floor (PostgreSQL)", floor, escalated(floor, "floor"))]
 
 
+def profile_whole(args) -> None:
+    """`feedback tick` once under cProfile on a fresh copy of each backend's
+    database: where a whole run's time goes (imports, the app, the jobs)."""
+    import pstats
+
+    work = Path(tempfile.mkdtemp(prefix="tick-profile-"))
+    targets = [] if args.no_sqlite else [("SQLite", None)]
+    if args.url:
+        targets.append(("PostgreSQL", cached_postgres(args.url, args.open, args.due)))
+    try:
+        for backend, template in targets:
+            if template is None:
+                path = work / "profile.db"
+                shutil.copyfile(cached_sqlite(args.open, args.due), path)
+                url, drop = f"sqlite:///{path}", (lambda: None)
+            else:
+                url, drop = postgres_copy(args.url, template)
+            try:
+                argv, env, cwd = feedback_tick(url, work)
+                stats_file = work / "tick.prof"
+                figures = run_timed([sys.executable, "-m", "cProfile", "-o", str(stats_file), *argv], env, cwd)
+            finally:
+                drop()
+            print(f"\n== feedback tick on {backend}, {args.open:,} open, {args.due:,} due: "
+                  f"{figures['wall']:.2f} s wall under the profiler")
+            stats = pstats.Stats(str(stats_file))
+            stats.sort_stats("cumulative").print_stats(args.profile_lines)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def whole(args) -> int:
     work = Path(tempfile.mkdtemp(prefix="tick-whole-"))
     groups = []
@@ -455,9 +486,14 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=100_000, help="--whole: open cases")
     parser.add_argument("--runs", type=int, default=5, help="--whole: runs of each command")
     parser.add_argument("--no-sqlite", action="store_true", help="--whole: PostgreSQL only")
+    parser.add_argument("--profile", action="store_true", help="--whole: profile one tick of ours instead")
+    parser.add_argument("--profile-lines", type=int, default=30)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure)))
+        return
+    if args.whole and args.profile:
+        profile_whole(args)
         return
     if args.whole:
         sys.exit(1 if whole(args) else 0)
