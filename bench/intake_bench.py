@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import peer_helpdesk  # noqa: E402
-from serving import cpu_seconds, free_port, gunicorn, rotated, spread, stop, workers_of  # noqa: E402
+from serving import copy_sqlite, cpu_seconds, free_port, gunicorn, rotated, spread, stop, workers_of  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "intake"
 BRANCHES, OUTLETS_PER_BRANCH = 4, 10
@@ -281,9 +281,9 @@ def check(side: Side, expected: int) -> int:
 def side_by_side(args, work: Path) -> int:
     source, token, outlets = cached_database(0)
     ours_db, peer_db = work / "ours.db", work / "peer.db"
-    shutil.copyfile(source, ours_db)
+    copy_sqlite(source, ours_db)
     peer_helpdesk.setup()
-    shutil.copyfile(peer_helpdesk.EMPTY_DB, peer_db)
+    copy_sqlite(peer_helpdesk.EMPTY_DB, peer_db)
     ours_port, peer_port = free_port(), free_port()
     servers = [our_server(ours_db, work, ours_port)]
     try:
@@ -322,8 +322,7 @@ def growth(args, work: Path) -> int:
     try:
         for size in args.sizes:
             source, token, outlets = cached_database(size)
-            database = work / f"open{size}.db"
-            shutil.copyfile(source, database)
+            database = copy_sqlite(source, work / f"open{size}.db")
             port = free_port()
             servers.append(our_server(database, work, port))
             workers = workers_of(servers[-1])
@@ -354,8 +353,7 @@ def profile(args, work: Path) -> None:
     count = 50
     for size in args.sizes:
         source, token, outlets = cached_database(size)
-        database = work / f"profile{size}.db"
-        shutil.copyfile(source, database)
+        database = copy_sqlite(source, work / f"profile{size}.db")
         os.environ.update(FEEDBACK_DATABASE_URL=f"sqlite:///{database}", FEEDBACK_SECRET_KEY="bench",
                           FEEDBACK_INSTANCE_PATH=str(work), FEEDBACK_RATE_LIMIT_PUBLIC='"1000000 per minute"')
         from intake import create_app

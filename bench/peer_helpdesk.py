@@ -8,8 +8,9 @@
 `setup` installs django-helpdesk, its Django and gunicorn at pinned versions
 in a virtual environment of their own under bench/out/helpdesk/ (ignored by
 git: none of django-helpdesk's code is committed), writes a minimal Django
-project there (SQLite in WAL mode with synchronous NORMAL as the platform
-runs it, DEBUG off, e-mail to the console, teams off) and
+project there (SQLite in WAL mode with synchronous NORMAL and a connection
+kept open, as the platform runs it; DEBUG off, e-mail to the console, teams
+off) and
 migrates an empty database once. Everything else calls `setup` first, so one
 command is enough on a fresh machine.
 
@@ -36,7 +37,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from serving import gunicorn
+from serving import copy_sqlite, gunicorn
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out" / "helpdesk"
@@ -88,9 +89,12 @@ TEMPLATES = [{
 }]
 WSGI_APPLICATION = "wsgi.application"
 # The same durability as the platform's SQLite (WAL, synchronous NORMAL): a
-# commit does not wait for the disk on either side.
+# commit does not wait for the disk on either side. The connection is kept
+# across requests as the platform's pool keeps it (Django's default closes
+# it after each request, and the last close of a WAL database checkpoints).
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3",
                          "NAME": os.environ.get("HELPDESK_BENCH_DB", str(BASE_DIR / "helpdesk.db")),
+                         "CONN_MAX_AGE": None,
                          "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"}}}
 USE_TZ = True
 TIME_ZONE = "Asia/Shanghai"
@@ -223,7 +227,7 @@ def fresh_copy(source: Path, target: Path, due: int, now: datetime | None = None
     """Copy a cached database and date its tickets from now: the first `due`
     three days old (due for escalation), the others within the last 23 hours."""
     now = now or datetime.now(timezone.utc)
-    shutil.copyfile(source, target)
+    copy_sqlite(source, target)
     db = sqlite3.connect(target)
     stamp = "%Y-%m-%d %H:%M:%S"
     with db:
@@ -255,7 +259,7 @@ def main() -> None:
     elif args.action == "serve":
         database = args.database or EMPTY_DB.with_name("serve.db")
         if args.database is None:
-            shutil.copyfile(EMPTY_DB, database)
+            copy_sqlite(EMPTY_DB, database)
         server = serve(args.port, database, Path(tempfile.mkdtemp(prefix="helpdesk-serve-")))
         print(f"http://127.0.0.1:{args.port}/tickets/submit/ (database {database})", flush=True)
         server.wait()

@@ -1,6 +1,7 @@
-"""What the HTTP benches share: gunicorn servers that are measured only once
-their workers have loaded the app, the workers' CPU time from /proc, and
-interleaved rounds whose order rotates so that no side always runs first."""
+"""What the benches share: gunicorn servers that are measured only once
+their workers have loaded the app, the workers' CPU time from /proc,
+interleaved rounds whose order rotates so that no side always runs first,
+and fresh copies of kept SQLite databases."""
 from __future__ import annotations
 
 import os
@@ -72,6 +73,15 @@ def cpu_seconds(pids: list[int]) -> float:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         ticks += int(fields[11]) + int(fields[12])
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def copy_sqlite(source: Path, target: Path) -> Path:
+    """A fresh copy of a database file: an earlier run's write-ahead log
+    beside the target would otherwise be read into the copy."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(source, target)
+    return target
 
 
 def rotated(items: list, round_number: int) -> list:
