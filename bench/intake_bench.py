@@ -212,16 +212,28 @@ def browser_headers(port: int, cookies: str) -> dict:
             "Sec-Fetch-Site": "same-origin"}
 
 
+def complaint_form(page: bytes, n: int, outlets: list[int]) -> dict:
+    """The complaint form as a customer fills it in: a new phone number and
+    e-mail address each time, so that none joins an open case."""
+    return {"csrf_token": csrf_token(page), "kind": "complaint", "category": "attitude",
+            "description": DESCRIPTION, "unit": outlets[n % len(outlets)], "name": f"Bench {n}",
+            "phone": f"+86138{n:08d}", "email": f"web{n}@example.com", "preferred_callback": "",
+            "consent": "y", "touchpoint": "", "rating": ""}
+
+
+def api_case(n: int, outlets: list[int]) -> dict:
+    return {"description": DESCRIPTION, "kind": "complaint", "category": "attitude",
+            "unit": outlets[n % len(outlets)], "contact_name": f"API {n}", "contact_phone": f"+86136{n:08d}",
+            "contact_email": f"api{n}@example.com", "consent": True}
+
+
 def our_web_form(outlets: list[int]):
     def send(side: Side, n: int) -> int:
         status, got, page = timed(side, side.get_ms, "GET", "/complain")
         if status != 200:
             raise RuntimeError(f"GET /complain answered {status}")
-        form = {"csrf_token": csrf_token(page), "kind": "complaint", "category": "attitude",
-                "description": DESCRIPTION, "unit": outlets[n % len(outlets)], "name": f"Bench {n}",
-                "phone": f"+86138{n:08d}", "email": f"web{n}@example.com", "preferred_callback": "",
-                "consent": "y", "touchpoint": "", "rating": ""}
-        status, _, _ = timed(side, side.post_ms, "POST", "/complain", urlencode(form).encode(),
+        status, _, _ = timed(side, side.post_ms, "POST", "/complain",
+                             urlencode(complaint_form(page, n, outlets)).encode(),
                              browser_headers(side.port, got["cookies"]))
         return status
     return send
@@ -240,10 +252,7 @@ def peer_web_form(side: Side, n: int) -> int:
 
 def our_api(token: str, outlets: list[int]):
     def send(side: Side, n: int) -> int:
-        body = {"description": DESCRIPTION, "kind": "complaint", "category": "attitude",
-                "unit": outlets[n % len(outlets)], "contact_name": f"API {n}", "contact_phone": f"+86136{n:08d}",
-                "contact_email": f"api{n}@example.com", "consent": True}
-        status, _, _ = timed(side, side.post_ms, "POST", "/api/v1/cases", json.dumps(body).encode(),
+        status, _, _ = timed(side, side.post_ms, "POST", "/api/v1/cases", json.dumps(api_case(n, outlets)).encode(),
                              {"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
         return status
     return send
@@ -332,7 +341,7 @@ def growth(args, work: Path) -> int:
     finally:
         stop(servers)
     errors = sum(check(side, side.accepted) for side in sides)
-    print(f"\ncost of one complaint by open cases (ms of wall time a complaint, median of the rounds, range):")
+    print("\ncost of one complaint by open cases (ms of wall time a complaint, median of the rounds, range):")
     for kind in ("web form", "API"):
         mine = [s for s in sides if s.name.startswith(kind)]
         base = statistics.median(1000 / r for r in mine[0].rates)
@@ -384,10 +393,7 @@ def profile(args, work: Path) -> None:
 
 def web_in_process(outlets: list[int]):
     def send(client, n: int) -> None:
-        page = client.get("/complain").get_data()
-        form = {"csrf_token": csrf_token(page), "kind": "complaint", "category": "attitude",
-                "description": DESCRIPTION, "unit": outlets[n % len(outlets)], "name": f"Bench {n}",
-                "phone": f"+86138{n:08d}", "email": f"web{n}@example.com", "consent": "y"}
+        form = complaint_form(client.get("/complain").get_data(), n, outlets)
         if client.post("/complain", data=form).status_code != 303:
             raise RuntimeError("the complaint was refused")
     return send
@@ -395,10 +401,8 @@ def web_in_process(outlets: list[int]):
 
 def api_in_process(token: str, outlets: list[int]):
     def send(client, n: int) -> None:
-        body = {"description": DESCRIPTION, "kind": "complaint", "category": "attitude",
-                "unit": outlets[n % len(outlets)], "contact_phone": f"+86136{n:08d}",
-                "contact_email": f"api{n}@example.com", "consent": True}
-        if client.post("/api/v1/cases", json=body, headers={"Authorization": f"Bearer {token}"}).status_code != 201:
+        answer = client.post("/api/v1/cases", json=api_case(n, outlets), headers={"Authorization": f"Bearer {token}"})
+        if answer.status_code != 201:
             raise RuntimeError("the case was refused")
     return send
 

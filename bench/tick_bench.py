@@ -228,24 +228,6 @@ def run(url: str, total: int, due: int) -> dict:
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 
-def postgres_database(server_url: str):
-    """A throwaway database on the server: (url, drop)."""
-    from sqlalchemy import create_engine, text
-
-    name = f"feedback_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin.url.set(database=name).render_as_string(hide_password=False)
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url, drop
-
-
 # --- whole processes ---------------------------------------------------------
 
 def cached_sqlite(total: int, due: int) -> Path:
@@ -275,14 +257,14 @@ def cached_postgres(server_url: str, total: int, due: int) -> str:
     return name
 
 
-def postgres_copy(server_url: str, template: str):
-    """A fresh copy of a template database: (url, drop)."""
+def postgres_database(server_url: str, template: str | None = None):
+    """A throwaway database on the server, empty or a copy of a template: (url, drop)."""
     from sqlalchemy import create_engine, text
 
     name = f"feedback_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     url = admin.url.set(database=name).render_as_string(hide_password=False)
 
     def drop():
@@ -382,7 +364,7 @@ def postgres_contenders(server_url: str, total: int, due: int) -> list[Contender
 
     def with_copy(command):
         def prepare(work):
-            url, drop = postgres_copy(server_url, template)
+            url, drop = postgres_database(server_url, template)
             argv, env, cwd = command(url, work)
             prepare.url = url
             return argv, env, cwd, drop
@@ -416,7 +398,7 @@ def profile_whole(args) -> None:
                 path = copy_sqlite(cached_sqlite(args.open, args.due), work / "profile.db")
                 url, drop = f"sqlite:///{path}", (lambda: None)
             else:
-                url, drop = postgres_copy(args.url, template)
+                url, drop = postgres_database(args.url, template)
             try:
                 argv, env, cwd = feedback_tick(url, work)
                 stats_file = work / "tick.prof"
