@@ -1,7 +1,7 @@
 """Staff pages at a bank's size: p50 and p95 of every page a manager opens.
 
     .venv/bin/python bench/pages_bench.py [--url URL] [--cases 100000] [--open 15000] [--ratings 1000000]
-        [--rounds 20] [--profile] [--database NAME] [--drop]
+        [--rounds 12] [--profile] [--database NAME] [--drop]
 
 A PostgreSQL database (bench/pages_build.py: a company of 20 branches and
 400 outlets, 2,000 staff, a year of cases, 15,000 of them open, timelines,
@@ -211,7 +211,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--open", type=int, default=15_000)
     parser.add_argument("--ratings", type=int, default=1_000_000)
-    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--database", help="use (or load) this database")
     parser.add_argument("--drop", action="store_true", help="drop the database afterwards")
     parser.add_argument("--profile", action="store_true", help="also profile every page in this process")
