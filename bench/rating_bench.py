@@ -1,7 +1,7 @@
 """Rating submissions per second through gunicorn (two workers, SQLite),
 side by side with a bare Flask endpoint served the same way.
 
-    /work/venv/bin/python bench/rating_bench.py [--requests 4000] [--clients 8] [--rounds 4]
+    .venv/bin/python bench/rating_bench.py [--requests 4000] [--clients 8] [--rounds 4] [--profile]
 
 Taps come two ways, as a browser marks them (Sec-Fetch-Site: same-origin):
 from repeat devices (each client opens the rating page once, gets its
@@ -157,16 +157,63 @@ class Side:
         return 1000 * self.cpu / len(self.statuses)
 
 
+def profile(url: str, token: str, work: Path, taps: int = 2000, lines: int = 22) -> None:
+    """Taps in this process (Flask's test client), repeat and first-time
+    devices: CPU time a tap and the top costs, against the bare endpoint."""
+    import cProfile
+
+    from bare_app import app as bare
+    from profiling import top_costs
+
+    os.environ.update(FEEDBACK_DATABASE_URL=url, FEEDBACK_SECRET_KEY="bench", FEEDBACK_INSTANCE_PATH=str(work),
+                      FEEDBACK_RATE_LIMIT_PUBLIC='"1000000 per minute"')
+    from intake import create_app
+
+    app = create_app()
+    path, headers = f"/q/{token}", {"Sec-Fetch-Site": "same-origin"}
+    repeat_cookie = first_time_device()
+    kinds = {
+        "bare endpoint": (bare.test_client(), "/rate", lambda: None),
+        "tap, repeat device": (app.test_client(), path, lambda: repeat_cookie),
+        "tap, first-time device": (app.test_client(), path, first_time_device),
+    }
+    for name, (client, target, cookie) in kinds.items():
+        def tap(i: int) -> None:
+            extra = {"Cookie": cookie()} if cookie() else {}
+            if client.post(target, data={"score": 1 + i % 5}, headers={**headers, **extra}).status_code != 303:
+                raise RuntimeError(f"{name}: refused")
+        for i in range(50):
+            tap(i)
+        started = time.process_time()
+        for i in range(taps):
+            tap(i)
+        cpu_ms = 1000 * (time.process_time() - started) / taps
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for i in range(taps // 4):
+            tap(i)
+        profiler.disable()
+        print(f"\n== {name}: {cpu_ms:.3f} ms of CPU a tap in process (without the profiler)")
+        for line in top_costs(profiler, lines, r"(intake|routing|flask_limiter|flask_babel|flask/app|sqlalchemy|limits)/"):
+            print("   " + line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=4000, help="measured requests per server")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds the requests are spread over")
+    parser.add_argument("--profile", action="store_true", help="only profile taps in process")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="rating-bench-"))
     url = f"sqlite:///{work / 'bench.db'}"
     token = prepare_database(url)
+    if args.profile:
+        os.environ["BENCH_BARE_DB"] = str(work / "bare.db")
+        prepare_bare_database(work / "bare.db")
+        profile(url, token, work)
+        return
     prepare_bare_database(work / "bare.db")
     env = {**os.environ, "FEEDBACK_DATABASE_URL": url, "FEEDBACK_SECRET_KEY": "bench",
            "FEEDBACK_INSTANCE_PATH": str(work), "FEEDBACK_RATE_LIMIT_PUBLIC": '"1000000 per minute"',
