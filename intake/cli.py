@@ -38,11 +38,15 @@ def db():
 def db_upgrade(revision):
     """Apply migrations."""
     from routing.migrate import upgrade
+    from routing.official_calendars import refresh_calendars
     from routing.policies import ensure_presets
 
     upgrade(current_app.config["DATABASE_URL"], revision)
     with _session() as session:  # seeded here, not by two first ticks racing
         ensure_presets(session, _now())
+        # The official holidays of the installed python-holidays; changed
+        # calendars recompute the deadlines and callbacks that run on them.
+        refresh_calendars(session, _now())
         session.commit()
     click.echo("database is up to date")
 
@@ -172,9 +176,11 @@ def demo(host, port, no_serve):
 
 
 from intake.qr_cli import qr  # noqa: E402  (each package's commands, registered here)
+from routing.calendar_cli import calendars  # noqa: E402
 from scoring.cli import score  # noqa: E402
 
 main.add_command(qr)
+main.add_command(calendars)
 
 main.add_command(score)
 

@@ -15,19 +15,25 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from routing.calendar import as_utc
 from routing.cases import NewCase, add_event, open_case
-from routing.deadlines import apply_policy, meet
+from routing.deadlines import apply_policy, case_calendar, meet, weather_delays
 from routing.errors import Conflict, Forbidden, RoutingError
 from routing.labels import STATUS_LABELS
-from routing.models import OPEN_STATUSES, ROLES, Callback, Case, CasePause, OutboundMessage, Staff, Unit
+from routing.models import (
+    OPEN_STATUSES, ROLES, Callback, Case, CasePause, OutboundMessage, Staff, Unit, WeatherDelay,
+)
 from routing.notify import notify_each
 from routing.org import subtree_ids
 from routing.outbox import enqueue
+from routing.timelimits import OUTDOOR_TARGETS
 
 ACTIONS = ("claim", "start", "transfer", "reply", "note", "wait", "resume", "appointment", "arrival",
-           "resolve", "close", "reopen", "see_phone")
+           "weather", "resolve", "close", "reopen", "see_phone")
 HANDLING_ROLES = tuple(r for r in ROLES if r != "admin")  # who may own a case
 WORKING = ("claimed", "in_progress", "waiting")
+# The kinds of case worked outdoors, which weather can hold up (004: repairs, installations).
+OUTDOOR_KINDS = ("repair", "installation", "after_sales")
 # Targets a step meets: resolving implies the earlier targets were met by then.
 RESOLVE_MEETS = ("acknowledge", "first_response", "arrival", "resolution")
 
@@ -61,6 +67,8 @@ _WHEN: dict[str, Callable[[Case], bool]] = {
     "resume": lambda c: c.status == "waiting",
     "appointment": lambda c: c.status in WORKING,
     "arrival": lambda c: c.status in WORKING,
+    "weather": lambda c: c.status in WORKING and c.kind in OUTDOOR_KINDS and any(
+        d.target in OUTDOOR_TARGETS and d.met_at is None for d in c.deadlines),
     "resolve": lambda c: c.status in WORKING,
     "close": lambda c: c.status == "resolved",
     "reopen": lambda c: c.status in ("resolved", "closed"),
@@ -69,7 +77,7 @@ _WHEN: dict[str, Callable[[Case], bool]] = {
 _WHO: dict[str, str] = {
     "claim": "handles", "start": "owner", "transfer": "owner|boss", "reply": "owner|first|boss", "note": "any",
     "wait": "owner", "resume": "owner|boss", "appointment": "owner|boss", "arrival": "owner|boss",
-    "resolve": "owner|boss", "close": "owner|first|boss", "reopen": "any", "see_phone": "owner|first|boss",
+    "weather": "owner|boss", "resolve": "owner|boss", "close": "owner|first|boss", "reopen": "any", "see_phone": "owner|first|boss",
 }
 
 
@@ -260,6 +268,32 @@ def record_arrival(session: Session, case: Case, staff: Staff, now: datetime) ->
     _require(staff, case, "arrival")
     add_event(session, case, now, "arrival", actor="staff", staff=staff, public=True)
     meet(session, case, {"acknowledge", "arrival"}, now)
+
+
+def record_weather(session: Session, case: Case, staff: Staff, reason: str, now: datetime) -> WeatherDelay:
+    """Weather prevents outdoor work today (004): the outdoor deadlines move
+    to the next day, the customer gets an apology, the timeline says why.
+    Once a day (in the time zone of the case's calendar)."""
+    _require(staff, case, "weather")
+    reason = _text(reason, "reason_required", gettext("Say what weather prevents the work."))
+    zone = case_calendar(session, case).zone
+    today = as_utc(now).astimezone(zone).date()
+    if any(at.astimezone(zone).date() == today for at in weather_delays(session, case)):
+        raise Conflict("weather_recorded", gettext("Weather was already recorded for case %(reference)s today.",
+                                                   reference=case.reference))
+    delay = WeatherDelay(case_id=case.id, at=now, staff_id=staff.id, reason=reason)
+    session.add(delay)
+    session.flush()
+    before = {d.target: d.due_at for d in case.deadlines if d.target in OUTDOOR_TARGETS and d.met_at is None}
+    apply_policy(session, case, now)
+    moved = {d.target: d.due_at.isoformat() for d in case.deadlines
+             if d.target in before and d.due_at != before[d.target]}
+    add_event(session, case, now, "weather", actor="staff", staff=staff, body=reason, public=True,
+              data={"moved": moved})
+    message_customer(session, case, now, "apology", lambda: gettext(
+        "We are sorry: the weather prevents outdoor work on your case %(reference)s today, "
+        "so the work moves to tomorrow.", reference=case.reference))
+    return delay
 
 
 def resolve(session: Session, case: Case, staff: Staff, summary: str, now: datetime, *,

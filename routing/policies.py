@@ -8,6 +8,7 @@ transaction, so the tick never alerts on a stale deadline.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -19,14 +20,18 @@ from sqlalchemy.orm import Session
 from routing.calendar import Calendar, calendar_from_dict, calendar_to_dict, load_preset_calendars
 from routing.errors import Conflict, NotFound, RoutingError
 from routing.models import OPEN_STATUSES, Case, Policy, Staff, Unit, WorkCalendar
+from routing.official_days import fill, years_to_fill
 from routing.policy_match import PolicyRule, load_preset_policies, policy_from_dict, policy_to_dict
 
 _CACHE_KEY = "routing.policies"
+# The preset calendar of China's official working days (routing/presets/calendars.toml).
+OFFICIAL_CALENDAR = "cn-business"
 
 
 def ensure_presets(session: Session, now: datetime | None = None) -> int:
-    """Add every preset calendar and policy not stored yet (by name); returns
-    how many were added. Edited or deactivated rows are left alone."""
+    """Add every preset calendar and policy not stored yet (by name), a
+    calendar that follows an official arrangement filled from the source;
+    returns how many were added. Edited or deactivated rows are left alone."""
     from routing.db import utcnow
 
     now = now or utcnow()
@@ -34,6 +39,7 @@ def ensure_presets(session: Session, now: datetime | None = None) -> int:
     have = set(session.scalars(select(WorkCalendar.name)))
     for name, cal in load_preset_calendars().items():
         if name not in have:
+            cal = fill(cal, years_to_fill(now.astimezone(cal.zone).date()))
             added += _insert_once(session, WorkCalendar(name=name, data=calendar_to_dict(cal), updated_at=now))
     have = set(session.scalars(select(Policy.name)))
     for rule in load_preset_policies():
@@ -85,6 +91,11 @@ def rule_named(session: Session, name: str | None) -> PolicyRule | None:
     return entry[0] if entry else None
 
 
+def stored_calendars(session: Session) -> Mapping[str, Calendar]:
+    """Every stored calendar by name, read once per session."""
+    return _cache(session)["calendars"]
+
+
 def calendar_named(session: Session, name: str) -> Calendar:
     cal = _cache(session)["calendars"].get(name)
     if cal is None:
@@ -134,18 +145,43 @@ def set_policy_active(session: Session, name: str, active: bool, now: datetime, 
 def update_calendar(session: Session, name: str, data: Mapping[str, Any], now: datetime, *,
                     by: Staff | None = None, new: bool = False) -> WorkCalendar:
     """Create or replace a calendar and recompute the open cases whose policy
-    runs on it. `new`: refuse a name already taken instead of replacing."""
+    runs on it. `new`: refuse a name already taken instead of replacing.
+
+    `data` is the administrator's part (calendar_from_dict's form): without
+    "filled", the years the source filled are kept while the calendar follows
+    the same official arrangement, and filled when it starts following one."""
     try:
         cal = calendar_from_dict(data)
     except (ValueError, TypeError, KeyError) as error:
         raise RoutingError("invalid_calendar", gettext("The calendar is not valid: %(error)s", error=error)) from error
-    row = session.scalars(select(WorkCalendar).where(WorkCalendar.name == name)).first()
+    row = calendar_row(session, name)
     if row is not None and new:
         raise Conflict("name_taken", gettext("A calendar with this name exists already."))
+    if "filled" not in data and cal.official is not None:
+        before = calendar_from_dict(row.data) if row is not None else None
+        if before is not None and before.official == cal.official:
+            cal = replace(cal, filled=before.filled)
+        else:
+            cal = fill(cal, years_to_fill(now.astimezone(cal.zone).date()))
+    return store_calendar(session, name, cal, now, by=by)
+
+
+def calendar_row(session: Session, name: str) -> WorkCalendar | None:
+    return session.scalars(select(WorkCalendar).where(WorkCalendar.name == name)).first()
+
+
+def store_calendar(session: Session, name: str, cal: Calendar, now: datetime, *,
+                   by: Staff | None = None) -> WorkCalendar:
+    """Write the calendar and recompute the deadlines and callbacks of the
+    live cases whose policy runs on it (nothing when it did not change)."""
+    row = calendar_row(session, name)
     if row is None:
         row = WorkCalendar(name=name)
         session.add(row)
-    row.data = calendar_to_dict(cal)
+    data = calendar_to_dict(cal)
+    if row.data == data:
+        return row
+    row.data = data
     row.updated_at, row.updated_by_id = now, by.id if by else None
     session.flush()
     _forget(session)
