@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from routing.official_calendars import Coverage, official_calendars, refresh_calendars
+from routing.official_days import YEARS
 from routing.policies import ensure_presets
 
 
@@ -25,7 +26,7 @@ def calendars():
 
 
 @calendars.command("refresh")
-@click.option("--year", "years", type=click.IntRange(2000, 2099), multiple=True,
+@click.option("--year", "years", type=click.IntRange(YEARS[0], YEARS[-1]), multiple=True,
               help="a year to fill (repeat for several); by default last year to two years ahead")
 @with_appcontext
 def refresh(years):

@@ -30,6 +30,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from routing.callback_rules import CALLBACK_ITEMS, CALLBACK_LEVELS
 from routing.labels import STATUS_LABELS
 from routing.models import AREAS, CASE_CATEGORIES, CASE_KINDS, CASE_STATUSES, CHANNELS, SEVERITIES
+from routing.official_days import YEARS
 from routing.policy_match import MAX_ESCALATION_DELAY
 from routing.timelimits import TARGETS, too_long
 
@@ -372,7 +373,7 @@ class CalendarForm(FlaskForm):
             return True
         self._data["official"] = self.official.data or None
         years = [y for y in re.split(r"[\s,，;；]+", self.confirmed_years.data or "") if y]
-        if not all(y.isascii() and y.isdigit() and 2000 <= int(y) <= 2099 for y in years):
+        if not all(y.isascii() and y.isdigit() and int(y) in YEARS for y in years):
             self.confirmed_years.errors = [*self.confirmed_years.errors, _l("Write years such as 2027, 2028.")]
         elif years and not self.official.data:
             self.confirmed_years.errors = [*self.confirmed_years.errors, _l(
@@ -410,7 +411,7 @@ class CalendarForm(FlaskForm):
 
 
 class ImportYearForm(FlaskForm):
-    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000, max=2099)])
+    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=YEARS[0], max=YEARS[-1])])
 
 
 def _dated_lines(text: str | None, needs_hours: bool) -> dict[str, list[list[str]]]:

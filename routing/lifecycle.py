@@ -77,7 +77,8 @@ _WHEN: dict[str, Callable[[Case], bool]] = {
 _WHO: dict[str, str] = {
     "claim": "handles", "start": "owner", "transfer": "owner|boss", "reply": "owner|first|boss", "note": "any",
     "wait": "owner", "resume": "owner|boss", "appointment": "owner|boss", "arrival": "owner|boss",
-    "weather": "owner|boss", "resolve": "owner|boss", "close": "owner|first|boss", "reopen": "any", "see_phone": "owner|first|boss",
+    "weather": "owner|boss", "resolve": "owner|boss", "close": "owner|first|boss", "reopen": "any",
+    "see_phone": "owner|first|boss",
 }
 
 

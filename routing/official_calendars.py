@@ -12,14 +12,11 @@ from datetime import date, datetime
 from flask_babel import gettext
 from sqlalchemy.orm import Session
 
-from routing.calendar import Calendar, calendar_from_dict, confirmed_until, next_year_missing
+from routing.calendar import Calendar, calendar_from_dict, confirmed_until, confirmed_years, next_year_missing
 from routing.errors import NotFound, RoutingError
 from routing.models import Staff
-from routing.official_days import fill, years_to_fill
+from routing.official_days import YEARS, fill, years_to_fill
 from routing.policies import calendar_row, calendars, store_calendar, stored_calendars
-
-# The years a person may import: the source knows the lunar festivals this far.
-IMPORTABLE_YEARS = range(2000, 2100)
 
 
 @dataclass(frozen=True)
@@ -35,9 +32,9 @@ class Coverage:
 
 
 def coverage(cal_name: str, cal: Calendar, today: date) -> Coverage:
-    years = {year: days.confirmed or year in cal.confirmed_years for year, days in cal.filled.items()}
-    years.update({year: True for year in cal.confirmed_years})
-    return Coverage(name=cal_name, region=cal.official, years=dict(sorted(years.items())),
+    confirmed = confirmed_years(cal)
+    years = {year: year in confirmed for year in sorted(set(cal.filled) | confirmed)}
+    return Coverage(name=cal_name, region=cal.official, years=years,
                     confirmed_until=confirmed_until(cal, today), next_year_missing=next_year_missing(cal, today))
 
 
@@ -63,9 +60,9 @@ def import_year(session: Session, name: str, year: int, now: datetime, *, by: St
     if cal.official is None:
         raise RoutingError("not_official", gettext(
             "The calendar %(name)s does not follow an official arrangement: there is nothing to import.", name=name))
-    if year not in IMPORTABLE_YEARS:
+    if year not in YEARS:
         raise RoutingError("invalid_year", gettext("Choose a year between %(first)s and %(last)s.",
-                                                   first=IMPORTABLE_YEARS[0], last=IMPORTABLE_YEARS[-1]))
+                                                   first=YEARS[0], last=YEARS[-1]))
     cal = fill(cal, [year])
     store_calendar(session, name, cal, now, by=by)
     return coverage(name, cal, now.astimezone(cal.zone).date())

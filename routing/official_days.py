@@ -29,6 +29,8 @@ from routing.calendar import Calendar, OfficialYear
 
 REGIONS = ("CN",)
 SOURCE = f"python-holidays {holidays.__version__}"
+# The years one may fill or confirm: the library computes the lunar festivals this far.
+YEARS = range(2000, 2100)
 # Holiday blocks are at most nine days long: this much of the neighbouring
 # years is enough to see a block that crosses New Year.
 _MARGIN = timedelta(days=10)

@@ -14,7 +14,7 @@ from routing import forms, policies
 from routing.calendar import calendar_from_dict
 from routing.errors import RoutingError
 from routing.official_calendars import import_year, missing_next_year, official_calendars
-from routing.official_days import SOURCE
+from routing.official_days import SOURCE, YEARS
 from routing.web import db_session, now, role_required
 
 bp = Blueprint("policy_admin", __name__, url_prefix="/admin")
@@ -78,7 +78,7 @@ def _calendar_list(session, status: int = 200):
         users.setdefault(policy.data.get("calendar"), []).append(policy.name)
     coverage = {c.name: c for c in official_calendars(session, now())}
     return render_template("routing/calendars.html", rows=rows, users=users, coverage=coverage,
-                           next_year=now().year + 1, source=SOURCE), status
+                           next_year=now().year + 1, years=YEARS, source=SOURCE), status
 
 
 @bp.route("/calendars/<name>/import", methods=["POST"])
@@ -87,7 +87,7 @@ def calendar_import(name: str):
     session = _with_presets(db_session())
     form = forms.ImportYearForm()
     if not form.validate_on_submit():
-        flash(gettext("Choose a year between %(first)s and %(last)s.", first=2000, last=2099), "error")
+        flash(gettext("Choose a year between %(first)s and %(last)s.", first=YEARS[0], last=YEARS[-1]), "error")
         return _calendar_list(session, 400)
     try:
         coverage = import_year(session, name, form.year.data, now(), by=current_user)

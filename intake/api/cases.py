@@ -14,7 +14,7 @@ from intake.api.base import (
 )
 from intake.api.fields import Amount, Body, Boolean, Choice, Email, Locale, Phone, Reference, Text, Timestamp
 from intake.complaints import CALLBACK_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
-from routing.cases import NewCase, case_by_reference, open_case, received_time
+from routing.cases import NewCase, case_by_reference, open_case
 from routing.deadlines import DEADLINE_STATES, deadline_outcome
 from routing.errors import RoutingError
 from routing.ladder import LEVELS
@@ -117,12 +117,12 @@ def create_case(body):
         amount_claimed=body["amount_claimed"], external_id=body["external_id"], received_at=body["received_at"],
     )
     try:
-        received_time(body["received_at"], now())
-    except RoutingError as error:
-        raise invalid_fields({"received_at": _l("later than now")}) from error
-    try:
         with session.begin_nested():
             case = open_case(session, new, now())
+    except RoutingError as error:
+        if error.code == "received_in_future":
+            raise invalid_fields({"received_at": _l("later than now")}) from error
+        raise ApiError(error.status, error.message, error.code) from error
     except IntegrityError:  # a concurrent retry opened it first
         first = _case_by_external_id(body["external_id"]) if body["external_id"] else None
         if first is None:
