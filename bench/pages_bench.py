@@ -52,7 +52,7 @@ TARGET_MS = 300
 
 
 def cached_database(server_url: str, args) -> str:
-    from routing.foundation.migrate import upgrade
+    from intake.shell.schema import upgrade
 
     name = args.database or f"feedback_pages_c{args.cases}_o{args.open}_r{args.ratings}"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")

@@ -41,7 +41,7 @@ EVENT_LABELS = {
     "closed": _l("Closed"), "reopened": _l("Reopened"), "customer_message": _l("Message from the customer"),
     "escalated": _l("Escalated"), "warning": _l("Deadline warning"), "routed": _l("Sent to another unit's queue"),
     "callback_scheduled": _l("Callback scheduled"), "callback": _l("Callback made"),
-    "callback_missed": _l("Callback missed"),
+    "callback_missed": _l("Callback missed"), "weather": _l("Weather prevents outdoor work"),
 }
 DEADLINE_STATE_LABELS = {
     "ok": _l("On time"), "near": _l("Due soon"), "over": _l("Overdue"), "met": _l("Met"),
@@ -77,5 +77,6 @@ UNIT_LABELS = {"minutes": _l("minutes"), "hours": _l("hours"), "days": _l("days 
                "working_days": _l("working days"), "same_day": _l("the same day")}
 BASIS_LABELS = {"": _l("Default"), "clock": _l("Clock time"), "working": _l("Working time")}
 AREA_LABELS = {"urban": _l("Urban"), "rural": _l("Rural")}
+OFFICIAL_LABELS = {"": _l("None: only the days written here"), "CN": _l("China's official working days")}
 WEEKDAY_LABELS = {"mon": _l("Monday"), "tue": _l("Tuesday"), "wed": _l("Wednesday"), "thu": _l("Thursday"),
                   "fri": _l("Friday"), "sat": _l("Saturday"), "sun": _l("Sunday")}

@@ -153,6 +153,10 @@ class Case(Base):
     reopened_from_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
     external_id: Mapped[str | None] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # When the contact came in (a call taken, a letter opened), at or before
+    # created_at: the time limits count from it. Not given: when recorded.
+    received_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=lambda context: context.get_current_parameters()["created_at"])
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -336,6 +340,9 @@ class Deadline(Base):
     # Set while the case waits for the customer and this target's limit pauses.
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     escalation_level: Mapped[int] = mapped_column(SmallInteger, default=0)
+    # False while the due time rests on a year whose official holidays are
+    # not known yet (routing.calendar.is_confirmed); recomputed when they are.
+    calendar_confirmed: Mapped[bool] = mapped_column(Boolean, default=True)
 
     case: Mapped[Case] = relationship(back_populates="deadlines")
 
@@ -351,6 +358,19 @@ class CasePause(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(String(300), default="")
+
+
+class WeatherDelay(Base):
+    """A day on which weather prevented outdoor work on a case (004): its
+    outdoor deadlines move to the next day."""
+
+    __tablename__ = "case_weather_delay"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     reason: Mapped[str] = mapped_column(String(300), default="")
 
 

@@ -14,9 +14,11 @@ from intake import create_app
 from intake.shell.schema import metadata
 from routing.foundation.clock import FakeClock
 from routing.foundation.db import Database
-from support.api import Bank, build_bank
+from routing.rules.official_days import forget as forget_official_days
+from support.api import Api, Bank, build_bank, token_for
 from support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, playwright
 from support.factories import Factory, empty_postgres
+from support.official import publish_2027, without_2027
 
 POSTGRES_URL = os.environ.get("FEEDBACK_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("FEEDBACK_TEST_REDIS_URL")
@@ -184,3 +186,30 @@ def browser(chromium):
     yield new_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def api_as(client, session, clock):
+    """api_as(staff) -> an Api client with a new token of that staff member."""
+    return lambda staff: Api(client, token_for(session, clock, staff))
+
+
+@pytest.fixture
+def anonymous(client):
+    return Api(client, None)
+
+
+@pytest.fixture
+def before_the_2027_notice(monkeypatch):
+    """python-holidays without the State Council's notice for 2027."""
+    without_2027(monkeypatch)
+    yield
+    forget_official_days()
+
+
+@pytest.fixture
+def library_update(monkeypatch):
+    """Call it to have python-holidays carry MADE_UP_2027_NOTICE, as its
+    next release would (what `pip install -U holidays` brings)."""
+    yield lambda: publish_2027(monkeypatch)
+    forget_official_days()

@@ -85,8 +85,8 @@ def world(client, make, session, clock):
     w.tokens = {role: create_api_token(session, staff, clock.now(), "t")[0] for role, staff in w.people.items()}
     w.spare_token_id = create_api_token(session, w.spare, clock.now(), "spare")[1].id
 
-    def case(status="claimed"):
-        c = make.case(unit=outlet, recorded_by=None if status == "new" else handler,
+    def case(status="claimed", kind="complaint"):
+        c = make.case(unit=outlet, recorded_by=None if status == "new" else handler, kind=kind,
                       contact_phone=f"+86138{next(_unique):08d}", category="attitude")
         if status == "waiting":
             lifecycle.wait_for_customer(session, c, handler, "the receipt", clock.now())
@@ -96,11 +96,12 @@ def world(client, make, session, clock):
         return c
 
     state = {"claim": "new", "resume": "waiting", "close": "resolved", "reopen": "resolved"}
-    w.cases = {step: case(state.get(step, "claimed")) for step in
+    kind = {"weather": "repair"}  # weather holds up outdoor work only
+    w.cases = {step: case(state.get(step, "claimed"), kind.get(step, "complaint")) for step in
                ("claim", "start", "reply", "note", "transfer", "appointment", "wait", "resume", "arrival",
-                "resolve", "close", "reopen", "see")}
-    w.api_cases = {step: case(state.get(step, "claimed")) for step in
-                   ("claim", "transfer", "reply", "appointment", "resolve", "close", "reopen")}
+                "weather", "resolve", "close", "reopen", "see")}
+    w.api_cases = {step: case(state.get(step, "claimed"), kind.get(step, "complaint")) for step in
+                   ("claim", "transfer", "reply", "appointment", "weather", "resolve", "close", "reopen")}
     w.callback_case, w.api_callback_case = case("resolved"), case("resolved")
     w.callback = _callback(session, w.callback_case)
     w.api_callback = _callback(session, w.api_callback_case)
@@ -128,6 +129,7 @@ def path_values(w, endpoint: str) -> dict:
     """A real record for each argument of a route."""
     per_endpoint = {
         "policy_admin.policy_edit": {"name": w.policy}, "policy_admin.calendar_edit": {"name": w.calendar},
+        "policy_admin.calendar_import": {"name": "cn-business"},
         "admin.touchpoint_download": {"fmt": "png"}, "scores.export": {"fmt": "csv"},
         "score_entry.withdraw": {"table": "inspections", "row_id": w.inspection.id},
         "scores.scorecard": {"kind": "unit", "subject_id": w.unit.id},
@@ -427,14 +429,17 @@ FORM_GROUPS = {
          "/logout"),  # no fields: the pages test posts junk to it, last
         {"phone": "13812345678", "timezone": "Asia/Shanghai"}),
     "policies": FormGroup("admin", (
-        "/admin/policies/new", "/admin/policies/{w.policy}", "/admin/calendars/new", "/admin/calendars/{w.calendar}"),
-        ("/admin/policies/new", "/admin/policies/<name>", "/admin/calendars/new", "/admin/calendars/<name>"),
-        {"tz": "Asia/Shanghai", "cutoff": "", "holidays": "", "workdays": "",
+        "/admin/policies/new", "/admin/policies/{w.policy}", "/admin/calendars/new", "/admin/calendars/{w.calendar}",
+        "/admin/calendars"),
+        ("/admin/policies/new", "/admin/policies/<name>", "/admin/calendars/new", "/admin/calendars/<name>",
+         "/admin/calendars/<name>/import"),
+        {"tz": "Asia/Shanghai", "cutoff": "", "special_cutoff": "", "special_periods": "", "confirmed_years": "",
+         "holidays": "", "workdays": "",
          **{day: "09:00-17:00" for day in ("mon", "tue", "wed", "thu", "fri")}, "sat": "", "sun": ""}),
     "cases": FormGroup("handler", tuple(
         f"/cases/{{w.cases[{step}].reference}}#{step}" for step in
-        ("claim", "start", "reply", "note", "transfer", "appointment", "wait", "resume", "arrival", "resolve",
-         "close", "reopen")) + ("/callbacks/{w.callback}", "/escalations"),
+        ("claim", "start", "reply", "note", "transfer", "appointment", "wait", "resume", "arrival", "weather",
+         "resolve", "close", "reopen")) + ("/callbacks/{w.callback}", "/escalations"),
         (STEP_RULE, "/callbacks/<int:callback_id>", "/notifications/read"),
         {"to_staff": FIRST, "to_unit": "", "at": "2026-11-03T10:00", "reopen": None, "reopen_reason": ""}),
     "scores": FormGroup("manager", ("/scores/inspections", "/scores/ledger", "/scores/verdicts"),
@@ -546,10 +551,11 @@ def api_bodies(w) -> dict:
                         "severity": "normal", "unit": "OA", "contact_name": "Li Lei",
                         "contact_phone": "13812345678", "contact_email": "li@example.com",
                         "contact_address": "1 Main St", "preferred_callback": "mornings", "consent": True,
-                        "locale": "en", "amount_claimed": "120.50", "external_id": f"C-{n}"},
+                        "locale": "en", "amount_claimed": "120.50", "external_id": f"C-{n}", "received_at": when},
         "case_transfer": {"to_staff": w.colleague.username, "reason": "Her counter."},
         "case_reply": {"message": "We are on it."},
         "case_appointment": {"at": "2026-11-03T10:00:00+08:00", "note": "At the counter."},
+        "case_weather": {"reason": "Typhoon warning."},
         "case_resolve": {"summary": "Refunded."},
         "case_reopen": {"reason": "Still charged.", "by_customer": True},
         "record_callback_outcome": {"outcome": "reached", **answers, "comment": "Happy.", "reopen": False,

@@ -21,6 +21,7 @@ from intake.api.base import (
     answer,
     find_unit,
     in_scope,
+    invalid_fields,
     not_found,
     operation,
     page,
@@ -32,9 +33,12 @@ from intake.api.base import (
 )
 from intake.api.fields import Amount, Body, Boolean, Choice, Email, Locale, Phone, Reference, Text, Timestamp
 from intake.services.complaints import CALLBACK_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
+from routing.errors import RoutingError
 from routing.models import Case
+from routing.rules.ladder import LEVELS
 from routing.services.cases import NewCase, case_by_reference, open_case
-from routing.vocabulary import CASE_CATEGORIES, CASE_KINDS, CASE_STATUSES, CHANNELS, SEVERITIES
+from routing.services.deadlines import DEADLINE_STATES, deadline_outcome
+from routing.vocabulary import CASE_CATEGORIES, CASE_KINDS, CASE_STATUSES, CHANNELS, DEADLINE_TARGETS, SEVERITIES
 from routing.web.glue import db_session, now
 
 CASE_EVENT = Shape(
@@ -42,6 +46,20 @@ CASE_EVENT = Shape(
     id=Prop(INT), at=time_prop("at"), kind=Prop(STR),
     actor=Prop({"type": "string", "enum": ["customer", "staff", "system"]}),
     staff_id=Prop(INT_OR_NULL), body=Prop(STR), public=Prop(BOOL),
+)
+
+DEADLINE = Shape(
+    "Deadline", "One time limit of a case: when it is due, and how it went. state is met (on time), met_late, "
+                "breached (past due and not met), paused (waiting for the customer) or pending; minutes_late "
+                "says by how much a met_late or breached one was missed. calendar_confirmed is false while the "
+                "due time rests on a year whose official holidays are not published yet: it is computed from "
+                "weekends and the fixed public holidays and recomputed when the year is filled in.",
+    target=Prop({"type": "string", "enum": list(DEADLINE_TARGETS)}),
+    started_at=time_prop("started_at"), due_at=time_prop("due_at"), met_at=time_prop("met_at", required=False),
+    state=Prop({"type": "string", "enum": list(DEADLINE_STATES)}, lambda d: deadline_outcome(d, now())[0]),
+    minutes_late=Prop(INT, lambda d: deadline_outcome(d, now())[1]),
+    escalation_level=Prop({"type": "string", "enum": list(LEVELS)}, lambda d: LEVELS[d.escalation_level]),
+    calendar_confirmed=Prop(BOOL),
 )
 
 _CASE_PROPS = dict(
@@ -60,13 +78,16 @@ _CASE_PROPS = dict(
                         lambda case: None if case.amount_claimed is None else f"{case.amount_claimed:.2f}"),
     first_responder_id=Prop(INT_OR_NULL), owner_id=Prop(INT_OR_NULL), reopened_from_id=Prop(INT_OR_NULL),
     external_id=Prop(STR_OR_NULL),
-    created_at=time_prop("created_at"), updated_at=time_prop("updated_at"),
+    created_at=time_prop("created_at"), received_at=time_prop("received_at"), updated_at=time_prop("updated_at"),
     resolved_at=time_prop("resolved_at", required=False), closed_at=time_prop("closed_at", required=False),
 )
 _MASKED = "contact_phone is masked unless the token's role is supervisor or higher."
 CASE = Shape("Case", "A complaint, repair, consultation, suggestion or praise. " + _MASKED, **_CASE_PROPS)
 CASE_WITH_TIMELINE = Shape(
-    "CaseWithTimeline", "A case and its whole timeline, oldest first. " + _MASKED, **_CASE_PROPS,
+    "CaseWithTimeline", "A case, its deadlines (earliest first) and its whole timeline (oldest first). " + _MASKED,
+    **_CASE_PROPS,
+    deadlines=Prop({"type": "array", "items": DEADLINE.ref},
+                   lambda case: [DEADLINE.dump(d) for d in sorted(case.deadlines, key=lambda d: (d.due_at, d.id))]),
     events=Prop({"type": "array", "items": CASE_EVENT.ref},
                 lambda case: [CASE_EVENT.dump(event) for event in case.events]),
 )
@@ -86,6 +107,8 @@ NEW_CASE = Body("NewCase", (
     Locale("locale", description="The customer's language; the organisation's default if not given."),
     Amount("amount_claimed"),
     Text("external_id", max_length=120, description="Your id of this case; a retry opens nothing twice."),
+    Timestamp("received_at", description="When the contact came in (a call taken, a letter opened), not later "
+                                         "than now; the time limits count from it. Now if not given."),
 ), "A case to register (channel api).")
 
 NO_CASE = _l("There is no such case.")
@@ -111,11 +134,15 @@ def create_case(body):
         contact_phone=body["contact_phone"], contact_email=body["contact_email"],
         contact_address=body["contact_address"], preferred_callback=body["preferred_callback"],
         consent=bool(body["consent"]), locale=body["locale"] or _default_locale(),
-        amount_claimed=body["amount_claimed"], external_id=body["external_id"],
+        amount_claimed=body["amount_claimed"], external_id=body["external_id"], received_at=body["received_at"],
     )
     try:
         with session.begin_nested():
             case = open_case(session, new, now())
+    except RoutingError as error:
+        if error.code == "received_in_future":
+            raise invalid_fields({"received_at": _l("later than now")}) from error
+        raise ApiError(error.status, error.message, error.code) from error
     except IntegrityError:  # a concurrent retry opened it first
         first = _case_by_external_id(body["external_id"]) if body["external_id"] else None
         if first is None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from routing.rules.ladder import authority_from_list
+
 DEFAULTS = {
     "SECRET_KEY": None,  # required outside the demo and tests
     "DATABASE_URL": None,  # default: SQLite under the instance folder
@@ -32,6 +34,10 @@ DEFAULTS = {
     "OUTBOX_BATCH": 100,
     "OUTBOX_MAX_ATTEMPTS": 6,
     "CALLBACK_MAX_ATTEMPTS": 3,  # unanswered calls before a callback counts as not reached
+    # Approval authority by amount claimed (RULES 3), a JSON list of bands
+    # [{"level": "manager", "up_to": 1000, "includes_bound": true}, ..., {"level": "gm"}];
+    # None: the preset routing/presets/authority.toml.
+    "AUTHORITY_BANDS": None,
     "LANGUAGES": ["zh_Hans_CN", "en"],
     "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
     "SESSION_COOKIE_HTTPONLY": True,
@@ -61,6 +67,8 @@ def load(app, test_config: dict | None) -> None:
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
     app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
     app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"].rstrip("/")
+    if app.config["AUTHORITY_BANDS"] is not None:  # refused at start, not at the first large claim
+        app.config["AUTHORITY_BANDS"] = authority_from_list(app.config["AUTHORITY_BANDS"])
 
 
 def _instance_secret(instance_path: str) -> str:
