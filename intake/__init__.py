@@ -53,10 +53,11 @@ def _bind_services(app: Flask) -> None:
     from routing.clock import SystemClock
     from routing.db import Database, import_models
     from routing.tick_jobs import router_tick_jobs
-    from routing.web import close_db_session
+    from routing.web import close_db_session, watch_writes
 
     import_models()
     app.extensions["db"] = Database(app.config["DATABASE_URL"])
+    watch_writes(app.extensions["db"].sessionmaker)
     app.extensions.setdefault("clock", app.config.get("CLOCK") or SystemClock())
     app.extensions["senders"] = app.config.get("SENDERS") or senders_from_config(app.config)
     app.extensions.setdefault("tick_jobs", {})["surveys"] = expire_surveys

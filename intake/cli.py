@@ -130,12 +130,13 @@ def _parse_now(text: str) -> datetime:
 @main.command()
 @with_appcontext
 def worker():
-    """The scheduler process for production: runs the tick on an interval."""
-    from intake.jobs import start_scheduler
+    """The scheduler process for production: the tick and the outbox, each on
+    its own interval, until SIGTERM or SIGINT (then it finishes what is in
+    flight and hands back the rest)."""
+    from intake.worker import run_worker
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
-    click.echo(f"worker: ticking every {current_app.config['TICK_SECONDS']} s", err=True)
-    start_scheduler(current_app._get_current_object(), blocking=True)
+    run_worker(current_app._get_current_object())
 
 
 @main.command()
