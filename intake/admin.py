@@ -1,4 +1,5 @@
-"""Administration pages: units, staff, touchpoints and API tokens.
+"""Administration pages: units, staff, touchpoints and API tokens (the
+outbox's page is intake.outbox_admin, on the same blueprint).
 
 Views parse a form, call a service (routing.org, intake.touchpoints), commit
 and render. A refusal from a service becomes an error on the form field it
@@ -31,7 +32,8 @@ from intake.touchpoints import (
 )
 from routing import org
 from routing.errors import RoutingError
-from routing.models import ApiToken, Staff, Unit
+from routing.models import ApiToken, OutboundMessage, Staff, Unit
+from routing.outbox import GIVEN_UP
 from routing.web import db_session, now, record_id, role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -210,6 +212,8 @@ def index():
         "staff": session.scalar(select(func.count()).select_from(Staff).where(Staff.active.is_(True))),
         "touchpoints": session.scalar(select(func.count()).select_from(Touchpoint).where(Touchpoint.active.is_(True))),
         "tokens": session.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None))),
+        "undelivered": session.scalar(select(func.count()).select_from(OutboundMessage)
+                                      .where(OutboundMessage.status.in_(GIVEN_UP))),
     }
     return render_template("admin/index.html", counts=counts)
 

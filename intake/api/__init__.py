@@ -15,7 +15,8 @@ from intake.api.base import OPERATIONS, ApiError
 from intake.errors import problem
 from routing.extensions import csrf
 
-RESOURCES = ("units", "staff", "touchpoints", "service_events", "ratings", "cases", "case_actions", "openapi")
+RESOURCES = ("units", "staff", "touchpoints", "service_events", "ratings", "cases", "case_actions", "outbox",
+             "openapi")
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer tokens, not cookies: a forged cross-site request carries no token.
