@@ -136,6 +136,7 @@ def worker():
     from intake.worker import run_worker
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # not every request's headers
     run_worker(current_app._get_current_object())
 
 
