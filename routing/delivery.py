@@ -10,6 +10,7 @@ marked as possibly doubled.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
@@ -20,6 +21,8 @@ from sqlalchemy.orm import Session
 from routing.models import Contact, OutboundMessage
 from routing.outbox import contact_for
 from routing.outbox_leases import Claim, finish
+
+log = logging.getLogger("feedback.outbox")
 
 # Delivery statuses only move forward: a late "sent" callback never
 # overwrites "delivered".
@@ -88,8 +91,7 @@ def opted_out(session: Session, message: OutboundMessage) -> bool:
 
 
 def cancel(session: Session, message: OutboundMessage, settings: Settings) -> str:
-    finish(session, message, settings.worker, status="cancelled")
-    return "cancelled"
+    return _record(session, message, settings, "cancelled", status="cancelled")
 
 
 def send(session: Session, sender: Sender, claim: Claim, now: datetime, settings: Settings) -> str:
@@ -100,28 +102,23 @@ def send(session: Session, sender: Sender, claim: Claim, now: datetime, settings
         provider_id = sender.send(message)
     except DeliveryError as error:
         return _refused(session, message, error, now, settings)
-    finish(session, message, settings.worker, status="sent", provider_id=provider_id, sent_at=now,
-           last_error=None)
-    return "sent"
+    return _record(session, message, settings, "sent", status="sent", provider_id=provider_id, sent_at=now,
+                   last_error=None)
 
 
 def _refused(session: Session, message: OutboundMessage, error: DeliveryError, now: datetime,
              settings: Settings) -> str:
     last_error = str(error)[:300]
     if error.in_doubt:  # ask the provider before anything else, after a pause
-        finish(session, message, settings.worker, status="unconfirmed", lease_until=now + backoff(message.attempts),
-               last_error=last_error)
-        return "unconfirmed"
+        return _record(session, message, settings, "unconfirmed", status="unconfirmed",
+                       lease_until=now + backoff(message.attempts), last_error=last_error)
     if error.opted_out:
         contact_for(session, message.to).opted_out_at = now
-        finish(session, message, settings.worker, status="cancelled", last_error=last_error)
-        return "cancelled"
+        return _record(session, message, settings, "cancelled", status="cancelled", last_error=last_error)
     if error.retryable and message.attempts < settings.max_attempts:
-        finish(session, message, settings.worker, status="pending", not_before=now + backoff(message.attempts),
-               last_error=last_error)
-        return "retried"
-    finish(session, message, settings.worker, status="failed", last_error=last_error)
-    return "failed"
+        return _record(session, message, settings, "retried", status="pending",
+                       not_before=now + backoff(message.attempts), last_error=last_error)
+    return _record(session, message, settings, "failed", status="failed", last_error=last_error)
 
 
 def resolve(session: Session, sender: Sender, claim: Claim, now: datetime, settings: Settings) -> str:
@@ -138,9 +135,9 @@ def resolve(session: Session, sender: Sender, claim: Claim, now: datetime, setti
         records = sender.lookup(message, since)
     except DeliveryError as error:
         if message.attempts < settings.max_attempts:
-            finish(session, message, settings.worker, status="unconfirmed", attempts=message.attempts + 1,
-                   lease_until=now + backoff(message.attempts), last_error=str(error)[:300])
-            return "unconfirmed"
+            return _record(session, message, settings, "unconfirmed", status="unconfirmed",
+                           attempts=message.attempts + 1, lease_until=now + backoff(message.attempts),
+                           last_error=str(error)[:300])
         return _requeue(session, message, settings, doubled=True,
                         reason=f"the provider could not be asked: {error}")
     found = _unclaimed(session, records)
@@ -148,9 +145,8 @@ def resolve(session: Session, sender: Sender, claim: Claim, now: datetime, setti
         return _requeue(session, message, settings, doubled=False, reason=None)
     # Handed on, as a send that was answered would say; or further along (delivered, failed...).
     status = found.status if STATUS_ORDER.get(found.status, 0) > STATUS_ORDER["sent"] else "sent"
-    finish(session, message, settings.worker, status=status, provider_id=found.provider_id, sent_at=now,
-           last_error=None)
-    return "confirmed"
+    return _record(session, message, settings, "confirmed", status=status, provider_id=found.provider_id,
+                   sent_at=now, last_error=None)
 
 
 def _unclaimed(session: Session, records: list[ProviderRecord]) -> ProviderRecord | None:
@@ -166,8 +162,16 @@ def _requeue(session: Session, message: OutboundMessage, settings: Settings, *, 
     values = {"status": "pending", "not_before": message.not_before}
     if doubled:
         values.update(possibly_doubled=True, last_error=reason[:300])
-    finish(session, message, settings.worker, **values)
-    return "possibly_doubled" if doubled else "resent"
+    return _record(session, message, settings, "possibly_doubled" if doubled else "resent", **values)
+
+
+def _record(session: Session, message: OutboundMessage, settings: Settings, outcome: str, **values) -> str:
+    """Record an outcome and end the claim; "lease_lost" when the claim had
+    run out and another worker had taken the message over meanwhile."""
+    if finish(session, message, settings.worker, **values):
+        return outcome
+    log.warning("outbox: message %s was taken over before its outcome (%s) was recorded", message.id, outcome)
+    return "lease_lost"
 
 
 def record_status(session: Session, provider_id: str, status: str, error: str | None = None) -> bool:

@@ -23,7 +23,7 @@ from routing.outbox_leases import claim_next, hand_back, worker_name
 log = logging.getLogger("feedback.outbox")
 
 OUTCOMES = ("sent", "retried", "failed", "cancelled", "unconfirmed", "confirmed", "resent", "possibly_doubled",
-            "errors")
+            "lease_lost", "errors")
 
 
 class OutboxDispatcher:

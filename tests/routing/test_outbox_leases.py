@@ -78,7 +78,7 @@ def test_a_late_outcome_from_a_worker_whose_lease_was_taken_over_is_not_recorded
     settings = Settings(worker="slow-worker")
 
     with app.extensions["db"].sessionmaker() as late:
-        assert send(late, senders["sms"], slow, clock.now(), settings) == "sent"
+        assert send(late, senders["sms"], slow, clock.now(), settings) == "lease_lost"
         late.commit()
 
     message = reread(session, queued.id)
