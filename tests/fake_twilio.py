@@ -7,12 +7,14 @@ RedirectingHttpClient), sends to it over HTTP on 127.0.0.1.
         ...
         assert twilio.messages[0]["To"] == "+8613812345678"
 
-As a pytest fixture:
+As a pytest fixture (its messages dated by the test's fake clock), with the
+app's settings that send to it:
+
+    from tests.fake_twilio import fake_twilio, sending_to
 
     @pytest.fixture
-    def fake_twilio():
-        with FakeTwilio() as server:
-            yield server
+    def app_config(app_config, fake_twilio):
+        return {**app_config, **sending_to(fake_twilio)}
 
 It creates messages (POST .../Messages.json) and lists them (GET, filtered
 by To, From and DateSent as Twilio does, newest first, in pages), and it
@@ -33,6 +35,10 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode
 
+import pytest
+
+ACCOUNT_SID = "AC" + "0" * 32
+FROM = "+15005550006"
 MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC\w+)/Messages\.json$")
 
 
@@ -167,6 +173,19 @@ class FakeTwilio:
     def _leave(self) -> None:
         with self._lock:
             self.in_flight -= 1
+
+
+@pytest.fixture
+def fake_twilio(clock):
+    with FakeTwilio(clock=clock.now) as server:
+        yield server
+
+
+def sending_to(fake: FakeTwilio) -> dict:
+    """Settings with which the app builds its TwilioSender (the real client)
+    and sends to `fake`, as in production to Twilio."""
+    return {"SENDERS": None, "SMS_BACKEND": "twilio", "TWILIO_API_URL": fake.url, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": "test-auth-token", "TWILIO_FROM": FROM, "OUTBOX_LEASE_SECONDS": 60}
 
 
 def _bound(text: str):

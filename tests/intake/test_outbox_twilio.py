@@ -13,25 +13,14 @@ from intake.twilio_client import send_sms
 from routing.models import Contact, OutboundMessage
 from routing.outbox import enqueue
 from routing.outbox_leases import claim_next
-from tests.fake_twilio import FakeTwilio
-
-ACCOUNT_SID = "AC" + "0" * 32
-FROM = "+15005550006"
-
-
-@pytest.fixture
-def fake_twilio(clock):
-    with FakeTwilio(clock=clock.now) as server:
-        yield server
+from tests.fake_twilio import ACCOUNT_SID, FROM, fake_twilio, sending_to  # noqa: F401  (fixture)
 
 
 @pytest.fixture
 def app_config(app_config, fake_twilio):
     """conftest's configuration with no senders handed in: the app builds
     its TwilioSender from these settings."""
-    return {**app_config, "SENDERS": None, "SMS_BACKEND": "twilio", "TWILIO_API_URL": fake_twilio.url,
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": "test-auth-token",
-            "TWILIO_FROM": FROM, "OUTBOX_SEND_TIMEOUT": 1, "OUTBOX_LEASE_SECONDS": 60}
+    return {**app_config, **sending_to(fake_twilio), "OUTBOX_SEND_TIMEOUT": 1}
 
 
 @pytest.fixture
@@ -124,13 +113,18 @@ def test_a_send_accepted_by_twilio_whose_answer_timed_out_is_found_there_and_not
     assert not any(tick(sms_app, clock.advance(hours=1))["outbox"].values())  # nothing left to do
 
 
-def test_while_twilio_cannot_be_asked_nothing_is_sent_again_until_the_attempts_run_out_then_it_is_marked(
+def answer_lost_and_twilio_not_answering_questions(app, clock, fake, *, max_attempts: int) -> None:
+    """A send accepted by Twilio whose answer was lost; then asking Twilio about it fails twice."""
+    app.config["OUTBOX_MAX_ATTEMPTS"] = max_attempts
+    queue(app)
+    fake.hang_after_accept()
+    tick(app, clock.now())
+    fake.fail_next(503, times=2, method="GET")
+
+
+def test_while_twilio_cannot_be_asked_nothing_is_sent_again_and_it_is_asked_again_later(
         sms_app, clock, fake_twilio):
-    sms_app.config["OUTBOX_MAX_ATTEMPTS"] = 3
-    queue(sms_app)
-    fake_twilio.hang_after_accept()
-    tick(sms_app, clock.now())
-    fake_twilio.fail_next(503, times=2, method="GET")  # asking fails twice
+    answer_lost_and_twilio_not_answering_questions(sms_app, clock, fake_twilio, max_attempts=3)
 
     for minutes in (1, 2):
         assert tick(sms_app, clock.advance(minutes=minutes))["outbox"]["unconfirmed"] == 1
@@ -146,11 +140,7 @@ def test_while_twilio_cannot_be_asked_nothing_is_sent_again_until_the_attempts_r
 
 def test_when_twilio_never_answers_the_question_the_message_is_sent_again_and_marked_possibly_doubled(
         sms_app, clock, fake_twilio):
-    sms_app.config["OUTBOX_MAX_ATTEMPTS"] = 2
-    queue(sms_app)
-    fake_twilio.hang_after_accept()
-    tick(sms_app, clock.now())
-    fake_twilio.fail_next(503, times=2, method="GET")
+    answer_lost_and_twilio_not_answering_questions(sms_app, clock, fake_twilio, max_attempts=2)
 
     assert tick(sms_app, clock.advance(minutes=1))["outbox"]["unconfirmed"] == 1
     report = tick(sms_app, clock.advance(minutes=2))["outbox"]

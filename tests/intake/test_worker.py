@@ -15,20 +15,13 @@ from intake.jobs import make_dispatcher, start_scheduler
 from routing.models import Escalation, OutboundMessage
 from routing.outbox import enqueue
 from routing.outbox_leases import claim_next
-from tests.fake_twilio import FakeTwilio
-
-
-@pytest.fixture
-def fake_twilio(clock):
-    with FakeTwilio(clock=clock.now) as server:
-        yield server
+from tests.fake_twilio import fake_twilio, sending_to  # noqa: F401  (fixture)
 
 
 @pytest.fixture
 def app_config(app_config, fake_twilio):
-    return {**app_config, "SENDERS": None, "SMS_BACKEND": "twilio", "TWILIO_API_URL": fake_twilio.url,
-            "TWILIO_FROM": "+15005550006", "TICK_SECONDS": 1, "OUTBOX_SECONDS": 1, "OUTBOX_CONCURRENCY": 2,
-            "OUTBOX_SEND_TIMEOUT": 5, "OUTBOX_LEASE_SECONDS": 60}
+    return {**app_config, **sending_to(fake_twilio), "TICK_SECONDS": 1, "OUTBOX_SECONDS": 1,
+            "OUTBOX_CONCURRENCY": 2, "OUTBOX_SEND_TIMEOUT": 5}
 
 
 def wait_for(condition, seconds: float = 10):

@@ -23,7 +23,7 @@ from factories import empty_postgres
 from routing.db import Database
 from routing.models import OutboundMessage
 from routing.outbox import enqueue
-from tests.fake_twilio import FakeTwilio
+from tests.fake_twilio import ACCOUNT_SID, FROM, FakeTwilio
 
 POSTGRES_URL = os.environ.get("FEEDBACK_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(
@@ -31,7 +31,6 @@ pytestmark = pytest.mark.skipif(
 
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = 60
-ACCOUNT_SID = "AC" + "0" * 32
 
 
 @pytest.fixture
@@ -74,7 +73,7 @@ class Workers:
                     "FEEDBACK_SECRET_KEY": "test-secret", "FEEDBACK_INSTANCE_PATH": str(folder / "instance"),
                     "FEEDBACK_SMS_BACKEND": "twilio", "FEEDBACK_TWILIO_API_URL": fake_twilio.url,
                     "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": "test-auth-token",
-                    "FEEDBACK_TWILIO_FROM": "+15005550006", "FEEDBACK_PUBLIC_URL": "https://feedback.example.com",
+                    "FEEDBACK_TWILIO_FROM": FROM, "FEEDBACK_PUBLIC_URL": "https://feedback.example.com",
                     "FEEDBACK_TICK_SECONDS": "3600", "FEEDBACK_OUTBOX_SECONDS": "1",
                     "FEEDBACK_OUTBOX_CONCURRENCY": "4", "FEEDBACK_OUTBOX_SEND_TIMEOUT": "1",
                     "FEEDBACK_OUTBOX_LEASE_SECONDS": "2"}
