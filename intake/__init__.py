@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _bind_services(app: Flask) -> None:
     from intake.delivery import senders_from_config
+    from intake.spool import spool_job
     from intake.surveys import expire_surveys
     from routing.clock import SystemClock
     from routing.db import Database, import_models
@@ -61,6 +62,7 @@ def _bind_services(app: Flask) -> None:
     app.extensions.setdefault("clock", app.config.get("CLOCK") or SystemClock())
     app.extensions["senders"] = app.config.get("SENDERS") or senders_from_config(app.config)
     app.extensions.setdefault("tick_jobs", {})["surveys"] = expire_surveys
+    app.extensions["tick_jobs"]["inbound_spool"] = spool_job(app)
     app.extensions.setdefault("tick_jobs", {}).update(router_tick_jobs(app))
     app.teardown_appcontext(close_db_session)
 

@@ -1,4 +1,4 @@
-"""The tick's jobs and the outbox's passes, composed here because the tick
+"""The tick's sweep and the outbox's passes, driven here because the tick
 (routing) must not know intake's or scoring's records.
 
 Two schedules: the tick (warnings, escalations, callbacks, surveys, the
@@ -14,16 +14,10 @@ from datetime import datetime, timedelta, timezone
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
-from intake.spool import spool_job
 from routing.dispatch import OutboxDispatcher
 from routing.tick import run_tick
 
 log = logging.getLogger("feedback.worker")
-
-
-def tick_jobs(app: Flask) -> dict:
-    """Everything time-driven but sending: name -> job(session, now)."""
-    return {**app.extensions.get("tick_jobs", {}), "inbound_spool": spool_job(app)}
 
 
 def make_dispatcher(app: Flask) -> OutboxDispatcher:
@@ -40,7 +34,8 @@ def sweep(app: Flask, now: datetime | None = None) -> dict:
     """The tick's jobs once."""
     now = now or app.extensions["clock"].now()
     with app.app_context():
-        return run_tick(app.extensions["db"].sessionmaker, tick_jobs(app), now)
+        # Everything time-driven but sending: name -> job(session, now), registered by the app factory.
+        return run_tick(app.extensions["db"].sessionmaker, app.extensions["tick_jobs"], now)
 
 
 def tick(app: Flask, now: datetime | None = None) -> dict:
