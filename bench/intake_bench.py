@@ -82,8 +82,8 @@ def cached_database(open_cases: int) -> tuple[Path, str, list[int]]:
 def _organisation(url: str) -> tuple[str, list[int]]:
     """Schema by migration; a company, its branches and outlets, a supervisor
     and two handlers per outlet, the preset policies, an integrator's token."""
-    from routing.foundation.db import Database
     from intake.shell.schema import upgrade
+    from routing.foundation.db import Database
     from routing.services.org import create_api_token, create_staff, create_unit
     from routing.services.policies import ensure_presets
 

@@ -80,3 +80,18 @@ AREA_LABELS = {"urban": _l("Urban"), "rural": _l("Rural")}
 OFFICIAL_LABELS = {"": _l("None: only the days written here"), "CN": _l("China's official working days")}
 WEEKDAY_LABELS = {"mon": _l("Monday"), "tue": _l("Tuesday"), "wed": _l("Wednesday"), "thu": _l("Thursday"),
                   "fri": _l("Friday"), "sat": _l("Saturday"), "sun": _l("Sunday")}
+
+# The outbox, as an administrator reads it.
+OUTBOX_STATUS_LABELS = {
+    "pending": _l("Waiting to be sent"), "sending": _l("Being sent"),
+    "unconfirmed": _l("Sent, not yet confirmed by the provider"), "sent": _l("Sent"),
+    "queued": _l("Sent"), "accepted": _l("Sent"), "delivered": _l("Delivered"), "read": _l("Read"),
+    "undelivered": _l("Not delivered"), "failed": _l("Failed"), "cancelled": _l("Cancelled: the recipient opted out"),
+}
+TRANSPORT_LABELS = {"sms": _l("SMS"), "email": lazy_pgettext("transport", "E-mail")}
+PURPOSE_LABELS = {
+    "survey": _l("Satisfaction survey"), "confirmation": _l("Complaint confirmation"),
+    "reply": _l("Reply to the customer"), "resolution": _l("Resolution notice"),
+    "escalation": _l("Escalation notice"), "staff_notice": _l("Notice to staff"),
+    "sms_reply": _l("Answer to a customer's SMS"),
+}

@@ -288,6 +288,10 @@ class Contact(Base):
     last_surveyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+OUTBOX_STATUSES = ("pending", "sending", "unconfirmed", "sent", "queued", "accepted", "delivered", "read",
+                   "undelivered", "failed", "cancelled")
+
+
 class OutboundMessage(Base):
     """The outbox: written in the same transaction as the change that caused
     it, sent later by the tick, never from inside a web request."""
@@ -304,17 +308,30 @@ class OutboundMessage(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     # Dedupe key: the same logical message is queued once.
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
-    # pending -> sending -> sent -> delivered | undelivered | failed; or
-    # cancelled (opted out before sending), dead (gave up after retries).
+    # pending -> sending (claimed, under a lease) -> sent -> delivered |
+    # undelivered | failed. "unconfirmed": a request may have reached the
+    # provider but its answer was lost; the provider is asked before any
+    # resend. cancelled: opted out before sending; failed: also given up
+    # after retries (see routing.delivery).
     status: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The lease of a claimed message: who holds it and until when. For an
+    # unconfirmed message, lease_until is when to ask the provider (again).
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the latest request to the provider began: where asking it starts.
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Sent again when the provider could not say whether an earlier request
+    # had reached it: the recipient may have it twice.
+    possibly_doubled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    __table_args__ = (Index("ix_outbound_due", "status", "not_before"),)
+    __table_args__ = (Index("ix_outbound_due", "status", "not_before"),
+                      Index("ix_outbound_lease", "status", "lease_until"))
 
 
 # --- the router: time limits, escalation, callbacks, notifications ----------

@@ -18,6 +18,8 @@ from routing.rules.official_days import forget as forget_official_days
 from support.api import Api, Bank, build_bank, token_for
 from support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, playwright
 from support.factories import Factory, empty_postgres
+from support.fake_twilio import FakeTwilio
+from support.ladder import LadderOrg, build_ladder_org
 from support.official import publish_2027, without_2027
 
 POSTGRES_URL = os.environ.get("FEEDBACK_TEST_POSTGRES_URL")
@@ -213,3 +215,35 @@ def library_update(monkeypatch):
     next release would (what `pip install -U holidays` brings)."""
     yield lambda: publish_2027(monkeypatch)
     forget_official_days()
+
+
+@pytest.fixture
+def fake_twilio(clock):
+    """Twilio's REST API on 127.0.0.1, its messages dated by the fake clock."""
+    with FakeTwilio(clock=clock.now) as server:
+        yield server
+
+
+@pytest.fixture
+def ladder_org(make) -> LadderOrg:
+    """A company with its general manager and deputy, a branch with the
+    department manager, an outlet with its supervisor and two handlers, and a
+    second outlet with a handler of its own."""
+    return build_ladder_org(make)
+
+
+@pytest.fixture
+def sign_in(client):
+    """sign_in(staff, lang="en"): the test client is logged in as `staff`
+    (Flask-Login's session key) and reads pages in `lang` (as ?lang= would
+    remember) until a page asks for another language."""
+
+    def sign_in_as(staff, lang: str = "en"):
+        with client.session_transaction() as browser_session:
+            browser_session.clear()
+            browser_session["_user_id"] = str(staff.id)
+            browser_session["_fresh"] = True
+            browser_session["lang"] = lang
+        return staff
+
+    return sign_in_as

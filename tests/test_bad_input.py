@@ -28,6 +28,7 @@ from routing.models import Callback
 from routing.services import lifecycle, policies
 from routing.services.notify import notify_each
 from routing.services.org import create_api_token, create_staff
+from routing.services.outbox import enqueue
 from scoring.models import INSPECTION_KINDS
 from scoring.services import entries
 from support.factories import PASSWORD, password_hash
@@ -111,6 +112,9 @@ def world(client, make, session, clock):
         kind="violation", code="late_or_early", points=1, occurred_at=clock.now(), staff_id=handler.id),
         None, clock.now())
     notify_each(session, [handler], "assigned", clock.now(), case=w.cases["see"], data={"reason": "Yours."})
+    w.given_up = enqueue(session, transport="sms", to="+8613800000000", body="Hello", purpose="survey",
+                         now=clock.now())
+    w.given_up.status = "failed"  # not delivered: the outbox page offers to send it again
     w.policy = policies.policies(session)[0].name
     w.calendar = policies.calendars(session)[0].name
     session.commit()
@@ -139,7 +143,7 @@ def path_values(w, endpoint: str) -> dict:
     return {"unit_id": w.unit.id, "staff_id": w.spare.id, "token_id": w.spare_token_id,
             "touchpoint_id": w.spare_touchpoint.id, "callback_id": w.callback, "rating_id": w.rating_id,
             "reference": w.cases["see"].reference, "tracking_token": w.cases["see"].tracking_token,
-            "token": w.touchpoint.token, "step": "note", **per_endpoint}
+            "token": w.touchpoint.token, "step": "note", "message_id": w.given_up.id, **per_endpoint}
 
 
 def url_for_rule(rule, values: dict) -> str:
@@ -421,11 +425,11 @@ FORM_GROUPS = {
          "consent": "y"}),
     "admin": FormGroup("admin", (
         "/admin/units", "/admin/units/{w.unit.id}", "/admin/staff", "/admin/staff/{w.spare.id}/password",
-        "/admin/touchpoints?unit={w.unit.id}", "/admin/tokens"),
+        "/admin/touchpoints?unit={w.unit.id}", "/admin/tokens", "/admin/outbox"),
         ("/admin/units", "/admin/units/<int:unit_id>", "/admin/staff", "/admin/staff/<int:staff_id>/deactivate",
          "/admin/staff/<int:staff_id>/password", "/admin/staff/<int:staff_id>/reactivate", "/admin/touchpoints",
          "/admin/touchpoints/<int:touchpoint_id>/revoke", "/admin/touchpoints/<int:touchpoint_id>/rotate",
-         "/admin/tokens", "/admin/tokens/<int:token_id>/revoke",
+         "/admin/tokens", "/admin/tokens/<int:token_id>/revoke", "/admin/outbox/<int:message_id>/retry",
          "/logout"),  # no fields: the pages test posts junk to it, last
         {"phone": "13812345678", "timezone": "Asia/Shanghai"}),
     "policies": FormGroup("admin", (
@@ -583,7 +587,8 @@ def test_api_refuses_hostile_bodies(app, client, world):
         headers = {"Authorization": f"Bearer {world.tokens[op.role]}"} if op.role else {}
         case = case_for.get(op.endpoint)
         url = "/api/v1" + url_for_rule(SimpleNamespace(rule=op.rule), {
-            "reference": case.reference if case else None, "callback_id": world.api_callback})
+            "reference": case.reference if case else None, "callback_id": world.api_callback,
+            "message_id": world.given_up.id})
         fields = op.body.fields if op.body else ()
 
         def post(what, wrong, **kwargs):

@@ -16,6 +16,7 @@ from intake.errors import problem
 from routing.web.extensions import csrf
 
 RESOURCES = ("units", "staff", "touchpoints", "service_events", "ratings", "cases", "case_actions", "scorecards",
+             "outbox",
              "openapi")
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -20,6 +20,7 @@ from intake.shell.jobs import start_scheduler
 from intake.shell.jobs import tick as run
 from intake.shell.qr_cli import qr
 from intake.shell.schema import new_revision, upgrade
+from intake.shell.worker import run_worker
 from routing.errors import RoutingError
 from routing.services.official_calendars import refresh_calendars
 from routing.services.org import (
@@ -146,10 +147,12 @@ def _parse_now(text: str) -> datetime:
 @main.command()
 @with_appcontext
 def worker():
-    """The scheduler process for production: runs the tick on an interval."""
+    """The scheduler process for production: the tick and the outbox, each on
+    its own interval, until SIGTERM or SIGINT (then it finishes what is in
+    flight and hands back the rest)."""
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
-    click.echo(f"worker: ticking every {current_app.config['TICK_SECONDS']} s", err=True)
-    start_scheduler(current_app._get_current_object(), blocking=True)
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # not every request's headers
+    run_worker(current_app._get_current_object())
 
 
 @main.command()

@@ -31,8 +31,14 @@ DEFAULTS = {
     # Targets drawn on the score trends (RULES 5.9), as fractions per metric.
     "SCORE_TARGETS": {"satisfaction_rate": [0.90, 0.85, 0.93]},
     "TICK_SECONDS": 60,
-    "OUTBOX_BATCH": 100,
+    "OUTBOX_SECONDS": 10,  # how often the worker sends what is due, apart from the tick
+    "OUTBOX_BATCH": 100,  # messages per pass
+    "OUTBOX_CONCURRENCY": 4,  # messages in flight at once
+    "OUTBOX_SEND_TIMEOUT": 10,  # seconds a provider may take to answer
+    "OUTBOX_LEASE_SECONDS": 60,  # a claim's life; at least twice the send timeout
     "OUTBOX_MAX_ATTEMPTS": 6,
+    "SMTP_CA_FILE": None,  # authorities for a mail server with a private certificate
+    "SPOOL_PATH": None,  # default: spool/ in the instance folder
     "CALLBACK_MAX_ATTEMPTS": 3,  # unanswered calls before a callback counts as not reached
     # Approval authority by amount claimed (RULES 3), a JSON list of bands
     # [{"level": "manager", "up_to": 1000, "includes_bound": true}, ..., {"level": "gm"}];
@@ -63,6 +69,8 @@ def load(app, test_config: dict | None) -> None:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "feedback.db")
     app.config["DATABASE_URL"] = _with_psycopg(app.config["DATABASE_URL"])
+    if not app.config["SPOOL_PATH"]:
+        app.config["SPOOL_PATH"] = os.path.join(app.instance_path, "spool")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
     app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]

@@ -17,13 +17,14 @@ from intake.shell import (
 from intake.shell.blueprints import all_blueprints
 from intake.shell.senders import senders_from_config
 from intake.shell.session_cookie import SessionCookie
+from intake.sms.spool import spool_job
 from intake.sms.surveys import expire_surveys
 from routing.foundation.clock import SystemClock
 from routing.foundation.db import Database
 from routing.models import Staff
 from routing.services.tick_jobs import router_tick_jobs
 from routing.web.extensions import babel, csrf, limiter, login_manager
-from routing.web.glue import RecordId, close_db_session, db_session, role_at_least
+from routing.web.glue import RecordId, close_db_session, db_session, role_at_least, watch_writes
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -58,9 +59,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _bind_services(app: Flask) -> None:
     app.extensions["db"] = Database(app.config["DATABASE_URL"])
+    watch_writes(app.extensions["db"].sessionmaker)
     app.extensions.setdefault("clock", app.config.get("CLOCK") or SystemClock())
     app.extensions["senders"] = app.config.get("SENDERS") or senders_from_config(app.config)
     app.extensions.setdefault("tick_jobs", {})["surveys"] = expire_surveys
+    app.extensions["tick_jobs"]["inbound_spool"] = spool_job(app)
     app.extensions["tick_jobs"].update(router_tick_jobs(app))
     app.teardown_appcontext(close_db_session)
 

@@ -1,4 +1,5 @@
-"""Administration pages: units, staff, touchpoints and API tokens.
+"""Administration pages: units, staff, touchpoints and API tokens (the
+outbox's page is intake.outbox_admin, on the same blueprint).
 
 Views parse a form, call a service (routing.org, intake.touchpoints), commit
 and render. A refusal from a service becomes an error on the form field it
@@ -32,8 +33,9 @@ from intake.services.touchpoints import (
 )
 from routing.errors import RoutingError
 from routing.labels import AREA_LABELS, LADDER_LABELS, ROLE_LABELS, UNIT_LEVEL_LABELS
-from routing.models import ApiToken, Staff, Unit
+from routing.models import ApiToken, OutboundMessage, Staff, Unit
 from routing.services import org
+from routing.services.outbox import GIVEN_UP
 from routing.web.glue import db_session, now, record_id, role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -203,6 +205,8 @@ def index():
         "staff": session.scalar(select(func.count()).select_from(Staff).where(Staff.active.is_(True))),
         "touchpoints": session.scalar(select(func.count()).select_from(Touchpoint).where(Touchpoint.active.is_(True))),
         "tokens": session.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None))),
+        "undelivered": session.scalar(select(func.count()).select_from(OutboundMessage)
+                                      .where(OutboundMessage.status.in_(GIVEN_UP))),
     }
     return render_template("admin/index.html", counts=counts)
 
