@@ -67,7 +67,7 @@ def _bind_services(app: Flask) -> None:
 def _bind_extensions(app: Flask) -> None:
     from intake import i18n
     from routing.extensions import babel, csrf, limiter, login_manager
-    from routing.web import db_session
+    from routing.staff_session import load_signed_in
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(_HERE / "translations"))
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
@@ -81,12 +81,7 @@ def _bind_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
 
-    @login_manager.user_loader
-    def load_staff(staff_id: str):
-        from routing.models import Staff
-
-        staff = db_session().get(Staff, int(staff_id))
-        return staff if staff and staff.active else None
+    login_manager.user_loader(load_signed_in)
 
     app.add_template_filter(i18n.localtime)
 

@@ -36,6 +36,10 @@ DEFAULTS = {
     "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # (The session cookie is Secure whenever PUBLIC_URL is https: intake.session_cookie.)
+    "SESSION_IDLE_MINUTES": 30,  # a staff session unused this long ends; 0: never
+    "LOGIN_FREE_FAILURES": 5,  # wrong passwords on one username before each further attempt waits
+    "LOGIN_MAX_DELAY_MINUTES": 15,  # the longest such wait (it doubles from 1 second)
     "WTF_CSRF_TIME_LIMIT": None,
 }
 

@@ -45,6 +45,7 @@ from intake.forms import DIMENSION_LABELS, DIMENSION_QUESTIONS, FACE_LABELS, Com
 from intake.i18n import current_locale
 from intake.models import Touchpoint
 from intake.same_origin import from_this_site
+from intake.session_cookie import served_over_https
 from intake.touchpoints import touchpoint_by_token
 from intake.ratings import (
     DIMENSIONS,
@@ -93,7 +94,7 @@ def current_device() -> str:
             @after_this_request
             def set_cookie(response):
                 response.set_cookie(DEVICE_COOKIE, token, max_age=DEVICE_COOKIE_MAX_AGE, httponly=True,
-                                    samesite="Lax", secure=request.is_secure)
+                                    samesite="Lax", secure=served_over_https(current_app))
                 return response
         token = g.new_device
     return device_hash(token)

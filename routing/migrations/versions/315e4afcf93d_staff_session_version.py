@@ -1,0 +1,25 @@
+"""staff session version: a copy of a session cookie ends with logout, a new
+password or deactivation
+
+Revision ID: 315e4afcf93d
+Revises: 5b1e0c7a9d42
+Create Date: 2026-12-02 11:17:14
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '315e4afcf93d'
+down_revision = '5b1e0c7a9d42'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('staff', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('session_version', sa.Integer(), server_default=sa.text('1'), nullable=False))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('staff', schema=None) as batch_op:
+        batch_op.drop_column('session_version')
