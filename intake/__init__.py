@@ -37,8 +37,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_blueprints(app)
 
     from intake import errors
+    from intake.security_headers import add_security_headers
 
     errors.register(app)
+    app.after_request(add_security_headers)
     if app.config["PROXY_FIX"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
