@@ -30,6 +30,7 @@ from intake.touchpoints import (
     touchpoint_url,
 )
 from routing import org
+from routing.downloads import content_disposition
 from routing.errors import RoutingError
 from routing.models import ApiToken, Staff, Unit
 from routing.web import db_session, now, record_id, role_required
@@ -392,8 +393,7 @@ def touchpoint_download(touchpoint_id: int, fmt: str):
     qr = touchpoint_qr(get_touchpoint(db_session(), touchpoint_id), current_app.config["PUBLIC_URL"], fmt)
     response = make_response(qr.data)
     response.mimetype = qr.mimetype
-    disposition = "inline" if request.args.get("inline") else "attachment"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{qr.filename}"'
+    response.headers["Content-Disposition"] = content_disposition(qr.filename, inline=bool(request.args.get("inline")))
     return response
 
 

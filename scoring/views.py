@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
 from routing import forms as case_labels
+from routing.downloads import content_disposition
 from routing.errors import RoutingError
 from routing.models import Case, Staff, Unit
 from routing.org import subtree_ids
@@ -411,7 +412,7 @@ def _download(body: str | bytes, fmt: str, name: str) -> Response:
     if isinstance(body, str):
         body = "\ufeff" + body  # a BOM, so spreadsheet programs read the Chinese names right
     response = Response(body, mimetype=_MEDIA[fmt].split(";")[0], content_type=_MEDIA[fmt])
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response.headers["Content-Disposition"] = content_disposition(f"{name}.{fmt}")
     response.headers["Cache-Control"] = "no-store"  # confidential (RULES 7)
     return response
 

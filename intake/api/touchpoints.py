@@ -13,6 +13,7 @@ from intake.api.fields import Body, Reference, Text
 from intake.models import Touchpoint
 from intake.touchpoints import LABEL_MAX, QR_FORMATS, create_touchpoint as create_touchpoint_record
 from intake.touchpoints import touchpoint_qr, touchpoint_url
+from routing.downloads import content_disposition
 from routing.web import db_session, now
 
 TOUCHPOINT = Shape(
@@ -67,7 +68,7 @@ def create_touchpoint(body):
 def _qr_file(touchpoint_id: int, fmt: str) -> Response:
     qr = touchpoint_qr(_visible_touchpoint(touchpoint_id), current_app.config["PUBLIC_URL"], fmt)
     response = Response(qr.data, mimetype=qr.mimetype)
-    response.headers["Content-Disposition"] = f'inline; filename="{qr.filename}"'
+    response.headers["Content-Disposition"] = content_disposition(qr.filename, inline=True)
     return response
 
 
