@@ -25,9 +25,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=os.environ.get("FEEDBACK_INSTANCE_PATH") or os.path.join(os.getcwd(), "instance"),
     )
     from intake import config
+    from intake.body_limits import BoundedRequest
     from intake.session_cookie import SessionCookie
 
     config.load(app, test_config)
+    app.request_class = BoundedRequest
     app.session_interface = SessionCookie()
     _bind_services(app)
     _bind_extensions(app)

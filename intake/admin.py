@@ -96,7 +96,7 @@ def _email(form, field):
 class UnitForm(FlaskForm):
     code = StringField(_l("Code"), validators=[
         DataRequired(), Length(max=40),
-        Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", message=_l("Use letters, digits, dots, dashes and underscores."))],
+        Regexp(f"^{org.UNIT_CODE.pattern}$", message=_l("Use letters, digits, dots, dashes and underscores."))],
         description=_l("Integrators refer to the unit by its code; it cannot be changed later."))
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     level = SelectField(_l("Level"), choices=options(LEVEL_LABELS), default="outlet")

@@ -64,7 +64,7 @@ from routing.errors import RoutingError
 from routing.extensions import limiter
 from routing.models import Case, Rating
 from routing.org import subtree_ids
-from routing.web import db_session, now, role_at_least, role_required
+from routing.web import db_session, now, record_id, role_at_least, role_required
 
 bp = Blueprint("pages", __name__)
 
@@ -216,7 +216,7 @@ def _field_for(form, code: str):
 def thanks(token: str):
     # The rating id only travels on to the complaint form, which checks the device.
     return render_template("intake/thanks.html", touchpoint=touchpoint_by_token(db_session(), token),
-                           rating_id=request.args.get("rating", type=int))
+                           rating_id=request.args.get("rating", type=record_id))
 
 
 # --- Complaints --------------------------------------------------------------
@@ -224,11 +224,12 @@ def thanks(token: str):
 def _own_rating(session, rating_id: str | None, touchpoint: Touchpoint | None) -> Rating | None:
     """The rating a complaint came from, if this device made it just now at
     this touchpoint; anything else is quietly not linked."""
-    if touchpoint is None or not rating_id or not rating_id.isdigit():
+    if touchpoint is None or not rating_id:
         return None
     try:
-        rating = rating_for_device(session, int(rating_id), current_device(), now=now(), config=current_app.config)
-    except RoutingError:
+        rating = rating_for_device(session, record_id(rating_id), current_device(), now=now(),
+                                   config=current_app.config)
+    except (ValueError, RoutingError):  # ValueError: no rating could have this id ("²", 2**31...)
         return None
     return rating if rating.touchpoint_id == touchpoint.id else None
 

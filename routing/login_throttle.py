@@ -20,12 +20,15 @@ from limits.storage import Storage
 MEMORY_SECONDS = 24 * 3600
 
 
+FIRST_DELAY_SECONDS = 5
+
+
 def delay_seconds(failures: int, free: int, ceiling: int) -> int:
     """How long the next attempt waits after this many failures in a row:
-    nothing for the first `free`, then 1, 2, 4... seconds, at most `ceiling`."""
+    nothing for the first `free`, then 5, 10, 20... seconds, at most `ceiling`."""
     if failures <= free:
         return 0
-    return min(ceiling, 2 ** min(failures - free - 1, 30))
+    return min(ceiling, FIRST_DELAY_SECONDS * 2 ** min(failures - free - 1, 30))
 
 
 class AccountThrottle:

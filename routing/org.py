@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import datetime
 from functools import cache
@@ -12,6 +13,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from routing.errors import Conflict, NotFound, RoutingError
 from routing.models import AREAS, ROLES, UNIT_LEVELS, ApiToken, Staff, Unit
+
+# What a unit's code may hold: it goes into file names, URLs and integrators'
+# systems, so no quotes, spaces, line breaks or slashes.
+UNIT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def unit_by_code(session: Session, code: str) -> Unit | None:
@@ -28,6 +33,8 @@ def create_unit(session: Session, code: str, name: str, level: str = "outlet",
         raise RoutingError("invalid_level", f"level must be one of {', '.join(UNIT_LEVELS)}")
     if area not in AREAS:
         raise RoutingError("invalid_area", f"area must be one of {', '.join(AREAS)}")
+    if not (len(code) <= 40 and UNIT_CODE.fullmatch(code)):
+        raise RoutingError("invalid_code", "a unit code holds letters, digits, dots, dashes and underscores")
     if unit_by_code(session, code):
         raise Conflict("unit_exists", f"a unit with code {code} already exists")
     unit = Unit(code=code, name=name, level=level, parent=parent, area=area, timezone=timezone)

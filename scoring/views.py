@@ -25,7 +25,7 @@ from routing.downloads import content_disposition
 from routing.errors import RoutingError
 from routing.models import Case, Staff, Unit
 from routing.org import subtree_ids
-from routing.web import ROLE_RANK, db_session, now, role_at_least, role_required
+from routing.web import ROLE_RANK, db_session, now, record_id, role_at_least, role_required
 from scoring import access, charts, exports, forms, metrics, models, scorecards, wording
 from scoring.engine import Line, Scheme, SchemeError, Scorecard, available_schemes, load_scheme
 from scoring.periods import Period, PeriodError
@@ -366,8 +366,10 @@ def _drilldown_args() -> tuple[str, int, Period, str]:
     kind, metric = request.args.get("kind", ""), request.args.get("metric", "")
     if kind not in forms.SUBJECT_KIND_LABELS or metric not in metrics.METRIC_SOURCES:
         abort(400, _l("Choose a unit or person and one of the numbers on the scores page."))
+    subject_id = request.args.get("id", type=record_id)
+    if subject_id is None:
+        abort(400, _l("Choose a unit or person and one of the numbers on the scores page."))
     try:
-        subject_id = int(request.args.get("id", ""))
         period = Period.parse(request.args.get("period", ""))
     except (ValueError, PeriodError):
         abort(400, _l("The period must look like 2026-10, 2026-Q3, 2026-H2 or 2026."))
@@ -537,8 +539,7 @@ def inspections():
     form.staff.choices = [SelectChoice(0, _l("The unit as a whole"))] + _staff_choices(people, units)
     if request.method == "GET":
         form.held_on.data = form.held_on.data or _local_today()
-        if request.args.get("unit", "").isdigit():
-            form.unit.data = int(request.args["unit"])
+        form.unit.data = request.args.get("unit", form.unit.data, type=record_id)
     status = 200
     if form.validate_on_submit():
         new = models.NewInspection(

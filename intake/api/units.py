@@ -9,7 +9,7 @@ from intake.api.base import (
     BOOL, INT, INT_OR_NULL, STR, Page, Prop, Shape, answer, find_unit, get_visible, operation, page,
     within_scope,
 )
-from intake.api.fields import Body, Choice, Reference, Text, TimeZone
+from intake.api.fields import Body, Choice, Reference, Text, TimeZone, UnitCode
 from routing.models import AREAS, UNIT_LEVELS, Unit
 from routing.org import create_unit as create_unit_record
 from routing.web import db_session
@@ -24,7 +24,8 @@ UNIT = Shape(
 )
 
 NEW_UNIT = Body("NewUnit", (
-    Text("code", required=True, max_length=40, description="Unique, e.g. the outlet's number."),
+    UnitCode("code", required=True, description="Unique, e.g. the outlet's number: letters, digits, dots, "
+                                               "dashes and underscores."),
     Text("name", required=True),
     Choice("level", choices=UNIT_LEVELS, description="outlet if not given."),
     Reference("parent", description="The parent unit, by id or code."),
