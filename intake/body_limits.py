@@ -16,12 +16,17 @@ BODY_LIMITS = {
 
 
 class BoundedRequest(Request):
-    """A request whose body is bounded by its route's limit, else the app's."""
+    """A request whose body is bounded by its route's limit, else the app's
+    (or what a view set: the API sets its own)."""
 
     @property
     def max_content_length(self) -> int | None:
-        app_limit = super().max_content_length
+        app_limit = Request.max_content_length.fget(self)
         route_limit = BODY_LIMITS.get(self.endpoint)  # None until the route is matched
         if route_limit is None:
             return app_limit
         return route_limit if app_limit is None else min(route_limit, app_limit)
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        Request.max_content_length.fset(self, value)

@@ -626,6 +626,8 @@ def decide(reference: str):
     case = case_by_reference(session, reference) if len(reference) <= 40 else None
     if case is None:
         abort(404, _l("There is no case with the reference %(reference)s.", reference=reference))
+    if not access.may_enter(session, current_user, unit_id=case.unit_id):  # before reading what was sent
+        abort(403, _l("This case belongs to a unit outside yours."))
     form = forms.VerdictForm(prefix=_verdict_prefix(case))
     if not form.validate_on_submit():
         return _render_verdicts(session, (case, form), 400)
