@@ -627,7 +627,7 @@ def decide(reference: str):
     if case is None:
         abort(404, _l("There is no case with the reference %(reference)s.", reference=reference))
     if not access.may_enter(session, current_user, unit_id=case.unit_id):  # before reading what was sent
-        abort(403, _l("This case belongs to a unit outside yours."))
+        abort(403, _l("You may not enter scores for this unit or person."))
     form = forms.VerdictForm(prefix=_verdict_prefix(case))
     if not form.validate_on_submit():
         return _render_verdicts(session, (case, form), 400)

@@ -442,6 +442,7 @@ FORM_GROUPS = {
          "close", "reopen")) + ("/callbacks/{w.callback}", "/escalations"),
         (STEP_RULE, "/callbacks/<int:callback_id>", "/notifications/read"),
         {"to_staff": FIRST, "to_unit": "", "at": "2026-11-03T10:00", "reopen": None, "reopen_reason": ""}),
+    "account": FormGroup("handler", ("/account/password",), ("/account/password",)),
     "scores": FormGroup("manager", ("/scores/inspections", "/scores/ledger", "/scores/verdicts"),
                         ("/scores/inspections", "/scores/ledger", "/scores/verdicts/<reference>",
                          "/scores/<table>/<int:row_id>/withdraw"),
@@ -688,7 +689,7 @@ def test_marking_a_notification_with_an_id_no_notification_has_is_a_400_and_mark
     handler = world.people["handler"]
     login(handler)
     for junk in TAMPERED_IDS:
-        response = client.post("/notifications/read", data={"id": junk}, headers={"Accept-Language": "en"})
+        response = client.post("/notifications/read?lang=en", data={"id": junk})
         assert response.status_code == 400, junk
         assert "There is no such notification." in response.text
     with app.extensions["db"].sessionmaker() as s:
@@ -712,12 +713,14 @@ def test_score_pages_refuse_or_ignore_ids_no_record_can_have(client, login, worl
 # --- bodies larger than their route takes ------------------------------------------
 
 def test_a_ten_megabyte_tap_is_refused_and_records_nothing(app, client, world):
+    """A tap holds one score: past 16 KiB (far below the app's 1 MiB) it is refused unread."""
     before = row_counts(app)
-    body = "score=4&padding=" + "x" * (10 * 1024 * 1024)
-    response = client.post(f"/q/{world.touchpoint.token}", data=body,
-                           content_type="application/x-www-form-urlencoded", headers={"Accept-Language": "en"})
-    assert response.status_code == 413
-    assert "more than the page accepts" in response.get_data(as_text=True)
+    for size in (10 * 1024 * 1024, 17 * 1024):
+        body = "score=4&padding=" + "x" * size
+        response = client.post(f"/q/{world.touchpoint.token}", data=body,
+                               content_type="application/x-www-form-urlencoded", headers={"Accept-Language": "en"})
+        assert response.status_code == 413, size
+        assert "more than the page accepts" in response.get_data(as_text=True)
     assert row_counts(app) == before
 
 
