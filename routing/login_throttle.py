@@ -47,6 +47,10 @@ class AccountThrottle:
             return 0
         return max(1, math.ceil(self.storage.get_expiry(key) - time.time()))
 
+    def failures(self, username: str) -> int:
+        """Failures in a row counted for this username."""
+        return self.storage.get(self._key("failures", username))
+
     def failed(self, username: str) -> int:
         """Counts a failure; returns the wait it imposes on the next attempt."""
         failures = self.storage.incr(self._key("failures", username), MEMORY_SECONDS)
