@@ -8,9 +8,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
 from browser_support import browser, chromium, live_server  # noqa: F401 (fixtures)
 from factories import PASSWORD
+from routing import lifecycle
+from routing.models import Callback, Staff
 from score_pages_support import build_org, person
 
 DESKTOP = {"width": 1280, "height": 860}
@@ -46,8 +49,13 @@ def world(session, clock, make):
     session.commit()
     case = make.case(unit=o1, contact_phone="+8613812345678", category="attitude",
                      description="First line.\nSecond line: kept as written.")
+    bob = session.get(Staff, org.bob.id)
+    called_back = make.case(unit=o1, recorded_by=bob, contact_phone="+8613812345679", description="Rude.\nAnd slow.")
+    lifecycle.resolve(session, called_back, bob, "Apologised.", clock.now())
+    session.commit()
+    callback = session.scalar(select(Callback.id).where(Callback.case_id == called_back.id))
     return {"org": org, "admin": admin.username, "case": case.reference, "counter": counter.code,
-            "touchpoint": make.touchpoint(o1).token}
+            "touchpoint": make.touchpoint(o1).token, "callback": callback, "o1": org.o1.id}
 
 
 def watched(browser):
@@ -83,11 +91,21 @@ STAFF_PAGES = {
     "/cases?tab=unit": [(".tabs", "display", "flex"), ("tr.over, tr.near, tr.ok, table.queue tr", "display", "table-row")],
     "/cases/{case}": [(".summary", "display", "grid"), ("p.pre-line", "white-space", "pre-line")],
     "/escalations": [(".tabs, h1", "display", None)],
+    "/callbacks": [("table.queue", "display", "table")],
+    "/callbacks/{callback}": [("p.pre-line", "white-space", "pre-line"), ("fieldset.levels", "border-top-width", "0px")],
     "/account/password": [(".card.narrow", "max-width", "512px")],
 }
 ADMIN_PAGES = {
     "/admin/units": [(".adminnav", "display", "flex"), (".tree-name .indent", "width", "22.4px")],
     "/admin/policies": [(".adminnav", "display", "flex")],
+    "/admin/calendars": [(".adminnav", "display", "flex")],
+    "/admin/staff": [(".actions", "display", "flex")],
+    "/admin/tokens": [(".adminnav a[aria-current=page]", "color", "rgb(255, 255, 255)")],
+    "/admin/touchpoints": [(".actions", "display", "flex")],
+    "/low-ratings": [("h1", "display", "block")],
+    "/scores/unit/{o1}?period=2026-10": [(".score-head", "display", "flex"), (".big-total", "font-weight", "800")],
+    "/scores/drilldown?kind=unit&id={o1}&period=2026-10&metric=satisfaction_rate": [(".crumbs", "font-size", None)],
+    "/scores/ledger": [(".tabs", "display", "flex")],
     "/scores?period=2026-10": [(".score-head", "display", "flex"), ("svg.bar rect.fill", "fill", "rgb(11, 92, 173)")],
     "/scores/report?period=2026-Q4": [(".score-head", "display", "flex"), ("td.bar-cell", "width", None),
                                       ("svg.bar rect.track", "fill", "rgb(230, 235, 241)")],
