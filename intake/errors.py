@@ -31,6 +31,7 @@ MESSAGES = {
     400: _l("Please check what you entered and try again."),
     403: _l("Your account does not have the right to see or change this."),
     404: _l("The page or record you asked for does not exist, or it has been removed."),
+    413: _l("This is more than the page accepts. Please shorten what you wrote and send it again."),
     429: _l("You have sent too many requests in a short time. Please wait a minute and try again."),
     500: _l("Please try again in a moment; if it happens again, tell the staff at the counter."),
     503: _l("Please try again in a few minutes."),

@@ -79,6 +79,9 @@ class Staff(Base):
     locale: Mapped[str] = mapped_column(String(16), default="zh_Hans_CN")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Part of every session cookie of this person: raising it (logout,
+    # a new password, deactivation) ends all of them at once.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
     unit: Mapped[Unit | None] = relationship()
 
@@ -98,7 +101,8 @@ class Staff(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session cookie holds: the id and the session version."""
+        return f"{self.id}:{self.session_version}"
 
 
 class ApiToken(Base):

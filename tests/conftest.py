@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import object_session
 
 from intake import create_app
 from intake.shell.schema import metadata
@@ -239,9 +240,13 @@ def sign_in(client):
     remember) until a page asks for another language."""
 
     def sign_in_as(staff, lang: str = "en"):
+        user_id = staff.get_id()  # the id and its session version
+        records = object_session(staff)
+        if records is not None and not (records.new or records.dirty or records.deleted):
+            records.commit()  # end the read that loading them may have begun: SQLite would keep its snapshot
         with client.session_transaction() as browser_session:
             browser_session.clear()
-            browser_session["_user_id"] = str(staff.id)
+            browser_session["_user_id"] = user_id
             browser_session["_fresh"] = True
             browser_session["lang"] = lang
         return staff

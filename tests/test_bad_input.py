@@ -36,10 +36,12 @@ from support.sms import signed
 
 ROLES = ("handler", "supervisor", "manager", "executive", "admin")
 HUGE = "99999999999999999999"  # more than any integer column holds
+PAST_INT32 = str(2**31)  # one more than PostgreSQL's integer holds
+SUPERSCRIPT = "²"  # a digit to str.isdigit(), not to int()
 LONG = "x" * 10_000
 NUL = "a\x00b"
 # Query values no view expects; each is sent alone for every parameter a view reads.
-QUERY_VALUES = ("garbage", "-1", HUGE, LONG, NUL)
+QUERY_VALUES = ("garbage", "-1", HUGE, PAST_INT32, SUPERSCRIPT, LONG, NUL)
 # Users whose pages get that parameter-by-parameter sweep (the others, and
 # POST routes, get the junk all at once): the widest and narrowest sight, and the public.
 SWEEP_ROLES = ("anonymous", "handler", "admin")
@@ -50,7 +52,7 @@ JUNK_QUERY = {"period": "garbage", "limit": "-1", "cursor": "xx", "page": "99999
               "scheme": "nope", "status": "nope", "subject": "nope", "role": "nope", "channel": "nope",
               "category": "nope", "q": LONG, "back": "javascript:alert(1)", "next": "//evil.example",
               "lang": "xx", "inline": "1"}
-PATH_JUNK = {IntegerConverter: ("0", str(2**31), HUGE), None: ("nope", "x" * 300, NUL, "C-2026-999999")}
+PATH_JUNK = {IntegerConverter: ("0", PAST_INT32, HUGE, SUPERSCRIPT), None: ("nope", "x" * 300, NUL, "C-2026-999999")}
 _unique = count(1)
 
 
@@ -446,6 +448,7 @@ FORM_GROUPS = {
          "resolve", "close", "reopen")) + ("/callbacks/{w.callback}", "/escalations"),
         (STEP_RULE, "/callbacks/<int:callback_id>", "/notifications/read"),
         {"to_staff": FIRST, "to_unit": "", "at": "2026-11-03T10:00", "reopen": None, "reopen_reason": ""}),
+    "account": FormGroup("handler", ("/account/password",), ("/account/password",)),
     "scores": FormGroup("manager", ("/scores/inspections", "/scores/ledger", "/scores/verdicts"),
                         ("/scores/inspections", "/scores/ledger", "/scores/verdicts/<reference>",
                          "/scores/<table>/<int:row_id>/withdraw"),
@@ -520,9 +523,10 @@ def test_forms_refuse_hostile_fields(app, client, login, world, group):
 def api_hostile(f) -> list:
     """Values each declared field must refuse (all of them wrong)."""
     kind = type(f)
-    if issubclass(kind, F.Text):  # Text, Email, TimeZone
+    if issubclass(kind, F.Text):  # Text, Email, TimeZone, UnitCode
         values = [123, [], "", "   ", NUL, "x" * (f.max_length + 1), LONG]
-        return values + {F.Email: ["nope", "a@b"], F.TimeZone: ["Mars/Olympus", "Asia"]}.get(kind, [])
+        return values + {F.Email: ["nope", "a@b"], F.TimeZone: ["Mars/Olympus", "Asia"],
+                         F.UnitCode: ['O"1', "O\n1", "../etc", "a/../b", "O 1", ".hidden", "-rf", "东城"]}.get(kind, [])
     return {
         F.Integer: ["abc", "5", 1.5, True, 10**20, -1, {}],
         F.Boolean: ["yes", 1, []],
@@ -657,3 +661,88 @@ def test_sms_webhooks_refuse_signed_junk(app, client, world):
         verdicts.check(f"GET {path}", client.get(path), wrong=True)
         verdicts.check(f"POST {path} as JSON", client.post(path, json=good, headers=signed(path, {})), wrong=True)
     verdicts.assert_none()
+
+
+# --- the server errors the issue found, one by one ------------------------------
+
+TAMPERED_IDS = [SUPERSCRIPT, HUGE, PAST_INT32, "-1", "0", "abc"]
+
+
+def test_a_complaint_whose_rating_link_was_tampered_with_is_filed_all_the_same(app, client, world):
+    """The complaint form keeps the rating it came from in a hidden field,
+    filled from the link: whatever the link said, the complaint is kept
+    (only not linked to a rating this device did not make)."""
+    token = world.touchpoint.token
+    for rating in [*TAMPERED_IDS, LONG]:
+        assert client.get(f"/q/{token}/thanks?rating={quote(rating)}").status_code == 200
+        form = client.get(f"/complain?t={token}&rating={quote(rating)}")
+        assert form.status_code == 200 and f'name="rating" type="hidden" value="{rating}"' in form.text
+        before = row_counts(app)["case"]
+        response = client.post("/complain", data={
+            "touchpoint": token, "rating": rating, "description": "The queue took an hour.", "kind": "complaint",
+            "category": "waiting_time", "unit": world.unit.id, "phone": f"1381234{next(_unique):04d}",
+            "consent": "y"})
+        assert response.status_code == 303, f"{short(rating)}: {response.text[:500]}"
+        assert row_counts(app)["case"] == before + 1, short(rating)
+
+
+def test_marking_a_notification_with_an_id_no_notification_has_is_a_400_and_marks_nothing(
+        app, client, login, world):
+    from routing.models import Notification
+
+    handler = world.people["handler"]
+    login(handler)
+    for junk in TAMPERED_IDS:
+        response = client.post("/notifications/read?lang=en", data={"id": junk})
+        assert response.status_code == 400, junk
+        assert "There is no such notification." in response.text
+    with app.extensions["db"].sessionmaker() as s:
+        unread = s.scalars(select(Notification).where(Notification.staff_id == handler.id,
+                                                      Notification.read_at.is_(None))).all()
+    assert unread, "a wrong id marked everything read"
+
+
+def test_score_pages_refuse_or_ignore_ids_no_record_can_have(client, login, world):
+    login(world.people["manager"])
+    for junk in TAMPERED_IDS:
+        # A unit chosen in advance on the inspection form: a wrong one is simply not chosen.
+        assert client.get(f"/scores/inspections?unit={quote(junk)}").status_code == 200
+        for fmt in ("", "&format=csv"):
+            response = client.get(f"/scores/drilldown?kind=unit&id={quote(junk)}&period=2026-10"
+                                  f"&metric=satisfaction_rate{fmt}&lang=en")
+            assert response.status_code == 400, junk
+            assert "Choose a unit or person" in response.text
+
+
+# --- bodies larger than their route takes ------------------------------------------
+
+def test_a_ten_megabyte_tap_is_refused_and_records_nothing(app, client, world):
+    """A tap holds one score: past 16 KiB (far below the app's 1 MiB) it is refused unread."""
+    before = row_counts(app)
+    for size in (10 * 1024 * 1024, 17 * 1024):
+        body = "score=4&padding=" + "x" * size
+        response = client.post(f"/q/{world.touchpoint.token}", data=body,
+                               content_type="application/x-www-form-urlencoded", headers={"Accept-Language": "en"})
+        assert response.status_code == 413, size
+        assert "more than the page accepts" in response.get_data(as_text=True)
+    assert row_counts(app) == before
+
+
+def test_a_signed_700_kilobyte_sms_is_refused_and_kept_nowhere(app, client, world):
+    before = row_counts(app)
+    form = {"MessageSid": "SM" + "c" * 32, "From": "+8613812345678", "To": "+15005550006",
+            "Body": "x" * (700 * 1024)}
+    for path in ("/sms/inbound", "/sms/status"):
+        response = client.post(path, data=form, headers=signed(path, form))
+        assert response.status_code == 413
+        assert response.get_json()["detail"]
+    assert row_counts(app) == before
+
+
+def test_any_body_over_the_apps_limit_is_a_413_problem_or_page(app, client, world):
+    login_body = {"username": "x", "password": "y" * (2 * 1024 * 1024)}
+    page = client.post("/login", data=login_body, headers={"Accept-Language": "zh-CN"})
+    assert page.status_code == 413 and "您提交的内容超出了页面能接收的长度" in page.get_data(as_text=True)
+    api = client.post("/api/v1/cases", data="{" + " " * (2 * 1024 * 1024) + "}", content_type="application/json",
+                      headers={"Authorization": f"Bearer {world.tokens['handler']}"})
+    assert api.status_code == 413 and api.content_type == "application/problem+json" and api.get_json()["detail"]

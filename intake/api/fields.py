@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from intake.i18n import normalize_locale
 from intake.phone import InvalidPhone, normalize_phone
-from routing.services.org import valid_timezone
+from routing.services.org import UNIT_CODE, valid_timezone
 from routing.web.glue import MAX_ID
 
 
@@ -72,6 +72,22 @@ class Text(Field):
             raise Invalid(_l("empty"))
         if len(value) > self.max_length:
             raise Invalid(_l("longer than %(n)s characters", n=self.max_length))
+        return value
+
+
+@dataclass(frozen=True)
+class UnitCode(Text):
+    """A unit's code, by the admin form's rule (routing.org.UNIT_CODE)."""
+
+    max_length: int = 40
+
+    def schema(self) -> dict:
+        return {**super().schema(), "pattern": f"^{UNIT_CODE.pattern}$"}
+
+    def parse(self, value):
+        value = super().parse(value)
+        if not UNIT_CODE.fullmatch(value):
+            raise Invalid(_l("not a code: use letters, digits, dots, dashes and underscores"))
         return value
 
 

@@ -20,7 +20,7 @@ from intake.api.base import (
     page,
     within_scope,
 )
-from intake.api.fields import Body, Choice, Reference, Text, TimeZone
+from intake.api.fields import Body, Choice, Reference, Text, TimeZone, UnitCode
 from routing.models import Unit
 from routing.services.org import create_unit as create_unit_record
 from routing.vocabulary import AREAS, UNIT_LEVELS
@@ -36,7 +36,8 @@ UNIT = Shape(
 )
 
 NEW_UNIT = Body("NewUnit", (
-    Text("code", required=True, max_length=40, description="Unique, e.g. the outlet's number."),
+    UnitCode("code", required=True, description="Unique, e.g. the outlet's number: letters, digits, dots, "
+                                               "dashes and underscores."),
     Text("name", required=True),
     Choice("level", choices=UNIT_LEVELS, description="outlet if not given."),
     Reference("parent", description="The parent unit, by id or code."),

@@ -20,6 +20,7 @@ DEFAULTS = {
     "EMAIL_FROM": "feedback@localhost",
     "RATELIMIT_STORAGE_URL": "local://",
     "RATE_LIMIT_PUBLIC": "30 per minute",
+    "MAX_CONTENT_LENGTH": 1024 * 1024,  # bytes of a request body; less on some routes (intake.body_limits)
     "PROXY_FIX": 0,  # number of proxies in front (sets X-Forwarded-* trust)
     "RATING_INTERVAL_MINUTES": 30,  # one rating per device per touchpoint
     "RATING_EDIT_MINUTES": 30,  # step two may change a rating this long, same device only
@@ -48,6 +49,10 @@ DEFAULTS = {
     "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # (The session cookie is Secure whenever PUBLIC_URL is https: intake.session_cookie.)
+    "SESSION_IDLE_MINUTES": 30,  # a staff session unused this long ends; 0: never
+    "LOGIN_FREE_FAILURES": 5,  # wrong passwords on one username before each further attempt waits
+    "LOGIN_MAX_DELAY_MINUTES": 15,  # the longest such wait (it doubles from 5 seconds)
     "WTF_CSRF_TIME_LIMIT": None,
 }
 

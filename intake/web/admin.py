@@ -36,6 +36,7 @@ from routing.labels import AREA_LABELS, LADDER_LABELS, ROLE_LABELS, UNIT_LEVEL_L
 from routing.models import ApiToken, OutboundMessage, Staff, Unit
 from routing.services import org
 from routing.services.outbox import GIVEN_UP
+from routing.web.downloads import content_disposition
 from routing.web.glue import db_session, now, record_id, role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -90,7 +91,7 @@ def _email(form, field):
 class UnitForm(FlaskForm):
     code = StringField(_l("Code"), validators=[
         DataRequired(), Length(max=40),
-        Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", message=_l("Use letters, digits, dots, dashes and underscores."))],
+        Regexp(f"^{org.UNIT_CODE.pattern}$", message=_l("Use letters, digits, dots, dashes and underscores."))],
         description=_l("Integrators refer to the unit by its code; it cannot be changed later."))
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     level = SelectField(_l("Level"), choices=options(UNIT_LEVEL_LABELS), default="outlet")
@@ -389,8 +390,7 @@ def touchpoint_download(touchpoint_id: int, fmt: str):
     qr = touchpoint_qr(get_touchpoint(db_session(), touchpoint_id), current_app.config["PUBLIC_URL"], fmt)
     response = make_response(qr.data)
     response.mimetype = qr.mimetype
-    disposition = "inline" if request.args.get("inline") else "attachment"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{qr.filename}"'
+    response.headers["Content-Disposition"] = content_disposition(qr.filename, inline=bool(request.args.get("inline")))
     return response
 
 

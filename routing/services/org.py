@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +14,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from routing.errors import Conflict, NotFound, RoutingError
 from routing.models import ApiToken, Staff, Unit
 from routing.vocabulary import AREAS, ROLES, UNIT_LEVELS
+
+# What a unit's code may hold: it goes into file names, URLs and integrators'
+# systems, so no quotes, spaces, line breaks or slashes.
+UNIT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def unit_by_code(session: Session, code: str) -> Unit | None:
@@ -28,6 +34,8 @@ def create_unit(session: Session, code: str, name: str, level: str = "outlet",
         raise RoutingError("invalid_level", f"level must be one of {', '.join(UNIT_LEVELS)}")
     if area not in AREAS:
         raise RoutingError("invalid_area", f"area must be one of {', '.join(AREAS)}")
+    if not (len(code) <= 40 and UNIT_CODE.fullmatch(code)):
+        raise RoutingError("invalid_code", "a unit code holds letters, digits, dots, dashes and underscores")
     if unit_by_code(session, code):
         raise Conflict("unit_exists", f"a unit with code {code} already exists")
     unit = Unit(code=code, name=name, level=level, parent=parent, area=area, timezone=timezone)
@@ -54,16 +62,32 @@ def create_staff(session: Session, username: str, role: str, now: datetime, *, d
 
 
 def set_password(staff: Staff, password: str) -> None:
+    """A new password ends every session signed in with the old one."""
     if len(password) < 8:
         raise RoutingError("weak_password", "a password needs at least 8 characters")
     staff.password_hash = generate_password_hash(password)  # scrypt
+    end_sessions(staff)
+
+
+def end_sessions(staff: Staff) -> None:
+    """Every session cookie of this person stops working, copies included."""
+    staff.session_version = (staff.session_version or 1) + 1
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash no password matches, made as real ones are (same scrypt cost)."""
+    return generate_password_hash(secrets.token_urlsafe(32))
 
 
 def authenticate(session: Session, username: str, password: str) -> Staff | None:
+    """The staff member this username and password sign in, or None. An
+    unknown, inactive or password-less account costs the same password check
+    as a real one, so the time of the answer does not tell them apart."""
     staff = staff_by_username(session, username)
-    if staff and staff.active and staff.password_hash and check_password_hash(staff.password_hash, password):
-        return staff
-    return None
+    usable = staff is not None and staff.active and staff.password_hash
+    matches = check_password_hash(staff.password_hash if usable else _dummy_hash(), password)
+    return staff if usable and matches else None
 
 
 def _token_hash(token: str) -> str:
@@ -137,6 +161,7 @@ def deactivate_staff(session: Session, staff: Staff, by: Staff | None = None) ->
     if by is not None and by.id == staff.id:
         raise Conflict("deactivate_self", "you cannot deactivate your own account")
     staff.active = False
+    end_sessions(staff)
     session.flush()
 
 

@@ -50,6 +50,7 @@ def test_near_and_overdue_cases_are_coloured_and_say_so_in_words(client, sign_in
     page = page_of(client.get("/cases?tab=unit&lang=en"))
     assert re.search(r'class="badge near"[^>]*>in 5 min<', page)
     clock.advance(minutes=40)
+    sign_in(bank.handler_a)  # after 40 idle minutes the session has ended
     page = page_of(client.get("/cases?tab=overdue&lang=en"))
     assert repair.reference in page
     assert re.search(r'class="badge over"[^>]*>overdue by 35 min<', page)
