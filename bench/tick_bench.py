@@ -1,6 +1,18 @@
 """One escalation tick with many open cases, few of them due.
 
-    /work/venv/bin/python bench/tick_bench.py [--url URL] [--sizes 10000 1000000] [--due 1000] [--sqlite]
+    .venv/bin/python bench/tick_bench.py [--url URL] [--sizes 10000 1000000] [--due 1000] [--sqlite]
+    .venv/bin/python bench/tick_bench.py --whole [--open 100000] [--due 1000] [--runs 5] [--url URL]
+
+--whole times whole processes from outside (GNU time: wall, CPU, peak
+memory), in rounds whose order rotates, each on a fresh copy of a database
+built once (SQLite files under bench/out/tick/, PostgreSQL template
+databases named feedback_tick_open<N>_due<M>, kept on the server):
+- SQLite: `feedback tick --now 2026-11-02T10:00+08:00` against
+  django-helpdesk's `manage.py escalate_tickets` (bench/peer_helpdesk.py)
+  on as many open tickets, as many of them due (target: 10x faster);
+- both backends: against the set-based floor, bench/tick_floor.py, the same
+  writes as eight SQL statements (target on PostgreSQL: within 3x).
+Each run is checked: every due case escalated once (every due ticket once).
 
 For each size, a fresh database gets that many open cases (bulk loaded: COPY
 on PostgreSQL, executemany on SQLite), each with a deadline; `--due` of them
@@ -22,6 +34,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,6 +47,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import peer_helpdesk  # noqa: E402
+from process_timing import run_timed  # noqa: E402
+from serving import copy_sqlite, rotated, spread  # noqa: E402
+
+OUT = ROOT / "bench" / "out" / "tick"
+NOW_TEXT = "2026-11-02T10:00+08:00"
 
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Shanghai
 OUTLETS = 20
@@ -205,14 +228,43 @@ def run(url: str, total: int, due: int) -> dict:
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 
-def postgres_database(server_url: str):
-    """A throwaway database on the server: (url, drop)."""
+# --- whole processes ---------------------------------------------------------
+
+def cached_sqlite(total: int, due: int) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"sqlite-open{total}-due{due}.db"
+    if not path.exists():
+        partial = path.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        seed(f"sqlite:///{partial}", total, due)
+        partial.rename(path)
+        Path(f"{partial}-writers").unlink(missing_ok=True)
+    return path
+
+
+def cached_postgres(server_url: str, total: int, due: int) -> str:
+    """The name of a template database with that many open cases, loaded once."""
+    from sqlalchemy import create_engine, text
+
+    name = f"feedback_tick_open{total}_due{due}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+            conn.execute(text(f'CREATE DATABASE "{name}_partial"'))
+            seed(admin.url.set(database=f"{name}_partial").render_as_string(hide_password=False), total, due)
+            conn.execute(text(f'ALTER DATABASE "{name}_partial" RENAME TO "{name}"'))
+    admin.dispose()
+    return name
+
+
+def postgres_database(server_url: str, template: str | None = None):
+    """A throwaway database on the server, empty or a copy of a template: (url, drop)."""
     from sqlalchemy import create_engine, text
 
     name = f"feedback_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     url = admin.url.set(database=name).render_as_string(hide_password=False)
 
     def drop():
@@ -223,6 +275,186 @@ def postgres_database(server_url: str):
     return url, drop
 
 
+def count(url: str, sql: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        n = conn.execute(text(sql)).scalar_one()
+    engine.dispose()
+    return n
+
+
+class Contender:
+    """One command of the comparison: how to give it a fresh database, run it,
+    and check that it did the work; its figures run by run."""
+
+    def __init__(self, name: str, prepare, check):
+        self.name, self.prepare, self.check = name, prepare, check
+        self.runs: list[dict] = []
+
+    def run(self, work: Path) -> None:
+        argv, env, cwd, cleanup = self.prepare(work)
+        try:
+            figures = run_timed(argv, env, cwd)
+            self.check(figures)
+        finally:
+            cleanup()
+        self.runs.append(figures)
+
+    def figure(self, key: str, digits: int = 2) -> str:
+        return spread([run[key] for run in self.runs], digits)
+
+
+def feedback_tick(url: str, work: Path) -> tuple[list[str], dict, Path]:
+    env = {**os.environ, "FEEDBACK_DATABASE_URL": url, "FEEDBACK_SECRET_KEY": "bench",
+           "FEEDBACK_INSTANCE_PATH": str(work)}
+    return [str(Path(sys.executable).with_name("feedback")), "tick", "--now", NOW_TEXT], env, ROOT
+
+
+def floor_command(url: str) -> list[str]:
+    return [sys.executable, str(ROOT / "bench" / "tick_floor.py"), url, NOW.isoformat()]
+
+
+def sqlite_contenders(total: int, due: int) -> list[Contender]:
+    ours_db, peer_db = cached_sqlite(total, due), peer_helpdesk.cached_database(total, due)
+
+    def copy_of(source: Path, work: Path) -> Path:
+        return copy_sqlite(source, work / f"run-{source.name}")
+
+    def rows(path: Path, table: str) -> int:
+        with sqlite3.connect(path) as db:
+            return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    def ours(work):
+        path = copy_of(ours_db, work)
+        argv, env, cwd = feedback_tick(f"sqlite:///{path}", work)
+        ours_run.path = path
+        return argv, env, cwd, lambda: None
+
+    def floor(work):
+        path = copy_of(ours_db, work)
+        floor_run.path = path
+        return floor_command(f"sqlite:///{path}"), None, ROOT, lambda: None
+
+    def peer(work):
+        path = peer_helpdesk.fresh_copy(peer_db, work / "run-helpdesk.db", due)
+        peer_run.path = path
+        argv, env, cwd = peer_helpdesk.command(["escalate_tickets"], path)
+        return argv, env, cwd, lambda: None
+
+    def escalated(contender, table):
+        def check(_figures):
+            done = rows(contender.path, table)
+            if done != due:
+                raise RuntimeError(f"{contender.name}: {done} rows in {table}, {due} expected")
+        return check
+
+    ours_run = Contender("feedback tick (SQLite)", ours, None)
+    peer_run = Contender("escalate_tickets (django-helpdesk, SQLite)", peer, None)
+    floor_run = Contender("set-based floor (SQLite)", floor, None)
+    ours_run.check = escalated(ours_run, "escalation")
+    peer_run.check = escalated(peer_run, "helpdesk_ticketchange")
+    floor_run.check = escalated(floor_run, "escalation")
+    return [ours_run, peer_run, floor_run]
+
+
+def postgres_contenders(server_url: str, total: int, due: int) -> list[Contender]:
+    template = cached_postgres(server_url, total, due)
+
+    def with_copy(command):
+        def prepare(work):
+            url, drop = postgres_database(server_url, template)
+            argv, env, cwd = command(url, work)
+            prepare.url = url
+            return argv, env, cwd, drop
+        return prepare
+
+    def escalated(prepare, name):
+        def check(_figures):
+            done = count(prepare.url, "SELECT count(*) FROM escalation")
+            if done != due:
+                raise RuntimeError(f"{name}: {done} escalations, {due} expected")
+        return check
+
+    ours = with_copy(feedback_tick)
+    floor = with_copy(lambda url, work: (floor_command(url), None, ROOT))
+    return [Contender("feedback tick (PostgreSQL)", ours, escalated(ours, "feedback tick")),
+            Contender("set-based floor (PostgreSQL)", floor, escalated(floor, "floor"))]
+
+
+def profile_whole(args) -> None:
+    """`feedback tick` once under cProfile on a fresh copy of each backend's
+    database: where a whole run's time goes (imports, the app, the jobs)."""
+    import pstats
+
+    work = Path(tempfile.mkdtemp(prefix="tick-profile-"))
+    targets = [] if args.no_sqlite else [("SQLite", None)]
+    if args.url:
+        targets.append(("PostgreSQL", cached_postgres(args.url, args.open, args.due)))
+    try:
+        for backend, template in targets:
+            if template is None:
+                path = copy_sqlite(cached_sqlite(args.open, args.due), work / "profile.db")
+                url, drop = f"sqlite:///{path}", (lambda: None)
+            else:
+                url, drop = postgres_database(args.url, template)
+            try:
+                argv, env, cwd = feedback_tick(url, work)
+                stats_file = work / "tick.prof"
+                figures = run_timed([sys.executable, "-m", "cProfile", "-o", str(stats_file), *argv], env, cwd)
+            finally:
+                drop()
+            print(f"\n== feedback tick on {backend}, {args.open:,} open, {args.due:,} due: "
+                  f"{figures['wall']:.2f} s wall under the profiler")
+            stats = pstats.Stats(str(stats_file))
+            stats.sort_stats("cumulative").print_stats(args.profile_lines)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def whole(args) -> int:
+    work = Path(tempfile.mkdtemp(prefix="tick-whole-"))
+    groups = []
+    if not args.no_sqlite:
+        groups.append(("SQLite", sqlite_contenders(args.open, args.due)))
+    if args.url:
+        groups.append(("PostgreSQL", postgres_contenders(args.url, args.open, args.due)))
+    try:
+        for backend, contenders in groups:
+            contenders[0].run(work)  # warm-up: file caches, compiled bytecode
+            contenders[0].runs.clear()
+            for r in range(args.runs):
+                for contender in rotated(contenders, r):
+                    contender.run(work)
+                    print(f"  run {r + 1}: {contender.name:42s} {contender.runs[-1]['wall']:6.2f} s", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    failed = 0
+    print(f"\nwhole process, {args.open:,} open cases, {args.due:,} due; {args.runs} runs each "
+          "(median and range):")
+    for backend, contenders in groups:
+        for c in contenders:
+            print(f"  {c.name:44s} wall {c.figure('wall'):>20s} s   CPU {c.figure('cpu'):>20s} s   "
+                  f"peak RSS {c.figure('rss_mb', 0)} MB")
+        ours = contenders[0]
+        for other in contenders[1:]:
+            ratios = [o["wall"] / u["wall"] for u, o in zip(ours.runs, other.runs)]
+            cpu = [o["cpu"] / u["cpu"] for u, o in zip(ours.runs, other.runs)]
+            if "floor" in other.name:
+                label, target = "ours / floor", "within 3x on PostgreSQL"
+                ratios, cpu = [1 / r for r in ratios], [1 / r for r in cpu]
+                ok = statistics.median(ratios) <= 3 if backend == "PostgreSQL" else True
+            else:
+                label, target = "escalate_tickets / ours", "at least 10x"
+                ok = statistics.median(ratios) >= 10
+            failed += not ok
+            print(f"  {backend} {label}: wall {spread(ratios, 2)} run by run (target {target}); "
+                  f"CPU {spread(cpu, 2)}")
+        failed += max(run["rss_mb"] for run in ours.runs) >= 150
+    return failed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=os.environ.get("FEEDBACK_BENCH_POSTGRES_URL")
@@ -231,10 +463,21 @@ def main() -> None:
     parser.add_argument("--due", type=int, default=1000)
     parser.add_argument("--sqlite", action="store_true", help="also on a temporary SQLite file")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--whole", action="store_true", help="whole processes against the peer and the floor")
+    parser.add_argument("--open", type=int, default=100_000, help="--whole: open cases")
+    parser.add_argument("--runs", type=int, default=5, help="--whole: runs of each command")
+    parser.add_argument("--no-sqlite", action="store_true", help="--whole: PostgreSQL only")
+    parser.add_argument("--profile", action="store_true", help="--whole: profile one tick of ours instead")
+    parser.add_argument("--profile-lines", type=int, default=30)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure)))
         return
+    if args.whole and args.profile:
+        profile_whole(args)
+        return
+    if args.whole:
+        sys.exit(1 if whole(args) else 0)
     backends = []
     if args.url:
         backends.append("postgresql")

@@ -10,8 +10,11 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from routing.errors import RoutingError
+from routing.foundation.db import is_outage
 from routing.web.extensions import limiter
-from routing.web.glue import close_db_session
+from routing.web.glue import close_db_session, recorded_in_request
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 TITLES = {
     400: _l("The request could not be understood"),
@@ -22,14 +25,22 @@ TITLES = {
     413: _l("What you sent is too large"),
     429: _l("Too many requests"),
     500: _l("Something went wrong on our side"),
+    503: _l("The service is briefly unavailable"),
 }
 MESSAGES = {
     400: _l("Please check what you entered and try again."),
     403: _l("Your account does not have the right to see or change this."),
     404: _l("The page or record you asked for does not exist, or it has been removed."),
+    413: _l("This is more than the page accepts. Please shorten what you wrote and send it again."),
     429: _l("You have sent too many requests in a short time. Please wait a minute and try again."),
-    500: _l("Nothing you entered was lost. Please try again in a moment; if it happens again, tell the staff at the counter."),
+    500: _l("Please try again in a moment; if it happens again, tell the staff at the counter."),
+    503: _l("Please try again in a few minutes."),
 }
+# What a failed submission became, said as it is: the request's transaction
+# either committed a write before the failure or left nothing behind.
+NOT_RECORDED = _l("What you sent was not recorded. Please go back and send it again in a few minutes; "
+                  "if it happens again, tell the staff at the counter.")
+RECORDED = _l("What you sent was recorded, but this page could not be shown. There is no need to send it again.")
 
 
 def wants_json() -> bool:
@@ -92,16 +103,33 @@ def register(app) -> None:
     @app.errorhandler(Exception)
     def server_error(error: Exception):
         app.logger.exception("unhandled error")
+        status = 503 if is_outage(error) else 500
+        message, recorded = MESSAGES[status], None
+        if request.method not in SAFE_METHODS:  # a submission: say whether it was kept
+            recorded = recorded_in_request()
+            message = RECORDED if recorded else NOT_RECORDED
         try:
             session = g.get("db_session")
             if session is not None:
                 session.rollback()  # nothing half-done is kept; the page may still read who is signed in
-            return render_error(500)
+            return server_error_page(status, message, recorded)
         except Exception:  # the database itself failed: the page as a visitor sees it, without the database
             app.logger.exception("the error page could not read the database")
             close_db_session(error)
             g._login_user = app.login_manager.anonymous_user()
-            return render_error(500)
+            return server_error_page(status, message, recorded)
+
+
+def server_error_page(status: int, message, recorded: bool | None):
+    """A 500 or 503; an API client reads `recorded` for a write it sent."""
+    if wants_json():
+        extra = {} if recorded is None else {"recorded": recorded}
+        response = problem(status, message, "database_unavailable" if status == 503 else "server_error", **extra)
+    else:
+        response = make_response(render_error(status, message))
+    if status == 503:
+        response.headers["Retry-After"] = "60"
+    return response
 
 
 def too_many_requests():

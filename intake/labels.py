@@ -64,5 +64,8 @@ EVENT_LABELS = {
     "reopened": _l("Reopened"),
     "closed": _l("Closed"),
     "callback": _l("We called you back"),
+    "weather": _l("Delayed by the weather: we come the next day"),
 }
 EVENT_LABEL_OTHER = _l("Update")
+# Each language by its own name, the same on every page.
+LANGUAGE_NAMES = {"zh_Hans_CN": "中文", "en": "English"}

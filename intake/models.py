@@ -70,3 +70,13 @@ class InboundMessage(Base):
     reply: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     score: Mapped[int | None] = mapped_column(SmallInteger)
+
+
+class HealthProbe(Base):
+    """One row per node, rewritten by each /healthz: proof that the
+    database takes a write, not only a read."""
+
+    __tablename__ = "health_probe"
+
+    node: Mapped[str] = mapped_column(String(100), primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime())

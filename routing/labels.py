@@ -41,7 +41,7 @@ EVENT_LABELS = {
     "closed": _l("Closed"), "reopened": _l("Reopened"), "customer_message": _l("Message from the customer"),
     "escalated": _l("Escalated"), "warning": _l("Deadline warning"), "routed": _l("Sent to another unit's queue"),
     "callback_scheduled": _l("Callback scheduled"), "callback": _l("Callback made"),
-    "callback_missed": _l("Callback missed"),
+    "callback_missed": _l("Callback missed"), "weather": _l("Weather prevents outdoor work"),
 }
 DEADLINE_STATE_LABELS = {
     "ok": _l("On time"), "near": _l("Due soon"), "over": _l("Overdue"), "met": _l("Met"),
@@ -63,10 +63,35 @@ CALLBACK_ITEM_LABELS = {"attitude": _l("Attitude"), "skill": _l("Skill"), "arriv
 CALLBACK_LEVEL_LABELS = {"very_satisfied": _l("Very satisfied"), "satisfied": _l("Satisfied"),
                          "average": _l("Average"), "poor": _l("Poor")}
 
+ROLE_LABELS = {
+    "handler": _l("Handler"), "supervisor": _l("Supervisor"), "manager": _l("Manager"),
+    "executive": _l("Executive"), "admin": _l("Administrator"),
+}
+UNIT_LEVEL_LABELS = {
+    "company": _l("Company"), "branch": _l("Branch"), "outlet": _l("Outlet"),
+    "department": _l("Department"), "team": _l("Team"), "counter": _l("Counter"),
+}
+
 # Time-limit policies and working calendars.
 UNIT_LABELS = {"minutes": _l("minutes"), "hours": _l("hours"), "days": _l("days (24 hours)"),
                "working_days": _l("working days"), "same_day": _l("the same day")}
 BASIS_LABELS = {"": _l("Default"), "clock": _l("Clock time"), "working": _l("Working time")}
 AREA_LABELS = {"urban": _l("Urban"), "rural": _l("Rural")}
+OFFICIAL_LABELS = {"": _l("None: only the days written here"), "CN": _l("China's official working days")}
 WEEKDAY_LABELS = {"mon": _l("Monday"), "tue": _l("Tuesday"), "wed": _l("Wednesday"), "thu": _l("Thursday"),
                   "fri": _l("Friday"), "sat": _l("Saturday"), "sun": _l("Sunday")}
+
+# The outbox, as an administrator reads it.
+OUTBOX_STATUS_LABELS = {
+    "pending": _l("Waiting to be sent"), "sending": _l("Being sent"),
+    "unconfirmed": _l("Sent, not yet confirmed by the provider"), "sent": _l("Sent"),
+    "queued": _l("Sent"), "accepted": _l("Sent"), "delivered": _l("Delivered"), "read": _l("Read"),
+    "undelivered": _l("Not delivered"), "failed": _l("Failed"), "cancelled": _l("Cancelled: the recipient opted out"),
+}
+TRANSPORT_LABELS = {"sms": _l("SMS"), "email": lazy_pgettext("transport", "E-mail")}
+PURPOSE_LABELS = {
+    "survey": _l("Satisfaction survey"), "confirmation": _l("Complaint confirmation"),
+    "reply": _l("Reply to the customer"), "resolution": _l("Resolution notice"),
+    "escalation": _l("Escalation notice"), "staff_notice": _l("Notice to staff"),
+    "sms_reply": _l("Answer to a customer's SMS"),
+}

@@ -79,6 +79,9 @@ class Staff(Base):
     locale: Mapped[str] = mapped_column(String(16), default="zh_Hans_CN")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Part of every session cookie of this person: raising it (logout,
+    # a new password, deactivation) ends all of them at once.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
     unit: Mapped[Unit | None] = relationship()
 
@@ -98,7 +101,8 @@ class Staff(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session cookie holds: the id and the session version."""
+        return f"{self.id}:{self.session_version}"
 
 
 class ApiToken(Base):
@@ -153,6 +157,10 @@ class Case(Base):
     reopened_from_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
     external_id: Mapped[str | None] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # When the contact came in (a call taken, a letter opened), at or before
+    # created_at: the time limits count from it. Not given: when recorded.
+    received_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=lambda context: context.get_current_parameters()["created_at"])
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -284,6 +292,10 @@ class Contact(Base):
     last_surveyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+OUTBOX_STATUSES = ("pending", "sending", "unconfirmed", "sent", "queued", "accepted", "delivered", "read",
+                   "undelivered", "failed", "cancelled")
+
+
 class OutboundMessage(Base):
     """The outbox: written in the same transaction as the change that caused
     it, sent later by the tick, never from inside a web request."""
@@ -300,17 +312,30 @@ class OutboundMessage(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     # Dedupe key: the same logical message is queued once.
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
-    # pending -> sending -> sent -> delivered | undelivered | failed; or
-    # cancelled (opted out before sending), dead (gave up after retries).
+    # pending -> sending (claimed, under a lease) -> sent -> delivered |
+    # undelivered | failed. "unconfirmed": a request may have reached the
+    # provider but its answer was lost; the provider is asked before any
+    # resend. cancelled: opted out before sending; failed: also given up
+    # after retries (see routing.delivery).
     status: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The lease of a claimed message: who holds it and until when. For an
+    # unconfirmed message, lease_until is when to ask the provider (again).
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the latest request to the provider began: where asking it starts.
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Sent again when the provider could not say whether an earlier request
+    # had reached it: the recipient may have it twice.
+    possibly_doubled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    __table_args__ = (Index("ix_outbound_due", "status", "not_before"),)
+    __table_args__ = (Index("ix_outbound_due", "status", "not_before"),
+                      Index("ix_outbound_lease", "status", "lease_until"))
 
 
 # --- the router: time limits, escalation, callbacks, notifications ----------
@@ -336,6 +361,9 @@ class Deadline(Base):
     # Set while the case waits for the customer and this target's limit pauses.
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     escalation_level: Mapped[int] = mapped_column(SmallInteger, default=0)
+    # False while the due time rests on a year whose official holidays are
+    # not known yet (routing.calendar.is_confirmed); recomputed when they are.
+    calendar_confirmed: Mapped[bool] = mapped_column(Boolean, default=True)
 
     case: Mapped[Case] = relationship(back_populates="deadlines")
 
@@ -351,6 +379,19 @@ class CasePause(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(String(300), default="")
+
+
+class WeatherDelay(Base):
+    """A day on which weather prevented outdoor work on a case (004): its
+    outdoor deadlines move to the next day."""
+
+    __tablename__ = "case_weather_delay"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     reason: Mapped[str] = mapped_column(String(300), default="")
 
 

@@ -9,14 +9,19 @@ from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import object_session
 
 from intake import create_app
 from intake.shell.schema import metadata
 from routing.foundation.clock import FakeClock
 from routing.foundation.db import Database
-from support.api import Bank, build_bank
+from routing.rules.official_days import forget as forget_official_days
+from support.api import Api, Bank, build_bank, token_for
 from support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, playwright
 from support.factories import Factory, empty_postgres
+from support.fake_twilio import FakeTwilio
+from support.ladder import LadderOrg, build_ladder_org
+from support.official import publish_2027, without_2027
 
 POSTGRES_URL = os.environ.get("FEEDBACK_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("FEEDBACK_TEST_REDIS_URL")
@@ -184,3 +189,66 @@ def browser(chromium):
     yield new_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def api_as(client, session, clock):
+    """api_as(staff) -> an Api client with a new token of that staff member."""
+    return lambda staff: Api(client, token_for(session, clock, staff))
+
+
+@pytest.fixture
+def anonymous(client):
+    return Api(client, None)
+
+
+@pytest.fixture
+def before_the_2027_notice(monkeypatch):
+    """python-holidays without the State Council's notice for 2027."""
+    without_2027(monkeypatch)
+    yield
+    forget_official_days()
+
+
+@pytest.fixture
+def library_update(monkeypatch):
+    """Call it to have python-holidays carry MADE_UP_2027_NOTICE, as its
+    next release would (what `pip install -U holidays` brings)."""
+    yield lambda: publish_2027(monkeypatch)
+    forget_official_days()
+
+
+@pytest.fixture
+def fake_twilio(clock):
+    """Twilio's REST API on 127.0.0.1, its messages dated by the fake clock."""
+    with FakeTwilio(clock=clock.now) as server:
+        yield server
+
+
+@pytest.fixture
+def ladder_org(make) -> LadderOrg:
+    """A company with its general manager and deputy, a branch with the
+    department manager, an outlet with its supervisor and two handlers, and a
+    second outlet with a handler of its own."""
+    return build_ladder_org(make)
+
+
+@pytest.fixture
+def sign_in(client):
+    """sign_in(staff, lang="en"): the test client is logged in as `staff`
+    (Flask-Login's session key) and reads pages in `lang` (as ?lang= would
+    remember) until a page asks for another language."""
+
+    def sign_in_as(staff, lang: str = "en"):
+        user_id = staff.get_id()  # the id and its session version
+        records = object_session(staff)
+        if records is not None and not (records.new or records.dirty or records.deleted):
+            records.commit()  # end the read that loading them may have begun: SQLite would keep its snapshot
+        with client.session_transaction() as browser_session:
+            browser_session.clear()
+            browser_session["_user_id"] = user_id
+            browser_session["_fresh"] = True
+            browser_session["lang"] = lang
+        return staff
+
+    return sign_in_as

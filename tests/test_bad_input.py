@@ -27,6 +27,7 @@ from routing.models import Callback
 from routing.services import lifecycle, policies
 from routing.services.notify import notify_each
 from routing.services.org import create_api_token, create_staff
+from routing.services.outbox import enqueue
 from scoring.models import INSPECTION_KINDS
 from scoring.services import entries
 from support.factories import PASSWORD, password_hash
@@ -34,10 +35,12 @@ from support.sms import signed
 
 ROLES = ("handler", "supervisor", "manager", "executive", "admin")
 HUGE = "99999999999999999999"  # more than any integer column holds
+PAST_INT32 = str(2**31)  # one more than PostgreSQL's integer holds
+SUPERSCRIPT = "²"  # a digit to str.isdigit(), not to int()
 LONG = "x" * 10_000
 NUL = "a\x00b"
 # Query values no view expects; each is sent alone for every parameter a view reads.
-QUERY_VALUES = ("garbage", "-1", HUGE, LONG, NUL)
+QUERY_VALUES = ("garbage", "-1", HUGE, PAST_INT32, SUPERSCRIPT, LONG, NUL)
 # Users whose pages get that parameter-by-parameter sweep (the others, and
 # POST routes, get the junk all at once): the widest and narrowest sight, and the public.
 SWEEP_ROLES = ("anonymous", "handler", "admin")
@@ -48,7 +51,7 @@ JUNK_QUERY = {"period": "garbage", "limit": "-1", "cursor": "xx", "page": "99999
               "scheme": "nope", "status": "nope", "subject": "nope", "role": "nope", "channel": "nope",
               "category": "nope", "q": LONG, "back": "javascript:alert(1)", "next": "//evil.example",
               "lang": "xx", "inline": "1"}
-PATH_JUNK = {IntegerConverter: ("0", str(2**31), HUGE), None: ("nope", "x" * 300, NUL, "C-2026-999999")}
+PATH_JUNK = {IntegerConverter: ("0", PAST_INT32, HUGE, SUPERSCRIPT), None: ("nope", "x" * 300, NUL, "C-2026-999999")}
 _unique = count(1)
 
 
@@ -84,8 +87,8 @@ def world(client, make, session, clock):
     w.tokens = {role: create_api_token(session, staff, clock.now(), "t")[0] for role, staff in w.people.items()}
     w.spare_token_id = create_api_token(session, w.spare, clock.now(), "spare")[1].id
 
-    def case(status="claimed"):
-        c = make.case(unit=outlet, recorded_by=None if status == "new" else handler,
+    def case(status="claimed", kind="complaint"):
+        c = make.case(unit=outlet, recorded_by=None if status == "new" else handler, kind=kind,
                       contact_phone=f"+86138{next(_unique):08d}", category="attitude")
         if status == "waiting":
             lifecycle.wait_for_customer(session, c, handler, "the receipt", clock.now())
@@ -95,11 +98,12 @@ def world(client, make, session, clock):
         return c
 
     state = {"claim": "new", "resume": "waiting", "close": "resolved", "reopen": "resolved"}
-    w.cases = {step: case(state.get(step, "claimed")) for step in
+    kind = {"weather": "repair"}  # weather holds up outdoor work only
+    w.cases = {step: case(state.get(step, "claimed"), kind.get(step, "complaint")) for step in
                ("claim", "start", "reply", "note", "transfer", "appointment", "wait", "resume", "arrival",
-                "resolve", "close", "reopen", "see")}
-    w.api_cases = {step: case(state.get(step, "claimed")) for step in
-                   ("claim", "transfer", "reply", "appointment", "resolve", "close", "reopen")}
+                "weather", "resolve", "close", "reopen", "see")}
+    w.api_cases = {step: case(state.get(step, "claimed"), kind.get(step, "complaint")) for step in
+                   ("claim", "transfer", "reply", "appointment", "weather", "resolve", "close", "reopen")}
     w.callback_case, w.api_callback_case = case("resolved"), case("resolved")
     w.callback = _callback(session, w.callback_case)
     w.api_callback = _callback(session, w.api_callback_case)
@@ -109,6 +113,9 @@ def world(client, make, session, clock):
         kind="violation", code="late_or_early", points=1, occurred_at=clock.now(), staff_id=handler.id),
         None, clock.now())
     notify_each(session, [handler], "assigned", clock.now(), case=w.cases["see"], data={"reason": "Yours."})
+    w.given_up = enqueue(session, transport="sms", to="+8613800000000", body="Hello", purpose="survey",
+                         now=clock.now())
+    w.given_up.status = "failed"  # not delivered: the outbox page offers to send it again
     w.policy = policies.policies(session)[0].name
     w.calendar = policies.calendars(session)[0].name
     session.commit()
@@ -127,6 +134,7 @@ def path_values(w, endpoint: str) -> dict:
     """A real record for each argument of a route."""
     per_endpoint = {
         "policy_admin.policy_edit": {"name": w.policy}, "policy_admin.calendar_edit": {"name": w.calendar},
+        "policy_admin.calendar_import": {"name": "cn-business"},
         "admin.touchpoint_download": {"fmt": "png"}, "scores.export": {"fmt": "csv"},
         "score_entry.withdraw": {"table": "inspections", "row_id": w.inspection.id},
         "scores.scorecard": {"kind": "unit", "subject_id": w.unit.id},
@@ -136,7 +144,7 @@ def path_values(w, endpoint: str) -> dict:
     return {"unit_id": w.unit.id, "staff_id": w.spare.id, "token_id": w.spare_token_id,
             "touchpoint_id": w.spare_touchpoint.id, "callback_id": w.callback, "rating_id": w.rating_id,
             "reference": w.cases["see"].reference, "tracking_token": w.cases["see"].tracking_token,
-            "token": w.touchpoint.token, "step": "note", **per_endpoint}
+            "token": w.touchpoint.token, "step": "note", "message_id": w.given_up.id, **per_endpoint}
 
 
 def url_for_rule(rule, values: dict) -> str:
@@ -419,24 +427,28 @@ FORM_GROUPS = {
          "consent": "y"}),
     "admin": FormGroup("admin", (
         "/admin/units", "/admin/units/{w.unit.id}", "/admin/staff", "/admin/staff/{w.spare.id}/password",
-        "/admin/touchpoints?unit={w.unit.id}", "/admin/tokens"),
+        "/admin/touchpoints?unit={w.unit.id}", "/admin/tokens", "/admin/outbox"),
         ("/admin/units", "/admin/units/<int:unit_id>", "/admin/staff", "/admin/staff/<int:staff_id>/deactivate",
          "/admin/staff/<int:staff_id>/password", "/admin/staff/<int:staff_id>/reactivate", "/admin/touchpoints",
          "/admin/touchpoints/<int:touchpoint_id>/revoke", "/admin/touchpoints/<int:touchpoint_id>/rotate",
-         "/admin/tokens", "/admin/tokens/<int:token_id>/revoke",
+         "/admin/tokens", "/admin/tokens/<int:token_id>/revoke", "/admin/outbox/<int:message_id>/retry",
          "/logout"),  # no fields: the pages test posts junk to it, last
         {"phone": "13812345678", "timezone": "Asia/Shanghai"}),
     "policies": FormGroup("admin", (
-        "/admin/policies/new", "/admin/policies/{w.policy}", "/admin/calendars/new", "/admin/calendars/{w.calendar}"),
-        ("/admin/policies/new", "/admin/policies/<name>", "/admin/calendars/new", "/admin/calendars/<name>"),
-        {"tz": "Asia/Shanghai", "cutoff": "", "holidays": "", "workdays": "",
+        "/admin/policies/new", "/admin/policies/{w.policy}", "/admin/calendars/new", "/admin/calendars/{w.calendar}",
+        "/admin/calendars"),
+        ("/admin/policies/new", "/admin/policies/<name>", "/admin/calendars/new", "/admin/calendars/<name>",
+         "/admin/calendars/<name>/import"),
+        {"tz": "Asia/Shanghai", "cutoff": "", "special_cutoff": "", "special_periods": "", "confirmed_years": "",
+         "holidays": "", "workdays": "",
          **{day: "09:00-17:00" for day in ("mon", "tue", "wed", "thu", "fri")}, "sat": "", "sun": ""}),
     "cases": FormGroup("handler", tuple(
         f"/cases/{{w.cases[{step}].reference}}#{step}" for step in
-        ("claim", "start", "reply", "note", "transfer", "appointment", "wait", "resume", "arrival", "resolve",
-         "close", "reopen")) + ("/callbacks/{w.callback}", "/escalations"),
+        ("claim", "start", "reply", "note", "transfer", "appointment", "wait", "resume", "arrival", "weather",
+         "resolve", "close", "reopen")) + ("/callbacks/{w.callback}", "/escalations"),
         (STEP_RULE, "/callbacks/<int:callback_id>", "/notifications/read"),
         {"to_staff": FIRST, "to_unit": "", "at": "2026-11-03T10:00", "reopen": None, "reopen_reason": ""}),
+    "account": FormGroup("handler", ("/account/password",), ("/account/password",)),
     "scores": FormGroup("manager", ("/scores/inspections", "/scores/ledger", "/scores/verdicts"),
                         ("/scores/inspections", "/scores/ledger", "/scores/verdicts/<reference>",
                          "/scores/<table>/<int:row_id>/withdraw"),
@@ -515,6 +527,11 @@ def _options(schema: dict) -> list[dict]:
     return [] if schema.get("type") == "null" else [schema]
 
 
+# Strings that a code, a time zone or an address must not be (a quote, a line
+# break, a path, a hidden name, an option); each is sent where a field's pattern refuses it.
+TRICKY = ('O"1', "O\n1", "../etc", "a/../b", "O 1", ".hidden", "-rf", "东城", "nope", "a@b", "Asia/")
+
+
 def api_hostile(schema: dict) -> list:
     """Values a field must refuse, read from its JSON Schema in the document."""
     values = [[], {}]
@@ -524,6 +541,7 @@ def api_hostile(schema: dict) -> list:
         if kind == "string":
             values += ([] if numeric else [123]) + ["", NUL, LONG] + (["   "] if "pattern" in option else [])
             values += ["x" * (option["maxLength"] + 1)] if "maxLength" in option else []
+            values += [v for v in TRICKY if "pattern" in option and not re.search(option["pattern"], v)]
             values += ["nope", 1] if "enum" in option else []
             if option.get("format") == "date-time":
                 values += ["notadate", "2026-11-02T09:00", "2026-02-30T10:00:00Z", 12, "0001-01-01T00:00+01:00"]
@@ -559,10 +577,11 @@ def api_bodies(w) -> dict:
                         "severity": "normal", "unit": "OA", "contact_name": "Li Lei",
                         "contact_phone": "13812345678", "contact_email": "li@example.com",
                         "contact_address": "1 Main St", "preferred_callback": "mornings", "consent": True,
-                        "locale": "en", "amount_claimed": "120.50", "external_id": f"C-{n}"},
+                        "locale": "en", "amount_claimed": "120.50", "external_id": f"C-{n}", "received_at": when},
         "case_transfer": {"to_staff": w.colleague.username, "reason": "Her counter."},
         "case_reply": {"message": "We are on it."},
         "case_appointment": {"at": "2026-11-03T10:00:00+08:00", "note": "At the counter."},
+        "case_weather": {"reason": "Typhoon warning."},
         "case_resolve": {"summary": "Refunded."},
         "case_reopen": {"reason": "Still charged.", "by_customer": True},
         "record_callback_outcome": {"outcome": "reached", **answers, "comment": "Happy.", "reopen": False,
@@ -590,7 +609,8 @@ def test_api_refuses_hostile_bodies(app, client, world):
         headers = {"Authorization": f"Bearer {world.tokens[op.role]}"} if op.role else {}
         case = case_for.get(op.endpoint)
         url = "/api/v1" + url_for_rule(SimpleNamespace(rule=op.rule), {
-            "reference": case.reference if case else None, "callback_id": world.api_callback})
+            "reference": case.reference if case else None, "callback_id": world.api_callback,
+            "message_id": world.given_up.id})
         with app.app_context():  # a field may take its longest length from a setting
             body_schema = op.body.model_json_schema() if op.body else {"properties": {}}
         fields = body_schema["properties"]
@@ -661,3 +681,88 @@ def test_sms_webhooks_refuse_signed_junk(app, client, world):
         verdicts.check(f"GET {path}", client.get(path), wrong=True)
         verdicts.check(f"POST {path} as JSON", client.post(path, json=good, headers=signed(path, {})), wrong=True)
     verdicts.assert_none()
+
+
+# --- the server errors the issue found, one by one ------------------------------
+
+TAMPERED_IDS = [SUPERSCRIPT, HUGE, PAST_INT32, "-1", "0", "abc"]
+
+
+def test_a_complaint_whose_rating_link_was_tampered_with_is_filed_all_the_same(app, client, world):
+    """The complaint form keeps the rating it came from in a hidden field,
+    filled from the link: whatever the link said, the complaint is kept
+    (only not linked to a rating this device did not make)."""
+    token = world.touchpoint.token
+    for rating in [*TAMPERED_IDS, LONG]:
+        assert client.get(f"/q/{token}/thanks?rating={quote(rating)}").status_code == 200
+        form = client.get(f"/complain?t={token}&rating={quote(rating)}")
+        assert form.status_code == 200 and f'name="rating" type="hidden" value="{rating}"' in form.text
+        before = row_counts(app)["case"]
+        response = client.post("/complain", data={
+            "touchpoint": token, "rating": rating, "description": "The queue took an hour.", "kind": "complaint",
+            "category": "waiting_time", "unit": world.unit.id, "phone": f"1381234{next(_unique):04d}",
+            "consent": "y"})
+        assert response.status_code == 303, f"{short(rating)}: {response.text[:500]}"
+        assert row_counts(app)["case"] == before + 1, short(rating)
+
+
+def test_marking_a_notification_with_an_id_no_notification_has_is_a_400_and_marks_nothing(
+        app, client, login, world):
+    from routing.models import Notification
+
+    handler = world.people["handler"]
+    login(handler)
+    for junk in TAMPERED_IDS:
+        response = client.post("/notifications/read?lang=en", data={"id": junk})
+        assert response.status_code == 400, junk
+        assert "There is no such notification." in response.text
+    with app.extensions["db"].sessionmaker() as s:
+        unread = s.scalars(select(Notification).where(Notification.staff_id == handler.id,
+                                                      Notification.read_at.is_(None))).all()
+    assert unread, "a wrong id marked everything read"
+
+
+def test_score_pages_refuse_or_ignore_ids_no_record_can_have(client, login, world):
+    login(world.people["manager"])
+    for junk in TAMPERED_IDS:
+        # A unit chosen in advance on the inspection form: a wrong one is simply not chosen.
+        assert client.get(f"/scores/inspections?unit={quote(junk)}").status_code == 200
+        for fmt in ("", "&format=csv"):
+            response = client.get(f"/scores/drilldown?kind=unit&id={quote(junk)}&period=2026-10"
+                                  f"&metric=satisfaction_rate{fmt}&lang=en")
+            assert response.status_code == 400, junk
+            assert "Choose a unit or person" in response.text
+
+
+# --- bodies larger than their route takes ------------------------------------------
+
+def test_a_ten_megabyte_tap_is_refused_and_records_nothing(app, client, world):
+    """A tap holds one score: past 16 KiB (far below the app's 1 MiB) it is refused unread."""
+    before = row_counts(app)
+    for size in (10 * 1024 * 1024, 17 * 1024):
+        body = "score=4&padding=" + "x" * size
+        response = client.post(f"/q/{world.touchpoint.token}", data=body,
+                               content_type="application/x-www-form-urlencoded", headers={"Accept-Language": "en"})
+        assert response.status_code == 413, size
+        assert "more than the page accepts" in response.get_data(as_text=True)
+    assert row_counts(app) == before
+
+
+def test_a_signed_700_kilobyte_sms_is_refused_and_kept_nowhere(app, client, world):
+    before = row_counts(app)
+    form = {"MessageSid": "SM" + "c" * 32, "From": "+8613812345678", "To": "+15005550006",
+            "Body": "x" * (700 * 1024)}
+    for path in ("/sms/inbound", "/sms/status"):
+        response = client.post(path, data=form, headers=signed(path, form))
+        assert response.status_code == 413
+        assert response.get_json()["detail"]
+    assert row_counts(app) == before
+
+
+def test_any_body_over_the_apps_limit_is_a_413_problem_or_page(app, client, world):
+    login_body = {"username": "x", "password": "y" * (2 * 1024 * 1024)}
+    page = client.post("/login", data=login_body, headers={"Accept-Language": "zh-CN"})
+    assert page.status_code == 413 and "您提交的内容超出了页面能接收的长度" in page.get_data(as_text=True)
+    api = client.post("/api/v1/cases", data="{" + " " * (2 * 1024 * 1024) + "}", content_type="application/json",
+                      headers={"Authorization": f"Bearer {world.tokens['handler']}"})
+    assert api.status_code == 413 and api.content_type == "application/problem+json" and api.get_json()["detail"]

@@ -18,6 +18,8 @@ VERSION = "1.1.0"
 _RULE_ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 _CONVERTER_SCHEMAS = {"int": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 _REF = "#/components/schemas/{model}"
+# Keywords that would refuse null too, or that a null beside them would not reach.
+_NOT_PLAIN = {"enum", "const", "$ref", "anyOf", "oneOf", "allOf"}
 
 DESCRIPTION = f"""\
 JSON in and out. Authenticate with an API token (`feedback tokens create --user U`)
@@ -59,6 +61,15 @@ class _Schema(GenerateJsonSchema):
     def field_title_should_be_set(self, schema) -> bool:
         return False
 
+    def nullable_schema(self, schema) -> dict:
+        """A value or null. Where the value is of one plain type, as OpenAPI
+        3.1 writes it: {"type": [T, "null"]} with the value's format and bounds
+        (which say nothing of null); a choice or a union stays an anyOf."""
+        inner = self.generate_inner(schema["schema"])
+        if isinstance(inner.get("type"), str) and not _NOT_PLAIN & inner.keys():
+            return {**inner, "type": [inner["type"], "null"]}
+        return self.get_union_of_schemas([inner, {"type": "null"}])
+
 
 def openapi_path(rule: str) -> str:
     """/touchpoints/<int:touchpoint_id>/qr.png -> /api/v1/touchpoints/{touchpoint_id}/qr.png"""
@@ -78,6 +89,8 @@ def _query_parameters(schema: dict) -> list[dict]:
         prop = dict(prop)
         description = prop.pop("description", None)
         prop.pop("default", None)
+        if isinstance(prop.get("type"), list):  # a parameter is absent, never null
+            prop["type"] = next(kind for kind in prop["type"] if kind != "null")
         options = [option for option in prop.pop("anyOf", [prop]) if option != {"type": "null"}]
         parameter = {"name": name, "in": "query", "required": name in required,
                      "schema": {**prop, **options[0]} if len(options) == 1 else {**prop, "anyOf": options}}

@@ -96,7 +96,7 @@ def operation(method: str, rule: str, *, summary: str, tag: str,
 
 def answer(model: type[BaseModel], record: Any) -> dict:
     """The record as the model declares it, in JSON values."""
-    reading = Reading(current_app.config["PUBLIC_URL"], shown_phone)
+    reading = Reading(current_app.config["PUBLIC_URL"], shown_phone, now())
     return model.model_validate(record, context=reading).model_dump(mode="json")
 
 

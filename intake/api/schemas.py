@@ -221,9 +221,19 @@ def _zone(name: str) -> str:
 TimeZone = Annotated[str, StringConstraints(max_length=64, pattern=TIME_ZONE), says(_NO_ZONE),
                      unusable(_zone, _NO_ZONE), Doc(examples=["Asia/Shanghai"])]
 
-# A cursor is where the next page starts: the id of the last item seen (none is above MAX_ID).
-Cursor = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{0,9}$"),
-                   says(_l("not a cursor this API gave out")), AfterValidator(lambda text: min(int(text), MAX_ID))]
+# A cursor is where the next page starts: the id of the last item seen. None
+# is above MAX_ID (a 32-bit column on PostgreSQL), so a larger one was never given out.
+_NO_CURSOR = _l("not a cursor this API gave out")
+
+
+def _cursor_id(text: str) -> int:
+    if int(text) > MAX_ID:
+        raise ValueError(text)
+    return int(text)
+
+
+Cursor = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{0,9}$"), says(_NO_CURSOR),
+                   unusable(_cursor_id, _NO_CURSOR)]
 
 
 # --- models ---------------------------------------------------------------------------------
@@ -284,11 +294,13 @@ class Query(BaseModel):
 
 @dataclass(frozen=True)
 class Reading:
-    """What answers are read with: the public URL, and whether the token
-    sees customers' phone numbers whole."""
+    """What answers are read with: the public URL, whether the token sees
+    customers' phone numbers whole, and the request's time (how a deadline
+    stands)."""
 
     public_url: str
     phone: Callable[[str | None], str | None]
+    now: datetime
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,15 @@ from flask.cli import FlaskGroup, with_appcontext
 from werkzeug.serving import run_simple
 
 from intake.demo.loader import load_demo
+from intake.shell.calendar_cli import calendars
 from intake.shell.factory import create_app
 from intake.shell.jobs import start_scheduler
 from intake.shell.jobs import tick as run
 from intake.shell.qr_cli import qr
 from intake.shell.schema import new_revision, upgrade
+from intake.shell.worker import run_worker
 from routing.errors import RoutingError
+from routing.services.official_calendars import refresh_calendars
 from routing.services.org import (
     create_api_token,
     create_staff,
@@ -56,6 +59,9 @@ def db_upgrade(revision):
     upgrade(current_app.config["DATABASE_URL"], revision)
     with _session() as session:  # seeded here, not by two first ticks racing
         ensure_presets(session, _now())
+        # The official holidays of the installed python-holidays; changed
+        # calendars recompute the deadlines and callbacks that run on them.
+        refresh_calendars(session, _now())
         session.commit()
     click.echo("database is up to date")
 
@@ -141,10 +147,12 @@ def _parse_now(text: str) -> datetime:
 @main.command()
 @with_appcontext
 def worker():
-    """The scheduler process for production: runs the tick on an interval."""
+    """The scheduler process for production: the tick and the outbox, each on
+    its own interval, until SIGTERM or SIGINT (then it finishes what is in
+    flight and hands back the rest)."""
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
-    click.echo(f"worker: ticking every {current_app.config['TICK_SECONDS']} s", err=True)
-    start_scheduler(current_app._get_current_object(), blocking=True)
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # not every request's headers
+    run_worker(current_app._get_current_object())
 
 
 @main.command()
@@ -172,8 +180,8 @@ def demo(host, port, no_serve):
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
-
 main.add_command(qr)
+main.add_command(calendars)
 
 main.add_command(score)
 

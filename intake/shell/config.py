@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from routing.rules.ladder import authority_from_list
+
 DEFAULTS = {
     "SECRET_KEY": None,  # required outside the demo and tests
     "DATABASE_URL": None,  # default: SQLite under the instance folder
@@ -18,6 +20,7 @@ DEFAULTS = {
     "EMAIL_FROM": "feedback@localhost",
     "RATELIMIT_STORAGE_URL": "local://",
     "RATE_LIMIT_PUBLIC": "30 per minute",
+    "MAX_CONTENT_LENGTH": 1024 * 1024,  # bytes of a request body; less on some routes (intake.body_limits)
     "PROXY_FIX": 0,  # number of proxies in front (sets X-Forwarded-* trust)
     "RATING_INTERVAL_MINUTES": 30,  # one rating per device per touchpoint
     "RATING_EDIT_MINUTES": 30,  # step two may change a rating this long, same device only
@@ -29,13 +32,27 @@ DEFAULTS = {
     # Targets drawn on the score trends (RULES 5.9), as fractions per metric.
     "SCORE_TARGETS": {"satisfaction_rate": [0.90, 0.85, 0.93]},
     "TICK_SECONDS": 60,
-    "OUTBOX_BATCH": 100,
+    "OUTBOX_SECONDS": 10,  # how often the worker sends what is due, apart from the tick
+    "OUTBOX_BATCH": 100,  # messages per pass
+    "OUTBOX_CONCURRENCY": 4,  # messages in flight at once
+    "OUTBOX_SEND_TIMEOUT": 10,  # seconds a provider may take to answer
+    "OUTBOX_LEASE_SECONDS": 60,  # a claim's life; at least twice the send timeout
     "OUTBOX_MAX_ATTEMPTS": 6,
+    "SMTP_CA_FILE": None,  # authorities for a mail server with a private certificate
+    "SPOOL_PATH": None,  # default: spool/ in the instance folder
     "CALLBACK_MAX_ATTEMPTS": 3,  # unanswered calls before a callback counts as not reached
+    # Approval authority by amount claimed (RULES 3), a JSON list of bands
+    # [{"level": "manager", "up_to": 1000, "includes_bound": true}, ..., {"level": "gm"}];
+    # None: the preset routing/presets/authority.toml.
+    "AUTHORITY_BANDS": None,
     "LANGUAGES": ["zh_Hans_CN", "en"],
     "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # (The session cookie is Secure whenever PUBLIC_URL is https: intake.session_cookie.)
+    "SESSION_IDLE_MINUTES": 30,  # a staff session unused this long ends; 0: never
+    "LOGIN_FREE_FAILURES": 5,  # wrong passwords on one username before each further attempt waits
+    "LOGIN_MAX_DELAY_MINUTES": 15,  # the longest such wait (it doubles from 5 seconds)
     "WTF_CSRF_TIME_LIMIT": None,
 }
 
@@ -57,10 +74,14 @@ def load(app, test_config: dict | None) -> None:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "feedback.db")
     app.config["DATABASE_URL"] = _with_psycopg(app.config["DATABASE_URL"])
+    if not app.config["SPOOL_PATH"]:
+        app.config["SPOOL_PATH"] = os.path.join(app.instance_path, "spool")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
     app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
     app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"].rstrip("/")
+    if app.config["AUTHORITY_BANDS"] is not None:  # refused at start, not at the first large claim
+        app.config["AUTHORITY_BANDS"] = authority_from_list(app.config["AUTHORITY_BANDS"])
 
 
 def _instance_secret(instance_path: str) -> str:

@@ -15,15 +15,18 @@ from intake.shell import (
     schema,  # noqa: F401  (registers every package's tables)
 )
 from intake.shell.blueprints import all_blueprints
+from intake.shell.body_limits import BoundedRequest
+from intake.shell.security_headers import add_security_headers
 from intake.shell.senders import senders_from_config
-from intake.shell.session_cookie import SessionCookie
+from intake.sms.spool import spool_job
 from intake.sms.surveys import expire_surveys
+from intake.web.session_cookie import SessionCookie
 from routing.foundation.clock import SystemClock
 from routing.foundation.db import Database
-from routing.models import Staff
 from routing.services.tick_jobs import router_tick_jobs
 from routing.web.extensions import babel, csrf, limiter, login_manager
-from routing.web.glue import RecordId, close_db_session, db_session, role_at_least
+from routing.web.glue import RecordId, close_db_session, role_at_least, watch_writes
+from routing.web.staff_session import load_signed_in
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -43,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=os.environ.get("FEEDBACK_INSTANCE_PATH") or os.path.join(os.getcwd(), "instance"),
     )
     config.load(app, test_config)
+    app.request_class = BoundedRequest
     app.session_interface = SessionCookie()
     _bind_services(app)
     _bind_extensions(app)
@@ -50,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for blueprint in all_blueprints():
         app.register_blueprint(blueprint)
     errors.register(app)
+    app.after_request(add_security_headers)
     if app.config["PROXY_FIX"]:
         n = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
@@ -58,9 +63,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _bind_services(app: Flask) -> None:
     app.extensions["db"] = Database(app.config["DATABASE_URL"])
+    watch_writes(app.extensions["db"].sessionmaker)
     app.extensions.setdefault("clock", app.config.get("CLOCK") or SystemClock())
     app.extensions["senders"] = app.config.get("SENDERS") or senders_from_config(app.config)
     app.extensions.setdefault("tick_jobs", {})["surveys"] = expire_surveys
+    app.extensions["tick_jobs"]["inbound_spool"] = spool_job(app)
     app.extensions["tick_jobs"].update(router_tick_jobs(app))
     app.teardown_appcontext(close_db_session)
 
@@ -78,10 +85,7 @@ def _bind_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
 
-    @login_manager.user_loader
-    def load_staff(staff_id: str):
-        staff = db_session().get(Staff, int(staff_id))
-        return staff if staff and staff.active else None
+    login_manager.user_loader(load_signed_in)
 
     app.add_template_filter(i18n.localtime)
 

@@ -1,50 +1,72 @@
-"""The tick's jobs, composed here because the tick (routing) must not know
-intake's or scoring's records."""
+"""The tick's sweep and the outbox's passes, driven here because the tick
+(routing) must not know intake's or scoring's records.
+
+Two schedules: the tick (warnings, escalations, callbacks, surveys, the
+inbound spool) and the outbox, each on its own job and threads, so a provider
+that hangs holds up messages and nothing else.
+"""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta, timezone
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
-from routing.services.delivery import send_due
+from routing.services.dispatch import OutboxDispatcher
 from routing.services.tick import run_tick
 
+log = logging.getLogger("feedback.worker")
 
-def tick_jobs(app: Flask) -> dict:
+
+def make_dispatcher(app: Flask) -> OutboxDispatcher:
     config = app.config
-    senders = app.extensions["senders"]
-    jobs = {}
-    for name, job in app.extensions.get("tick_jobs", {}).items():
-        jobs[name] = job
-    # Sending last: what the other jobs queued goes out in the same sweep.
-    jobs["outbox"] = lambda session, now: send_due(
-        session, senders, now, limit=config["OUTBOX_BATCH"], max_attempts=config["OUTBOX_MAX_ATTEMPTS"]
-    ).__dict__
-    return jobs
+    return OutboxDispatcher(
+        app.extensions["db"].sessionmaker, app.extensions["senders"], app.extensions["clock"],
+        concurrency=config["OUTBOX_CONCURRENCY"], batch=config["OUTBOX_BATCH"],
+        lease=timedelta(seconds=config["OUTBOX_LEASE_SECONDS"]), max_attempts=config["OUTBOX_MAX_ATTEMPTS"],
+        send_timeout=config["OUTBOX_SEND_TIMEOUT"],
+    )
+
+
+def sweep(app: Flask, now: datetime | None = None) -> dict:
+    """The tick's jobs once."""
+    now = now or app.extensions["clock"].now()
+    with app.app_context():
+        # Everything time-driven but sending: name -> job(session, now), registered by the app factory.
+        return run_tick(app.extensions["db"].sessionmaker, app.extensions["tick_jobs"], now)
 
 
 def tick(app: Flask, now: datetime | None = None) -> dict:
+    """One sweep and then one pass of the outbox, so what the jobs queued
+    goes out at once (`feedback tick`)."""
     now = now or app.extensions["clock"].now()
-    return run_tick(app.extensions["db"].sessionmaker, tick_jobs(app), now)
+    report = sweep(app, now)
+    report["outbox"] = make_dispatcher(app).run_pass(due_at=now)
+    return report
 
 
-def start_scheduler(app: Flask, blocking: bool = False):
-    """APScheduler drives the tick on an interval: in `feedback worker` and
-    in the single demo process, never in web workers."""
-    from apscheduler.schedulers.background import BackgroundScheduler
-    from apscheduler.schedulers.blocking import BlockingScheduler
+def start_scheduler(app: Flask, dispatcher: OutboxDispatcher | None = None) -> BackgroundScheduler:
+    """APScheduler drives the tick and the outbox, each on its own interval
+    and thread: in `feedback worker` and in the single demo process, never
+    in web workers. One run of each at a time per process; other processes
+    are kept apart by row locks and leases."""
+    dispatcher = dispatcher or make_dispatcher(app)
+    scheduler = BackgroundScheduler(timezone="UTC")
 
-    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
+    def run_sweep():
+        log.info("tick %s", json.dumps(sweep(app), default=str))
 
-    def sweep():
-        with app.app_context():
-            report = tick(app)
-        app.logger.info("tick %s", json.dumps(report, default=str))
+    def run_outbox():
+        report = dispatcher.run_pass()
+        if any(report.values()):
+            log.info("outbox %s", json.dumps(report))
 
-    # One sweep at a time per process; other processes are kept apart by the
-    # tick's row locks.
-    scheduler.add_job(sweep, "interval", seconds=app.config["TICK_SECONDS"], max_instances=1,
-                      coalesce=True, id="tick", next_run_time=app.extensions["clock"].now())
+    start = datetime.now(timezone.utc)  # the scheduler keeps real time, whatever the app's clock says
+    scheduler.add_job(run_sweep, "interval", seconds=app.config["TICK_SECONDS"], max_instances=1,
+                      coalesce=True, id="tick", next_run_time=start)
+    scheduler.add_job(run_outbox, "interval", seconds=app.config["OUTBOX_SECONDS"], max_instances=1,
+                      coalesce=True, id="outbox", next_run_time=start)
     scheduler.start()
     return scheduler

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import ssl
+from datetime import datetime
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
-from intake.sms.twilio_client import SmsError, make_client, send_sms
+from intake.sms.twilio_client import SmsError, find_sent, make_client, send_sms
 from routing.models import OutboundMessage
-from routing.services.delivery import DeliveryError
+from routing.services.delivery import DeliveryError, ProviderRecord
 
 log = logging.getLogger("feedback.outbox")
 
@@ -27,10 +29,12 @@ class ConsoleSender:
 
 
 class TwilioSender:
-    def __init__(self, config):
+    """SMS through Twilio's API. A send whose answer was lost is checked in
+    Twilio's message list before anything is sent again (lookup)."""
 
+    def __init__(self, config):
         self.client = make_client(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
-                                  config.get("TWILIO_API_URL"))
+                                  config.get("TWILIO_API_URL"), timeout=config["OUTBOX_SEND_TIMEOUT"])
         self.from_ = config["TWILIO_FROM"]
         self.status_callback = config["PUBLIC_URL"] + "/sms/status"
 
@@ -39,15 +43,31 @@ class TwilioSender:
         try:
             return send_sms(self.client, self.from_, message.to, message.body, self.status_callback)
         except SmsError as error:
-            raise DeliveryError(f"{error.code}: {error.message}", retryable=error.retryable,
-                                opted_out=error.opted_out) from error
+            raise DeliveryError(f"{error.code}: {error.message}" if error.code else error.message,
+                                retryable=error.retryable, opted_out=error.opted_out,
+                                in_doubt=error.in_doubt) from error
+
+    def lookup(self, message: OutboundMessage, since: datetime) -> list[ProviderRecord]:
+        try:
+            found = find_sent(self.client, self.from_, message.to, message.body, since)
+        except SmsError as error:
+            raise DeliveryError(f"Twilio could not be asked: {error.message}", retryable=True) from error
+        return [ProviderRecord(sid, status) for sid, status in found]
 
 
 class SmtpSender:
-    """smtp://user:password@host:587 uses STARTTLS; smtps:// connects with TLS."""
-    def __init__(self, url: str, from_address: str):
+    """smtp://user:password@host:587 upgrades with STARTTLS and refuses to
+    send when the server does not offer it; smtps:// connects with TLS.
+    Either way the server's certificate is verified (against `cafile` when
+    given, else the system's authorities)."""
+
+    def __init__(self, url: str, from_address: str, timeout: float = 10, cafile: str | None = None):
         self.url = urlsplit(url)
+        if self.url.scheme not in ("smtp", "smtps"):
+            raise ValueError(f"FEEDBACK_SMTP_URL must start with smtp:// or smtps://, not {self.url.scheme}://")
         self.from_address = from_address
+        self.timeout = timeout
+        self.tls = ssl.create_default_context(cafile=cafile)
 
     def send(self, message: OutboundMessage) -> None:
         email = EmailMessage()
@@ -55,23 +75,58 @@ class SmtpSender:
         email["To"] = message.to
         email["Subject"] = message.subject or ""
         email.set_content(message.body)
-        smtp_class = smtplib.SMTP_SSL if self.url.scheme == "smtps" else smtplib.SMTP
         try:
-            with smtp_class(self.url.hostname, self.url.port or 0, timeout=30) as smtp:
-                if self.url.scheme == "smtp" and smtp.has_extn("starttls"):
-                    smtp.starttls()
+            smtp = self._connect()
+            try:
                 if self.url.username:
                     smtp.login(unquote(self.url.username), unquote(self.url.password or ""))
-                smtp.send_message(email)
+                self._hand_over(smtp, email)
+            finally:
+                smtp.close()
         except smtplib.SMTPRecipientsRefused as error:
             raise DeliveryError(str(error), retryable=False) from error
-        except (smtplib.SMTPException, OSError) as error:
+        except smtplib.SMTPResponseException as error:  # the server said no: 4xx for now, 5xx for good
+            raise DeliveryError(f"{error.smtp_code}: {error.smtp_error!r}", retryable=error.smtp_code < 500) from error
+        except (smtplib.SMTPException, OSError) as error:  # before the message was handed over
             raise DeliveryError(str(error), retryable=True) from error
         return None
+
+    @staticmethod
+    def _hand_over(smtp: smtplib.SMTP, email: EmailMessage) -> None:
+        try:
+            smtp.send_message(email)
+        except smtplib.SMTPServerDisconnected as error:  # the server may have taken it before the line dropped
+            raise DeliveryError(str(error), retryable=True, in_doubt=True) from error
+        except smtplib.SMTPException:
+            raise
+        except OSError as error:  # a timeout waiting for the answer, say
+            raise DeliveryError(str(error), retryable=True, in_doubt=True) from error
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            pass  # the message was accepted: a goodbye that fails changes nothing
+
+    def _connect(self) -> smtplib.SMTP:
+        host, port = self.url.hostname, self.url.port or 0
+        if self.url.scheme == "smtps":
+            return smtplib.SMTP_SSL(host, port, timeout=self.timeout, context=self.tls)
+        smtp = smtplib.SMTP(host, port, timeout=self.timeout)
+        try:
+            smtp.ehlo()  # what the server offers is known only after EHLO
+            if not smtp.has_extn("starttls"):
+                raise DeliveryError("the mail server does not offer STARTTLS: nothing is sent in clear",
+                                    retryable=False)
+            smtp.starttls(context=self.tls)
+            smtp.ehlo()
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
 
 
 def senders_from_config(config) -> dict:
     sms = TwilioSender(config) if config["SMS_BACKEND"] == "twilio" else ConsoleSender("sms")
-    email = (SmtpSender(config["SMTP_URL"], config["EMAIL_FROM"])
+    email = (SmtpSender(config["SMTP_URL"], config["EMAIL_FROM"], timeout=config["OUTBOX_SEND_TIMEOUT"],
+                        cafile=config["SMTP_CA_FILE"])
              if config["EMAIL_BACKEND"] == "smtp" else ConsoleSender("email"))
     return {"sms": sms, "email": email}

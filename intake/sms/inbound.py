@@ -30,6 +30,7 @@ class InboundResult:
     reply_text: str | None
     outcome: str  # rating, opt_out, opt_in, help, case_message, new_case, empty
     case: Case | None = None
+    repeated: bool = False  # the same MessageSid was handled before: this is its first result
 
 
 def handle_inbound(session: Session, *, message_sid: str, from_phone: str, body: str,
@@ -62,7 +63,7 @@ def _first_delivery(session: Session, message_sid: str) -> InboundResult | None:
     if earlier is None:
         return None
     case = session.get(Case, earlier.case_id) if earlier.case_id else None
-    return InboundResult(earlier.reply, earlier.outcome or "", case)
+    return InboundResult(earlier.reply, earlier.outcome or "", case, repeated=True)
 
 
 def _act(session: Session, contact: Contact, phone: str, body: str, locale: str,

@@ -12,10 +12,12 @@ from flask_babel import lazy_gettext as _l
 from intake.errors import problem
 from intake.phone import InvalidPhone
 from intake.sms.inbound import handle_inbound
+from intake.sms.spool import Spool
 from intake.sms.twilio_client import signature_valid, twiml_message
+from routing.foundation.db import is_outage
 from routing.services.delivery import record_status
 from routing.web.extensions import csrf
-from routing.web.glue import db_session, now
+from routing.web.glue import close_db_session, db_session, now
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 csrf.exempt(bp)
@@ -55,9 +57,14 @@ def inbound():
     try:
         result = handle_inbound(session, message_sid=fields["MessageSid"], from_phone=fields["From"],
                                 body=request.form.get("Body", ""), now=now(), config=current_app.config)
+        session.commit()
     except InvalidPhone:
         return problem(400, _l("The sender's phone number is not valid."), InvalidPhone.code)
-    session.commit()
+    except Exception as error:
+        if not is_outage(error):
+            raise
+        # Answered without a reply: the spool's replay sends it through the outbox.
+        return _kept("inbound", error) or Response(twiml_message(None), mimetype="text/xml")
     return Response(twiml_message(result.reply_text), mimetype="text/xml")
 
 
@@ -67,6 +74,25 @@ def status():
     code, detail = request.form.get("ErrorCode"), request.form.get("ErrorMessage")
     error = f"{code}: {detail or ''}".strip() if code else None
     session = db_session()
-    record_status(session, fields["MessageSid"], fields["MessageStatus"].lower(), error)
-    session.commit()
+    try:
+        record_status(session, fields["MessageSid"], fields["MessageStatus"].lower(), error)
+        session.commit()
+    except Exception as failure:
+        if not is_outage(failure):
+            raise
+        return _kept("status", failure) or ("", 204)
     return "", 204
+
+
+def _kept(kind: str, error: Exception) -> Response | None:
+    """Keep a genuine webhook that the database could not take in the spool
+    (replayed by the tick once it is back); None when it is kept, else the
+    answer that says it was not, so Twilio may try its fallback URL."""
+    current_app.logger.warning("database unavailable (%s): the %s webhook goes to the spool", error, kind)
+    close_db_session(error)
+    try:
+        Spool(current_app.config["SPOOL_PATH"]).keep(kind, request.form.to_dict(), now())
+    except OSError:
+        current_app.logger.exception("the %s webhook could not be spooled either", kind)
+        return problem(503, _l("The message could not be recorded now, and it was not kept."), "not_kept")
+    return None

@@ -1,4 +1,5 @@
-"""Administration pages: units, staff, touchpoints and API tokens.
+"""Administration pages: units, staff, touchpoints and API tokens (the
+outbox's page is intake.outbox_admin, on the same blueprint).
 
 Views parse a form, call a service (routing.org, intake.touchpoints), commit
 and render. A refusal from a service becomes an error on the form field it
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from intake.labels import LANGUAGE_NAMES
 from intake.models import Touchpoint
 from intake.services.complaints import ComplaintRejected, clean_email
 from intake.services.touchpoints import (
@@ -30,23 +32,17 @@ from intake.services.touchpoints import (
     touchpoint_url,
 )
 from routing.errors import RoutingError
-from routing.models import ApiToken, Staff, Unit
+from routing.labels import AREA_LABELS, LADDER_LABELS, ROLE_LABELS, UNIT_LEVEL_LABELS
+from routing.models import ApiToken, OutboundMessage, Staff, Unit
 from routing.services import org
+from routing.services.outbox import GIVEN_UP
+from routing.web.downloads import content_disposition
 from routing.web.glue import db_session, now, record_id, role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-LEVEL_LABELS = {
-    "company": _l("Company"), "branch": _l("Branch"), "outlet": _l("Outlet"),
-    "department": _l("Department"), "team": _l("Team"), "counter": _l("Counter"),
-}
-AREA_LABELS = {"urban": _l("Urban"), "rural": _l("Rural")}
-ROLE_LABELS = {
-    "handler": _l("Handler"), "supervisor": _l("Supervisor"), "manager": _l("Manager"),
-    "executive": _l("Executive"), "admin": _l("Administrator"),
-}
-LADDER_LABELS = {"": _l("As the role says"), "deputy_gm": _l("Deputy general manager"), "gm": _l("General manager")}
-LOCALE_LABELS = {"zh_Hans_CN": "中文", "en": "English"}
+# Where an executive stands on the escalation ladder, if not as their role says.
+LADDER_CHOICES = {"": _l("As the role says"), **{p: LADDER_LABELS[p] for p in ("deputy_gm", "gm")}}
 
 # Service refusals shown on the field they concern: (field, message).
 SERVICE_ERRORS = {
@@ -98,7 +94,7 @@ class UnitForm(FlaskForm):
         Regexp(f"^{org.UNIT_CODE.pattern}$", message=_l("Use letters, digits, dots, dashes and underscores."))],
         description=_l("Integrators refer to the unit by its code; it cannot be changed later."))
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    level = SelectField(_l("Level"), choices=options(LEVEL_LABELS), default="outlet")
+    level = SelectField(_l("Level"), choices=options(UNIT_LEVEL_LABELS), default="outlet")
     parent = SelectField(_l("Parent unit"), coerce=int, default=0)
     area = SelectField(_l("Area"), choices=options(AREA_LABELS), default="urban")
     timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64), _timezone],
@@ -118,7 +114,7 @@ class StaffForm(FlaskForm):
         Regexp(f"^{org.USERNAME.pattern}$", message=_l("Use letters, digits, dots, dashes, underscores and @."))])
     display_name = StringField(lazy_pgettext("person", "Name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"), choices=options(ROLE_LABELS), default="handler")
-    ladder_position = SelectField(_l("Position on the escalation ladder"), choices=options(LADDER_LABELS),
+    ladder_position = SelectField(_l("Position on the escalation ladder"), choices=options(LADDER_CHOICES),
                                   default="")
     unit = SelectField(_l("Unit"), coerce=int, default=0)
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
@@ -126,7 +122,7 @@ class StaffForm(FlaskForm):
     phone = TelField(_l("Mobile phone"), validators=[Optional(), Length(max=20)],
                      description=_l("For escalation messages by SMS."))
     email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=200), _email])
-    locale = SelectField(_l("Language"), choices=options(LOCALE_LABELS), default="zh_Hans_CN")
+    locale = SelectField(_l("Language"), choices=options(LANGUAGE_NAMES), default="zh_Hans_CN")
 
 
 class PasswordForm(FlaskForm):
@@ -210,6 +206,8 @@ def index():
         "staff": session.scalar(select(func.count()).select_from(Staff).where(Staff.active.is_(True))),
         "touchpoints": session.scalar(select(func.count()).select_from(Touchpoint).where(Touchpoint.active.is_(True))),
         "tokens": session.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None))),
+        "undelivered": session.scalar(select(func.count()).select_from(OutboundMessage)
+                                      .where(OutboundMessage.status.in_(GIVEN_UP))),
     }
     return render_template("admin/index.html", counts=counts)
 
@@ -232,7 +230,7 @@ def units():
             flash(_("The unit %(name)s was created.", name=unit.name), "success")
             return redirect(url_for(".units"))
     return render_template("admin/units.html", form=form, tree=unit_tree(session),
-                           levels=LEVEL_LABELS, areas=AREA_LABELS), 400 if form.errors else 200
+                           levels=UNIT_LEVEL_LABELS, areas=AREA_LABELS), 400 if form.errors else 200
 
 
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
@@ -256,7 +254,7 @@ def unit_edit(unit_id: int):
             flash(_("The unit %(name)s was saved.", name=unit.name), "success")
             return redirect(url_for(".units"))
     return render_template("admin/unit_edit.html", form=form, unit=unit,
-                           levels=LEVEL_LABELS), 400 if form.errors else 200
+                           levels=UNIT_LEVEL_LABELS), 400 if form.errors else 200
 
 
 @bp.route("/staff", methods=["GET", "POST"])
@@ -282,7 +280,7 @@ def staff():
     members = session.scalars(select(Staff).options(joinedload(Staff.unit))
                               .order_by(Staff.active.desc(), Staff.username)).all()
     return render_template("admin/staff.html", form=form, members=members, roles=ROLE_LABELS,
-                           ladder=LADDER_LABELS), 400 if form.errors else 200
+                           ladder=LADDER_CHOICES), 400 if form.errors else 200
 
 
 @bp.route("/staff/<int:staff_id>/deactivate", methods=["POST"])
@@ -392,8 +390,7 @@ def touchpoint_download(touchpoint_id: int, fmt: str):
     qr = touchpoint_qr(get_touchpoint(db_session(), touchpoint_id), current_app.config["PUBLIC_URL"], fmt)
     response = make_response(qr.data)
     response.mimetype = qr.mimetype
-    disposition = "inline" if request.args.get("inline") else "attachment"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{qr.filename}"'
+    response.headers["Content-Disposition"] = content_disposition(qr.filename, inline=bool(request.args.get("inline")))
     return response
 
 

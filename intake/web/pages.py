@@ -62,13 +62,14 @@ from intake.services.ratings import (
 from intake.services.touchpoints import touchpoint_by_token
 from intake.web.forms import ComplaintForm, DetailsForm, MessageForm, TrackForm
 from intake.web.same_origin import from_this_site
+from intake.web.session_cookie import served_over_https
 from routing.errors import RoutingError
 from routing.foundation.db import read_transaction
 from routing.models import Case, Rating
 from routing.services.cases import case_by_tracking_token
 from routing.services.org import subtree_ids
 from routing.web.extensions import limiter
-from routing.web.glue import db_session, now, role_at_least, role_required
+from routing.web.glue import db_session, now, record_id, role_at_least, role_required
 
 bp = Blueprint("pages", __name__)
 
@@ -98,7 +99,7 @@ def current_device() -> str:
             @after_this_request
             def set_cookie(response):
                 response.set_cookie(DEVICE_COOKIE, token, max_age=DEVICE_COOKIE_MAX_AGE, httponly=True,
-                                    samesite="Lax", secure=request.is_secure)
+                                    samesite="Lax", secure=served_over_https(current_app))
                 return response
         token = g.new_device
     return device_hash(token)
@@ -220,7 +221,7 @@ def _field_for(form, code: str):
 def thanks(token: str):
     # The rating id only travels on to the complaint form, which checks the device.
     return render_template("intake/thanks.html", touchpoint=touchpoint_by_token(db_session(), token),
-                           rating_id=request.args.get("rating", type=int))
+                           rating_id=request.args.get("rating", type=record_id))
 
 
 # --- Complaints --------------------------------------------------------------
@@ -228,11 +229,12 @@ def thanks(token: str):
 def _own_rating(session, rating_id: str | None, touchpoint: Touchpoint | None) -> Rating | None:
     """The rating a complaint came from, if this device made it just now at
     this touchpoint; anything else is quietly not linked."""
-    if touchpoint is None or not rating_id or not rating_id.isdigit():
+    if touchpoint is None or not rating_id:
         return None
     try:
-        rating = rating_for_device(session, int(rating_id), current_device(), now=now(), config=current_app.config)
-    except RoutingError:
+        rating = rating_for_device(session, record_id(rating_id), current_device(), now=now(),
+                                   config=current_app.config)
+    except (ValueError, RoutingError):  # ValueError: no rating could have this id ("²", 2**31...)
         return None
     return rating if rating.touchpoint_id == touchpoint.id else None
 

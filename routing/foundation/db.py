@@ -12,6 +12,8 @@ from functools import partial
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql import Executable
@@ -195,6 +197,15 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether an error says the database cannot be reached or cannot write
+    now (refused or lost connection, full disk, read-only, locked too long,
+    no connection free), rather than that a statement or a value was wrong."""
+    if isinstance(error, (OperationalError, InterfaceError, PoolTimeout)):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 class Database:

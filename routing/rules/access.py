@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Protocol
 
+from routing.rules.timelimits import OUTDOOR_TARGETS
 from routing.vocabulary import OPEN_STATUSES, ROLES
 
 _RANK = {role: n for n, role in enumerate(ROLES)}
@@ -69,8 +70,15 @@ class StaffLike(Protocol):
     active: bool
 
 
+class DeadlineLike(Protocol):
+    target: str
+    met_at: object | None
+
+
 class CaseLike(Protocol):
     status: str
+    kind: str
+    deadlines: list[DeadlineLike]
     unit_id: int | None
     unit: UnitLike | None
     owner_id: int | None
@@ -79,6 +87,8 @@ class CaseLike(Protocol):
 
 
 WORKING = ("claimed", "in_progress", "waiting")
+# The kinds of case worked outdoors, which weather can hold up (004: repairs, installations).
+OUTDOOR_KINDS = ("repair", "installation", "after_sales")
 
 
 def is_subject(staff: StaffLike, case: CaseLike) -> bool:
@@ -105,7 +115,7 @@ def may_see_case(staff: StaffLike, case: CaseLike, *, subject_sees: bool = False
 
 
 ACTIONS = ("claim", "start", "transfer", "reply", "note", "wait", "resume", "appointment", "arrival",
-           "resolve", "close", "reopen", "see_phone")
+           "weather", "resolve", "close", "reopen", "see_phone")
 
 # The case states that allow each step.
 STEP_POSSIBLE: dict[str, Callable[[CaseLike], bool]] = {
@@ -118,6 +128,8 @@ STEP_POSSIBLE: dict[str, Callable[[CaseLike], bool]] = {
     "resume": lambda c: c.status == "waiting",
     "appointment": lambda c: c.status in WORKING,
     "arrival": lambda c: c.status in WORKING,
+    "weather": lambda c: c.status in WORKING and c.kind in OUTDOOR_KINDS and any(
+        d.target in OUTDOOR_TARGETS and d.met_at is None for d in c.deadlines),
     "resolve": lambda c: c.status in WORKING,
     "close": lambda c: c.status == "resolved",
     "reopen": lambda c: c.status in ("resolved", "closed"),
@@ -128,7 +140,8 @@ STEP_POSSIBLE: dict[str, Callable[[CaseLike], bool]] = {
 _WHO: dict[str, str] = {
     "claim": "handles", "start": "owner", "transfer": "owner|boss", "reply": "owner|first|boss", "note": "any",
     "wait": "owner", "resume": "owner|boss", "appointment": "owner|boss", "arrival": "owner|boss",
-    "resolve": "owner|boss", "close": "owner|first|boss", "reopen": "any", "see_phone": "owner|first|boss",
+    "weather": "owner|boss", "resolve": "owner|boss", "close": "owner|first|boss", "reopen": "any",
+    "see_phone": "owner|first|boss",
 }
 
 

@@ -5,6 +5,15 @@ weekly hours, holidays (whole days off, or part-day: the listed intervals are
 not worked), make-up working days (China's official calendar moves weekend
 days into the working week), or always open (24x7).
 
+A calendar may follow a country's official arrangement (`official`, "CN"):
+each year's public holidays and make-up working days are then filled from a
+maintained source (routing.official_days) into `filled`, kept apart from the
+administrator's own `holidays` and `workdays`, which win over what was filled
+(a refresh never erases a hand correction). A filled year is confirmed when
+the source has the year's official notice; otherwise it holds only what is
+certain (weekends, fixed public holidays) and deadlines reaching into it are
+marked "calendar not confirmed". An administrator may confirm a year by hand.
+
 All datetimes in and out are timezone-aware; results are UTC. Local arithmetic
 happens in the calendar's zone, day by day, so a nine-day holiday costs nine
 steps, not thousands of minutes.
@@ -34,28 +43,62 @@ MAX_IDLE_DAYS = 366
 
 
 @dataclass(frozen=True)
+class OfficialYear:
+    """One year of an official arrangement as a source gave it: whole days
+    off and make-up working days, and whether the source has the year's
+    official notice (confirmed) or only what is certain without it."""
+
+    holidays: frozenset[date] = frozenset()
+    workdays: frozenset[date] = frozenset()
+    confirmed: bool = False
+    source: str = ""  # the library and version it came from
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "holidays", frozenset(map(_parse_date, self.holidays)))
+        object.__setattr__(self, "workdays", frozenset(map(_parse_date, self.workdays)))
+        if self.holidays & self.workdays:
+            raise ValueError("a day cannot be both a holiday and a make-up working day")
+
+
+@dataclass(frozen=True)
 class Calendar:
     tz: str = DEFAULT_TZ
     weekly: Mapping[int, Hours] = field(default_factory=dict)  # weekday 0=Mon
     holidays: Mapping[date, Hours] = field(default_factory=dict)  # () = whole day off
     workdays: Mapping[date, Hours] = field(default_factory=dict)  # make-up working days
     always_open: bool = False
+    official: str | None = None  # the region whose official arrangement it follows ("CN")
+    filled: Mapping[int, OfficialYear] = field(default_factory=dict)  # by year, from the source
+    confirmed_years: frozenset[int] = frozenset()  # confirmed by an administrator
 
     def __post_init__(self) -> None:
         try:
             ZoneInfo(self.tz)
         except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: "Asia" is a folder of zones
             raise ValueError(f"unknown time zone {self.tz!r}") from exc
-        if self.always_open and (self.weekly or self.holidays or self.workdays):
+        if self.always_open and (self.weekly or self.holidays or self.workdays or self.official):
             raise ValueError("an always-open calendar has no weekly hours, holidays or make-up days")
         if any(not (isinstance(d, int) and 0 <= d <= 6) for d in self.weekly):
             raise ValueError("weekly keys are weekdays 0 (Monday) to 6 (Sunday)")
         if any(not hours for hours in self.workdays.values()):
             raise ValueError("a make-up working day needs its working hours")
+        if self.official is None and (self.filled or self.confirmed_years):
+            raise ValueError("only a calendar that follows an official arrangement has filled or confirmed years")
+        for year, days in self.filled.items():
+            if not isinstance(year, int) or any(d.year != year for d in days.holidays | days.workdays):
+                raise ValueError(f"the days filled for {year} must lie in {year}")
         # Normalised copies: sorted, validated tuples, whatever the caller passed.
         object.__setattr__(self, "weekly", {d: _hours(h) for d, h in sorted(self.weekly.items())})
         object.__setattr__(self, "holidays", {d: _hours(h) for d, h in sorted(self.holidays.items())})
         object.__setattr__(self, "workdays", {d: _hours(h) for d, h in sorted(self.workdays.items())})
+        object.__setattr__(self, "filled", dict(sorted(self.filled.items())))
+        object.__setattr__(self, "confirmed_years", frozenset(int(y) for y in self.confirmed_years))
+
+    @property
+    def makeup_hours(self) -> Hours:
+        """The hours of an official make-up working day: those of a normal
+        working day (the first of Monday to Friday that has hours)."""
+        return next((self.weekly[d] for d in range(5) if self.weekly.get(d)), ())
 
     @property
     def zone(self) -> ZoneInfo:
@@ -99,12 +142,27 @@ def _hours(hours: Any) -> Hours:
     return result
 
 
+def _day_hours(cal: Calendar, day: date) -> Hours:
+    """The hours a day is worked before the administrator's own holidays are
+    taken off: their own make-up day, else the official arrangement (a
+    make-up day, or a holiday unless they wrote their own entry for the day),
+    else the weekly hours."""
+    if day in cal.workdays:
+        return cal.workdays[day]
+    official = cal.filled.get(day.year)
+    if official is not None:
+        if day in official.workdays:
+            return cal.makeup_hours
+        if day in official.holidays and day not in cal.holidays:
+            return ()
+    return cal.weekly.get(day.weekday(), ())
+
+
 def _spans(cal: Calendar, day: date) -> list[tuple[timedelta, timedelta]]:
     """The worked local spans of one day, in order."""
     if cal.always_open:
         return [(timedelta(0), ONE_DAY)]
-    hours = cal.workdays.get(day) or cal.weekly.get(day.weekday(), ())
-    spans = [_span(iv) for iv in hours]
+    spans = [_span(iv) for iv in _day_hours(cal, day)]
     if day in cal.holidays:
         if not cal.holidays[day]:
             return []
@@ -163,6 +221,11 @@ def next_working_moment(cal: Calendar, t: datetime) -> datetime:
     return next(_segments(cal, as_utc(t)))[0]
 
 
+def working_until(cal: Calendar, t: datetime) -> datetime:
+    """The end of the working interval that `t` is in (or that comes next)."""
+    return next(_segments(cal, as_utc(t)))[1]
+
+
 def add_working_time(cal: Calendar, start: datetime, duration: timedelta) -> datetime:
     """The earliest moment by which `duration` of working time has passed since `start`."""
     start = as_utc(start)
@@ -217,6 +280,43 @@ def end_of_local_day(cal: Calendar, t: datetime) -> datetime:
     return _at(cal.zone, as_utc(t).astimezone(cal.zone).date() + ONE_DAY, timedelta(0))
 
 
+# --- how far the official arrangement is known -----------------------------
+
+def confirmed_years(cal: Calendar) -> frozenset[int]:
+    """The years whose official arrangement the calendar holds: confirmed by
+    the source, or by an administrator."""
+    return frozenset(y for y, days in cal.filled.items() if days.confirmed) | cal.confirmed_years
+
+
+def is_confirmed(cal: Calendar, start: datetime, end: datetime) -> bool:
+    """Is every day from `start` to `end` known for certain? Always, for a
+    calendar that follows no official arrangement."""
+    if cal.official is None:
+        return True
+    first, last = (as_utc(t).astimezone(cal.zone).year for t in sorted((start, end)))
+    return set(range(first, last + 1)) <= confirmed_years(cal)
+
+
+def confirmed_until(cal: Calendar, today: date) -> date | None:
+    """The last day known for certain, counting on from `today`'s year
+    without a gap; None when not even today's year is. A calendar that
+    follows no official arrangement never runs out: date.max."""
+    if cal.official is None:
+        return date.max
+    years, year = confirmed_years(cal), today.year
+    if year not in years:
+        return None
+    while year + 1 in years:
+        year += 1
+    return date(year, 12, 31)
+
+
+def next_year_missing(cal: Calendar, today: date, from_month: int = 11) -> bool:
+    """From November (`from_month`) on, is next year's official arrangement
+    still missing? (The State Council publishes it in late autumn.)"""
+    return cal.official is not None and today.month >= from_month and today.year + 1 not in confirmed_years(cal)
+
+
 # --- plain data (JSON in the database, TOML in presets) ---------------------
 
 def parse_time(value: Any) -> time:
@@ -251,7 +351,17 @@ def _parse_dated(value: Any, hours: Hours | None, what: str) -> dict[date, Hours
     return {_parse_date(d): hours for d in value}
 
 
-CALENDAR_KEYS = {"tz", "always_open", "weekly", "days", "hours", "holidays", "workdays"}
+CALENDAR_KEYS = {"tz", "always_open", "weekly", "days", "hours", "holidays", "workdays", "official", "filled",
+                 "confirmed_years"}
+OFFICIAL_YEAR_KEYS = {"holidays", "workdays", "confirmed", "source"}
+
+
+def _official_year(value: Mapping[str, Any]) -> OfficialYear:
+    unknown = set(value) - OFFICIAL_YEAR_KEYS
+    if unknown:
+        raise ValueError(f"unknown keys of a filled year: {', '.join(sorted(unknown))}")
+    return OfficialYear(holidays=value.get("holidays", ()), workdays=value.get("workdays", ()),
+                        confirmed=bool(value.get("confirmed", False)), source=str(value.get("source", "")))
 
 
 def calendar_from_dict(d: Mapping[str, Any]) -> Calendar:
@@ -262,7 +372,13 @@ def calendar_from_dict(d: Mapping[str, Any]) -> Calendar:
         {"tz": "Asia/Shanghai", "always_open": false,
          "weekly": {"mon": [["09:00", "12:00"], ["13:30", "17:30"]], ...},
          "holidays": {"2026-10-01": [], "2026-12-24": [["13:30", "17:30"]]},
-         "workdays": {"2026-10-10": [["09:00", "12:00"], ["13:30", "17:30"]]}}
+         "workdays": {"2026-10-10": [["09:00", "12:00"], ["13:30", "17:30"]]},
+         "official": "CN", "confirmed_years": [2027],
+         "filled": {"2026": {"holidays": ["2026-01-01", ...], "workdays": ["2026-01-04", ...],
+                             "confirmed": true, "source": "holidays 0.109"}}}
+
+    "holidays", "workdays" and "confirmed_years" are the administrator's own;
+    "filled" is what the source gave for each year (routing.official_days).
 
     Shorthand for hand-written presets: "hours" with "days" (a weekday list)
     fills "weekly"; "holidays" may be a list of whole days off and "workdays" a
@@ -284,6 +400,9 @@ def calendar_from_dict(d: Mapping[str, Any]) -> Calendar:
         holidays=_parse_dated(d.get("holidays", {}), (), "holidays"),
         workdays=_parse_dated(d.get("workdays", {}), hours, "make-up working days"),
         always_open=bool(d.get("always_open", False)),
+        official=d.get("official") or None,
+        filled={int(year): _official_year(days) for year, days in d.get("filled", {}).items()},
+        confirmed_years=frozenset(int(y) for y in d.get("confirmed_years", ())),
     )
 
 
@@ -301,6 +420,12 @@ def calendar_to_dict(cal: Calendar) -> dict[str, Any]:
         "weekly": {WEEKDAYS[d]: _format_hours(h) for d, h in cal.weekly.items()},
         "holidays": {d.isoformat(): _format_hours(h) for d, h in cal.holidays.items()},
         "workdays": {d.isoformat(): _format_hours(h) for d, h in cal.workdays.items()},
+        "official": cal.official,
+        "confirmed_years": sorted(cal.confirmed_years),
+        "filled": {str(year): {"holidays": sorted(d.isoformat() for d in days.holidays),
+                               "workdays": sorted(d.isoformat() for d in days.workdays),
+                               "confirmed": days.confirmed, "source": days.source}
+                   for year, days in cal.filled.items()},
     }
 
 

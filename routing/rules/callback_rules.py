@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, time
 
-from routing.rules.calendar import Calendar, as_utc, at_local, next_working_day
+from routing.rules.calendar import Calendar, as_utc, at_local, next_working_day, next_working_moment, working_until
 
 CALLBACK_ITEMS = ("attitude", "skill", "arrival_time", "keeping_promises")
 CALLBACK_LEVELS = ("very_satisfied", "satisfied", "average", "poor")
@@ -19,6 +19,7 @@ CALLBACK_LEVELS = ("very_satisfied", "satisfied", "average", "poor")
 # survey has no "very dissatisfied" level, so no answer scores 1.
 LEVEL_SCORE = {"very_satisfied": 5, "satisfied": 4, "average": 3, "poor": 2}
 SATISFIED_LEVELS = ("very_satisfied", "satisfied")
+MAX_TRIES = 366  # working days searched for one with hours in the callback window
 
 
 def callback_window(calendar: Calendar, resolved_at: datetime, requested_at: datetime | None = None,
@@ -26,16 +27,26 @@ def callback_window(calendar: Calendar, resolved_at: datetime, requested_at: dat
     """(start, end) in UTC of the callback.
 
     Default: `window` (local) on the first working day after the local day the
-    case was resolved. When the customer asked for a time, it wins: a window
-    of the same length starting then (never before the resolution).
+    case was resolved, within that day's working hours: it starts at the
+    first working moment after the window opens and ends when the window
+    closes or the working interval does, whichever is first; a day whose
+    working hours miss the window passes to the next working day. So the
+    reminder and the miss fall in working time, never on a holiday.
+    When the customer asked for a time, it wins: a window of the same length
+    starting then (never before the resolution).
     """
     resolved_at = as_utc(resolved_at)
     opens, closes = window
     if requested_at is not None:
         start = max(as_utc(requested_at), resolved_at)
         return start, start + (datetime.combine(date.min, closes) - datetime.combine(date.min, opens))
-    day = next_working_day(calendar, resolved_at.astimezone(calendar.zone).date())
-    return at_local(calendar, day, opens), at_local(calendar, day, closes)
+    day = resolved_at.astimezone(calendar.zone).date()
+    for _ in range(MAX_TRIES):
+        day = next_working_day(calendar, day)
+        start, closing = next_working_moment(calendar, at_local(calendar, day, opens)), at_local(calendar, day, closes)
+        if start < closing:
+            return start, min(closing, working_until(calendar, start))
+    raise ValueError(f"no working day in {MAX_TRIES} has working hours between {opens} and {closes}")
 
 
 def _checked(answers: Mapping[str, str]) -> Mapping[str, str]:

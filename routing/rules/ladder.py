@@ -8,15 +8,64 @@ unit, a level nobody holds falling through to the next one up.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
+
+from routing.presets import read_preset
 
 LEVELS = ("handler", "supervisor", "manager", "deputy_gm", "gm")
 TOP = len(LEVELS) - 1
-# 003 第二十七条: 1000元以下 销售部门经理, 1000-5000元 副总经理, 5000元以上 总经理.
-AUTHORITY_THRESHOLDS = (Decimal(1000), Decimal(5000))
+Amount = Decimal | float | int
+
+
+@dataclass(frozen=True)
+class AuthorityBand:
+    """Claims up to `up_to` (including it or not) are approved at `level`;
+    the last band has no bound."""
+
+    level: str
+    up_to: Decimal | None = None
+    includes_bound: bool = True
+
+    def holds(self, amount: Amount) -> bool:
+        if self.up_to is None:
+            return True
+        return amount < self.up_to or (self.includes_bound and amount == self.up_to)
+
+
+Authority = tuple[AuthorityBand, ...]
+
+
+def authority_from_list(items: Iterable[Mapping[str, Any]]) -> Authority:
+    """Bands from plain data ([{"level": "manager", "up_to": 1000,
+    "includes_bound": true}, ..., {"level": "gm"}]): bounds rising, the last
+    one open, every level a rung of the ladder."""
+    bands = []
+    for item in items:
+        unknown = set(item) - {"level", "up_to", "includes_bound"}
+        if unknown:
+            raise ValueError(f"unknown keys of an authority band: {', '.join(sorted(unknown))}")
+        if item.get("level") not in LEVELS:
+            raise ValueError(f"an authority band's level is one of {', '.join(LEVELS)}")
+        try:
+            up_to = None if item.get("up_to") is None else Decimal(str(item["up_to"]))
+        except InvalidOperation:
+            raise ValueError(f"not an amount: {item['up_to']!r}") from None
+        bands.append(AuthorityBand(item["level"], up_to, bool(item.get("includes_bound", True))))
+    bounds = [band.up_to for band in bands[:-1]]
+    if not bands or bands[-1].up_to is not None or None in bounds or bounds != sorted(set(bounds)):
+        raise ValueError("authority bands need rising bounds and a last band without one")
+    return tuple(bands)
+
+
+@lru_cache(maxsize=1)
+def load_preset_authority() -> Authority:
+    """The bands of routing/presets/authority.toml (003, read as RULES 3 says)."""
+    return authority_from_list(read_preset("authority.toml")["band"])
 
 
 def escalation_level_due(breached_at: datetime | None, now: datetime, delay: timedelta,
@@ -29,31 +78,24 @@ def escalation_level_due(breached_at: datetime | None, now: datetime, delay: tim
     return min(1 + (now - breached_at) // delay, max_level)
 
 
-def authority_level(amount_claimed: Decimal | float | int,
-                    thresholds: tuple[Decimal | float | int, Decimal | float | int] = AUTHORITY_THRESHOLDS) -> str:
-    """Who may approve a claim of this amount (003).
-
-    The seed's bands are "below 1,000", "1,000-5,000" and "above 5,000": the
-    middle band includes both of its ends, so exactly 1,000 and exactly 5,000
-    go to the deputy GM; the GM only above 5,000.
-    """
-    low, high = thresholds
+def authority_level(amount_claimed: Amount, authority: Authority | None = None) -> str:
+    """Who may approve a claim of this amount (003): the first band that
+    holds it (by default the preset: 1,000 or less the department manager,
+    above 1,000 and below 5,000 the deputy GM, 5,000 or more the GM)."""
     if amount_claimed < 0:
         raise ValueError("amount_claimed must not be negative")
-    if amount_claimed < low:
-        return "manager"
-    return "deputy_gm" if amount_claimed <= high else "gm"
+    return next(band.level for band in authority or load_preset_authority() if band.holds(amount_claimed))
 
 
-def immediate_level(severity: str | None, amount_claimed: Decimal | float | int | None = None,
-                    thresholds: tuple[Decimal | float | int, Decimal | float | int] = AUTHORITY_THRESHOLDS) -> str:
+def immediate_level(severity: str | None, amount_claimed: Amount | None = None,
+                    authority: Authority | None = None) -> str:
     """The level a complaint goes to at once: a major one to the deputy GM (003),
     a claim to its approval authority; the higher wins. Otherwise the handler."""
     levels = ["handler"]
     if severity == "major":
         levels.append("deputy_gm")
     if amount_claimed is not None:
-        levels.append(authority_level(amount_claimed, thresholds))
+        levels.append(authority_level(amount_claimed, authority))
     return max(levels, key=LEVELS.index)
 
 

@@ -14,25 +14,35 @@ caller passes the calendar, the start, the pauses and `now`.
   always still ahead of `now` by the time left, so a paused target never
   breaches; recompute it when the pause ends.
 - An agreed appointment replaces the arrival deadline and is itself a deadline.
+- A policy's cut-off (004: reports before 21:00 are handled at once) moves
+  the start of every target of a report received at or after it to the next
+  morning's start of duty (counting_start).
+- Weather that prevents outdoor work moves the outdoor targets to the next
+  day (postponed), once per day it is recorded, if they are not late yet.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
 from routing.rules.calendar import (
+    ONE_DAY,
     Calendar,
     add_working_days,
     add_working_time,
     as_utc,
+    at_local,
     end_of_local_day,
+    next_working_moment,
     parse_time,
     working_time_between,
 )
 
 TARGETS = ("acknowledge", "first_response", "arrival", "resolution", "closure")
+# The targets that need work outdoors, which weather can prevent (004).
+OUTDOOR_TARGETS = ("arrival", "resolution")
 UNITS = ("minutes", "hours", "days", "working_days", "same_day")
 BASES = ("clock", "working")
 # The longest limit that can be set: a year (counting a working day as a day).
@@ -108,14 +118,42 @@ def timelimit_from_dict(d: Mapping[str, Any]) -> TimeLimit:
     )
 
 
+def format_time(t: time | None) -> str | None:
+    """"HH:MM" for plain data; None stays None."""
+    return None if t is None else t.isoformat(timespec="minutes")
+
+
 def timelimit_to_dict(limit: TimeLimit) -> dict[str, Any]:
     return {
         "amount": limit.amount,
         "unit": limit.unit,
         "basis": limit.basis,
-        "cutoff": None if limit.cutoff is None else limit.cutoff.isoformat(timespec="minutes"),
+        "cutoff": format_time(limit.cutoff),
         "pauses": limit.pauses,
     }
+
+
+def counting_start(calendar: Calendar, received: datetime, cutoff: time | None) -> datetime:
+    """When the limits of a request received at `received` start to run: at
+    once before the cut-off (local time of day), else at the next morning's
+    start of duty, the first working moment of the following day (004)."""
+    received = as_utc(received)
+    local = received.astimezone(calendar.zone)
+    if cutoff is None or local.time() < cutoff:
+        return received
+    return next_working_moment(calendar, at_local(calendar, local.date() + ONE_DAY, time(0)))
+
+
+def postponed(limit: TimeLimit | None, calendar: Calendar, due: datetime, delays: Iterable[datetime]) -> datetime:
+    """The deadline moved to the next day (the next working day for a limit
+    on working time) for each weather delay recorded before it was due; a
+    late target stays late."""
+    due = as_utc(due)
+    for at in sorted(map(as_utc, delays)):
+        if at < due:
+            due = add_working_days(calendar, due, 1) if limit is not None and limit.basis == "working" \
+                else (due.astimezone(calendar.zone) + ONE_DAY).astimezone(timezone.utc)  # the same wall-clock time
+    return due
 
 
 def _base_due(limit: TimeLimit, calendar: Calendar, start: datetime) -> datetime:

@@ -14,16 +14,17 @@ from routing.rules import access
 from routing.rules.callback_rules import callback_window
 from routing.services.notify import notify_each
 from routing.services.org import subtree_ids
-from routing.services.policies import calendar_named, rule_named
+from routing.services.policies import OFFICIAL_CALENDAR, calendar_named, rule_named
 from routing.services.timeline import add_event
 
 DEFAULT_BATCH = 200
 
 
 def calendar_for(session: Session, case: Case):
-    """The case policy's calendar: "the next working morning" is a working day of the service."""
+    """The case policy's calendar: "the next working morning" is a working day
+    of the service (a case no policy covers: the official working days)."""
     rule = rule_named(session, case.policy_name)
-    return calendar_named(session, rule.calendar if rule else "business")
+    return calendar_named(session, rule.calendar if rule else OFFICIAL_CALENDAR)
 
 
 def requested_time(case: Case) -> datetime | None:
@@ -50,6 +51,24 @@ def schedule_callback(session: Session, case: Case, now: datetime,
     session.add(callback)
     add_event(session, case, now, "callback_scheduled", public=True,
               data={"due_start": start.isoformat(), "due_end": end.isoformat()})
+    return callback
+
+
+def reschedule_callback(session: Session, case: Case, now: datetime) -> Callback | None:
+    """Move the case's scheduled callback when its calendar changed (a year's
+    holidays filled in, a day corrected): the window is worked out again from
+    when it was set (the resolution, or the last unanswered call). A time
+    the customer asked for, and a window that has begun, stay."""
+    callback = session.scalars(select(Callback).where(Callback.case_id == case.id)).first()
+    if callback is None or callback.status != "scheduled" or callback.requested or callback.due_start <= now:
+        return None
+    start, end = callback_window(calendar_for(session, case), callback.outcome_at or case.resolved_at)
+    if (start, end) == (callback.due_start, callback.due_end):
+        return None
+    callback.due_start, callback.due_end, callback.next_check_at = start, end, start
+    callback.reminded_at = None
+    add_event(session, case, now, "callback_scheduled", public=True,
+              data={"due_start": start.isoformat(), "due_end": end.isoformat(), "moved": True})
     return callback
 
 

@@ -3,19 +3,26 @@ commit: the caller owns the transaction."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from routing.errors import RoutingError
 from routing.models import Case, Staff
+from routing.rules.calendar import as_utc
 from routing.services.deadlines import apply_policy, meet
 from routing.services.escalation import escalate_immediately
 from routing.services.queue_rules import route_new_case
 from routing.services.timeline import add_event
 from routing.vocabulary import OPEN_STATUSES
+
+# Another system's clock may run a little ahead of ours: a contact "received"
+# this much in the future is taken as received now.
+CLOCK_SKEW = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,17 @@ class NewCase:
     locale: str = "zh_Hans_CN"
     amount_claimed: Decimal | None = None
     external_id: str | None = None
+    received_at: datetime | None = None  # when the contact came in; now if not given
+
+
+def received_time(received_at: datetime | None, now: datetime) -> datetime:
+    """When the contact came in: not later than now (limits count from it)."""
+    if received_at is None:
+        return now
+    received_at = as_utc(received_at)
+    if received_at > now + CLOCK_SKEW:
+        raise RoutingError("received_in_future", gettext("The time the contact came in cannot be later than now."))
+    return min(received_at, now)
 
 
 def format_reference(case_id: int, created_at: datetime) -> str:
@@ -52,6 +70,7 @@ def open_case(session: Session, new: NewCase, now: datetime, recorded_by: Staff 
     Then its policy gives it deadlines, and a major complaint or a large
     claim is escalated at once."""
     owner = reopened_from.owner_id if reopened_from else (recorded_by.id if recorded_by else None)
+    new = replace(new, received_at=received_time(new.received_at, now))
     case = Case(
         tracking_token=secrets.token_urlsafe(24),
         status="claimed" if owner else "new",
@@ -66,6 +85,8 @@ def open_case(session: Session, new: NewCase, now: datetime, recorded_by: Staff 
     session.flush()  # the id makes the reference
     case.reference = format_reference(case.id, now)
     data = {"channel": new.channel}
+    if new.received_at != now:
+        data["received_at"] = new.received_at.isoformat()
     if reopened_from is not None:
         data["reopened_from"] = reopened_from.reference
     add_event(

@@ -1,28 +1,57 @@
-"""Sending the outbox: claim due messages, hand them to the sender for their
-transport, record the outcome. Run by the tick, never in a web request."""
+"""What becomes of one claimed outbox message: sent, refused, retried later,
+or, when its request may have reached the provider without an answer, in
+doubt until the provider is asked. Run by the outbox dispatcher, never in a
+web request.
+
+At most once: a message is sent again only when the provider said it did
+not accept it, or says it has no such message; when it cannot say (a sender
+that cannot be asked, or asking failed every time), it is sent again and
+marked as possibly doubled.
+"""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from routing.models import Contact, OutboundMessage
 from routing.services.outbox import contact_for
+from routing.services.outbox_leases import Claim, finish
+
+log = logging.getLogger("feedback.outbox")
 
 # Delivery statuses only move forward: a late "sent" callback never
 # overwrites "delivered".
-STATUS_ORDER = {"pending": 0, "sending": 1, "sent": 2, "queued": 2, "accepted": 2,
+STATUS_ORDER = {"pending": 0, "sending": 1, "unconfirmed": 1, "sent": 2, "queued": 2, "accepted": 2,
                 "undelivered": 3, "failed": 3, "delivered": 4, "read": 5}
+
+# How far before our own record of a request the provider's clock may put it.
+CLOCK_SLACK = timedelta(minutes=5)
 
 
 class DeliveryError(Exception):
-    def __init__(self, message: str, *, retryable: bool, opted_out: bool = False):
+    """A send or a lookup that did not work. `retryable`: worth trying again
+    later; `opted_out`: the recipient unsubscribed at the provider;
+    `in_doubt`: the request may have reached the provider (a timeout or a
+    dropped connection after it was sent, a server error)."""
+
+    def __init__(self, message: str, *, retryable: bool, opted_out: bool = False, in_doubt: bool = False):
         super().__init__(message)
         self.retryable = retryable
         self.opted_out = opted_out
+        self.in_doubt = in_doubt
+
+
+@dataclass(frozen=True)
+class ProviderRecord:
+    """A message as the provider has it."""
+
+    provider_id: str
+    status: str
 
 
 class Sender(Protocol):
@@ -30,12 +59,16 @@ class Sender(Protocol):
         """Send one message; return the provider's id. Raise DeliveryError."""
 
 
-@dataclass
-class DeliveryReport:
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    cancelled: int = 0
+@runtime_checkable
+class CheckingSender(Protocol):
+    """A sender whose provider can be asked what it accepted."""
+
+    def send(self, message: OutboundMessage) -> str | None: ...
+
+    def lookup(self, message: OutboundMessage, since: datetime) -> list[ProviderRecord]:
+        """The provider's messages that match this one (recipient, sender,
+        text) and were made after `since`, newest first. Raise
+        DeliveryError when the provider cannot be asked now."""
 
 
 def backoff(attempts: int) -> timedelta:
@@ -43,67 +76,102 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
 
 
-def claim_due(session: Session, now: datetime, limit: int) -> list[OutboundMessage]:
-    query = (
-        select(OutboundMessage)
-        .where(OutboundMessage.status == "pending", OutboundMessage.not_before <= now)
-        .order_by(OutboundMessage.not_before, OutboundMessage.id)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return list(session.scalars(query))
+@dataclass(frozen=True)
+class Settings:
+    worker: str
+    max_attempts: int = 6
 
 
-def send_due(session: Session, senders: dict[str, Sender], now: datetime,
-             limit: int = 100, max_attempts: int = 6) -> DeliveryReport:
-    """Send what is due. Each message is marked "sending" and committed before
-    the provider is called, so a crash mid-send can never send it twice; a
-    message left in "sending" is reported, not resent blindly."""
-    report = DeliveryReport()
-    messages = claim_due(session, now, limit)
-    for message in messages:
-        message.status = "sending"
-        message.attempts += 1
-    session.commit()
-    for message in messages:
-        _deliver(session, senders, message, now, max_attempts, report)
-        session.commit()
-    return report
-
-
-def _deliver(session, senders, message, now, max_attempts, report) -> None:
-    if _opted_out(session, message):
-        message.status = "cancelled"
-        report.cancelled += 1
-        return
-    try:
-        message.provider_id = senders[message.transport].send(message)
-    except DeliveryError as error:
-        message.last_error = str(error)[:300]
-        if error.opted_out:
-            contact_for(session, message.to).opted_out_at = now
-            message.status = "cancelled"
-            report.cancelled += 1
-        elif error.retryable and message.attempts < max_attempts:
-            message.status = "pending"
-            message.not_before = now + backoff(message.attempts)
-            report.retried += 1
-        else:
-            message.status = "failed"
-            report.failed += 1
-        return
-    message.status = "sent"
-    message.sent_at = now
-    report.sent += 1
-
-
-def _opted_out(session: Session, message: OutboundMessage) -> bool:
+def opted_out(session: Session, message: OutboundMessage) -> bool:
     # Staff notifications are not marketing: only customer messages honour STOP.
     if message.staff_id is not None:
         return False
     contact = session.scalars(select(Contact).where(Contact.address == message.to)).first()
     return bool(contact and contact.opted_out_at)
+
+
+def cancel(session: Session, message: OutboundMessage, settings: Settings) -> str:
+    return _record(session, message, settings, "cancelled", status="cancelled")
+
+
+def send(session: Session, sender: Sender, claim: Claim, now: datetime, settings: Settings) -> str:
+    """Send a claimed message (its claim committed) and record the outcome;
+    returns the outcome's name for the report."""
+    message = claim.message
+    try:
+        provider_id = sender.send(message)
+    except DeliveryError as error:
+        return _refused(session, message, error, now, settings)
+    return _record(session, message, settings, "sent", status="sent", provider_id=provider_id, sent_at=now,
+                   last_error=None)
+
+
+def _refused(session: Session, message: OutboundMessage, error: DeliveryError, now: datetime,
+             settings: Settings) -> str:
+    last_error = str(error)[:300]
+    if error.in_doubt:  # ask the provider before anything else, after a pause
+        return _record(session, message, settings, "unconfirmed", status="unconfirmed",
+                       lease_until=now + backoff(message.attempts), last_error=last_error)
+    if error.opted_out:
+        contact_for(session, message.to).opted_out_at = now
+        return _record(session, message, settings, "cancelled", status="cancelled", last_error=last_error)
+    if error.retryable and message.attempts < settings.max_attempts:
+        return _record(session, message, settings, "retried", status="pending",
+                       not_before=now + backoff(message.attempts), last_error=last_error)
+    return _record(session, message, settings, "failed", status="failed", last_error=last_error)
+
+
+def resolve(session: Session, sender: Sender, claim: Claim, now: datetime, settings: Settings) -> str:
+    """A message in doubt (its claim committed): ask the provider. Found:
+    it was sent. Not there: queued again. The provider cannot say: queued
+    again and marked as possibly doubled. Asking failed: asked again later,
+    as often as a send would be tried."""
+    message = claim.message
+    if not isinstance(sender, CheckingSender):
+        return _requeue(session, message, settings, doubled=True,
+                        reason="the provider cannot be asked whether an earlier request reached it")
+    since = (message.attempted_at or message.created_at) - CLOCK_SLACK
+    try:
+        records = sender.lookup(message, since)
+    except DeliveryError as error:
+        if message.attempts < settings.max_attempts:
+            return _record(session, message, settings, "unconfirmed", status="unconfirmed",
+                           attempts=message.attempts + 1, lease_until=now + backoff(message.attempts),
+                           last_error=str(error)[:300])
+        return _requeue(session, message, settings, doubled=True,
+                        reason=f"the provider could not be asked: {error}")
+    found = _unclaimed(session, records)
+    if found is None:
+        return _requeue(session, message, settings, doubled=False, reason=None)
+    # Handed on, as a send that was answered would say; or further along (delivered, failed...).
+    status = found.status if STATUS_ORDER.get(found.status, 0) > STATUS_ORDER["sent"] else "sent"
+    return _record(session, message, settings, "confirmed", status=status, provider_id=found.provider_id,
+                   sent_at=now, last_error=None)
+
+
+def _unclaimed(session: Session, records: list[ProviderRecord]) -> ProviderRecord | None:
+    """The newest record that no other outbox message is known by: two
+    messages of the same text to the same person are two sends."""
+    ids = [record.provider_id for record in records]
+    taken = set(session.scalars(select(OutboundMessage.provider_id).where(OutboundMessage.provider_id.in_(ids))))
+    return next((record for record in records if record.provider_id not in taken), None)
+
+
+def _requeue(session: Session, message: OutboundMessage, settings: Settings, *, doubled: bool,
+             reason: str | None) -> str:
+    values = {"status": "pending", "not_before": message.not_before}
+    if doubled:
+        values.update(possibly_doubled=True, last_error=reason[:300])
+    return _record(session, message, settings, "possibly_doubled" if doubled else "resent", **values)
+
+
+def _record(session: Session, message: OutboundMessage, settings: Settings, outcome: str, **values) -> str:
+    """Record an outcome and end the claim; "lease_lost" when the claim had
+    run out and another worker had taken the message over meanwhile."""
+    if finish(session, message, settings.worker, **values):
+        return outcome
+    log.warning("outbox: message %s was taken over before its outcome (%s) was recorded", message.id, outcome)
+    return "lease_lost"
 
 
 def record_status(session: Session, provider_id: str, status: str, error: str | None = None) -> bool:

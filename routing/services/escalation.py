@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -159,7 +160,8 @@ def escalate_immediately(session: Session, case: Case, now: datetime,
     that may approve its amount (003); the higher of the two wins."""
     if case.kind != "complaint":
         return None
-    level = immediate_level(case.severity, case.amount_claimed or None)
+    authority = current_app.config.get("AUTHORITY_BANDS") if has_app_context() else None
+    level = immediate_level(case.severity, case.amount_claimed or None, authority)
     if level == "handler":
         return None
     ladders = ladders or Ladders(session)

@@ -17,11 +17,13 @@ from sqlalchemy.orm import Session
 
 from routing.errors import Conflict, Forbidden, RoutingError
 from routing.labels import STATUS_LABELS
-from routing.models import Callback, Case, CasePause, OutboundMessage, Staff, Unit
+from routing.models import Callback, Case, CasePause, OutboundMessage, Staff, Unit, WeatherDelay
 from routing.rules import access
+from routing.rules.calendar import as_utc
+from routing.rules.timelimits import OUTDOOR_TARGETS
 from routing.services.callbacks import schedule_callback
 from routing.services.cases import NewCase, open_case
-from routing.services.deadlines import apply_policy, meet
+from routing.services.deadlines import apply_policy, case_calendar, meet, weather_delays
 from routing.services.notify import notify_each
 from routing.services.org import subtree_ids
 from routing.services.outbox import enqueue
@@ -191,6 +193,32 @@ def record_arrival(session: Session, case: Case, staff: Staff, now: datetime) ->
     _require(staff, case, "arrival")
     add_event(session, case, now, "arrival", actor="staff", staff=staff, public=True)
     meet(session, case, {"acknowledge", "arrival"}, now)
+
+
+def record_weather(session: Session, case: Case, staff: Staff, reason: str, now: datetime) -> WeatherDelay:
+    """Weather prevents outdoor work today (004): the outdoor deadlines move
+    to the next day, the customer gets an apology, the timeline says why.
+    Once a day (in the time zone of the case's calendar)."""
+    _require(staff, case, "weather")
+    reason = _text(reason, "reason_required", gettext("Say what weather prevents the work."))
+    zone = case_calendar(session, case).zone
+    today = as_utc(now).astimezone(zone).date()
+    if any(at.astimezone(zone).date() == today for at in weather_delays(session, case)):
+        raise Conflict("weather_recorded", gettext("Weather was already recorded for case %(reference)s today.",
+                                                   reference=case.reference))
+    delay = WeatherDelay(case_id=case.id, at=now, staff_id=staff.id, reason=reason)
+    session.add(delay)
+    session.flush()
+    before = {d.target: d.due_at for d in case.deadlines if d.target in OUTDOOR_TARGETS and d.met_at is None}
+    apply_policy(session, case, now)
+    moved = {d.target: d.due_at.isoformat() for d in case.deadlines
+             if d.target in before and d.due_at != before[d.target]}
+    add_event(session, case, now, "weather", actor="staff", staff=staff, body=reason, public=True,
+              data={"moved": moved})
+    message_customer(session, case, now, "apology", lambda: gettext(
+        "We are sorry: the weather prevents outdoor work on your case %(reference)s today, "
+        "so the work moves to tomorrow.", reference=case.reference))
+    return delay
 
 
 def resolve(session: Session, case: Case, staff: Staff, summary: str, now: datetime, *,

@@ -5,6 +5,7 @@ import hashlib
 import re
 import secrets
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -64,16 +65,32 @@ def create_staff(session: Session, username: str, role: str, now: datetime, *, d
 
 
 def set_password(staff: Staff, password: str) -> None:
+    """A new password ends every session signed in with the old one."""
     if len(password) < 8:
         raise RoutingError("weak_password", "a password needs at least 8 characters")
     staff.password_hash = generate_password_hash(password)  # scrypt
+    end_sessions(staff)
+
+
+def end_sessions(staff: Staff) -> None:
+    """Every session cookie of this person stops working, copies included."""
+    staff.session_version = (staff.session_version or 1) + 1
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash no password matches, made as real ones are (same scrypt cost)."""
+    return generate_password_hash(secrets.token_urlsafe(32))
 
 
 def authenticate(session: Session, username: str, password: str) -> Staff | None:
+    """The staff member this username and password sign in, or None. An
+    unknown, inactive or password-less account costs the same password check
+    as a real one, so the time of the answer does not tell them apart."""
     staff = staff_by_username(session, username)
-    if staff and staff.active and staff.password_hash and check_password_hash(staff.password_hash, password):
-        return staff
-    return None
+    usable = staff is not None and staff.active and staff.password_hash
+    matches = check_password_hash(staff.password_hash if usable else _dummy_hash(), password)
+    return staff if usable and matches else None
 
 
 def _token_hash(token: str) -> str:
@@ -147,6 +164,7 @@ def deactivate_staff(session: Session, staff: Staff, by: Staff | None = None) ->
     if by is not None and by.id == staff.id:
         raise Conflict("deactivate_self", "you cannot deactivate your own account")
     staff.active = False
+    end_sessions(staff)
     session.flush()
 
 

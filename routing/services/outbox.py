@@ -1,12 +1,20 @@
-"""Queueing outbound messages. Sending is the tick's job (routing.delivery)."""
+"""Queueing outbound messages, and sending again one that was given up.
+Sending is the outbox dispatcher's job (routing.dispatch)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from routing.errors import Conflict
+from routing.labels import OUTBOX_STATUS_LABELS
 from routing.models import Contact, OutboundMessage
+
+# Not delivered, for good: failed after every attempt, refused by the
+# provider, or reported undelivered. Listed for administrators to send again.
+GIVEN_UP = ("failed", "undelivered")
 
 
 def contact_for(session: Session, address: str, create: bool = True) -> Contact | None:
@@ -50,3 +58,14 @@ def enqueue(
     )
     session.add(message)
     return message
+
+
+def retry(session: Session, message: OutboundMessage, now: datetime) -> None:
+    """An administrator sends a given-up message again: due now, with a
+    fresh set of attempts. Its mark as possibly doubled stays."""
+    if message.status not in GIVEN_UP:
+        raise Conflict("not_given_up", gettext(
+            "Only a message that was not delivered can be sent again; this one is: %(status)s.",
+            status=OUTBOX_STATUS_LABELS.get(message.status, message.status)))
+    message.status, message.not_before, message.attempts = "pending", now, 0
+    message.lease_owner = message.lease_until = None

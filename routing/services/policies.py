@@ -7,6 +7,7 @@ an admin edits them (routing.services.policy_editing).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import event, select
@@ -16,19 +17,24 @@ from sqlalchemy.orm import Session
 from routing.foundation.db import utcnow
 from routing.models import Policy, WorkCalendar
 from routing.rules.calendar import Calendar, calendar_from_dict, calendar_to_dict, load_preset_calendars
+from routing.rules.official_days import fill, years_to_fill
 from routing.rules.policy_match import PolicyRule, load_preset_policies, policy_from_dict, policy_to_dict
 
 _CACHE_KEY = "routing.policies"
+# The preset calendar of China's official working days (routing/presets/calendars.toml).
+OFFICIAL_CALENDAR = "cn-business"
 
 
 def ensure_presets(session: Session, now: datetime | None = None) -> int:
-    """Add every preset calendar and policy not stored yet (by name); returns
-    how many were added. Edited or deactivated rows are left alone."""
+    """Add every preset calendar and policy not stored yet (by name), a
+    calendar that follows an official arrangement filled from the source;
+    returns how many were added. Edited or deactivated rows are left alone."""
     now = now or utcnow()
     added = 0
     have = set(session.scalars(select(WorkCalendar.name)))
     for name, cal in load_preset_calendars().items():
         if name not in have:
+            cal = fill(cal, years_to_fill(now.astimezone(cal.zone).date()))
             added += _insert_once(session, WorkCalendar(name=name, data=calendar_to_dict(cal), updated_at=now))
     have = set(session.scalars(select(Policy.name)))
     for rule in load_preset_policies():
@@ -87,6 +93,11 @@ def rule_named(session: Session, name: str | None) -> PolicyRule | None:
     """A stored rule, active or not (a case keeps its policy's escalation delay)."""
     entry = _cache(session)["rules"].get(name) if name else None
     return entry[0] if entry else None
+
+
+def stored_calendars(session: Session) -> Mapping[str, Calendar]:
+    """Every stored calendar by name, read once per session."""
+    return _cache(session)["calendars"]
 
 
 def calendar_named(session: Session, name: str) -> Calendar:

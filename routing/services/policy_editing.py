@@ -4,6 +4,7 @@ never alerts on a stale deadline."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from routing.errors import Conflict, NotFound, RoutingError
 from routing.models import Case, Policy, Staff, Unit, WorkCalendar
-from routing.rules.calendar import calendar_from_dict, calendar_to_dict
+from routing.rules.calendar import Calendar, calendar_from_dict, calendar_to_dict
+from routing.rules.official_days import fill, years_to_fill
 from routing.rules.policy_match import PolicyRule, policy_from_dict, policy_to_dict
 from routing.services.deadlines import apply_policy
 from routing.services.policies import calendar_names, forget, rule_named, stored_rules
@@ -58,18 +60,43 @@ def set_policy_active(session: Session, name: str, active: bool, now: datetime, 
 def update_calendar(session: Session, name: str, data: Mapping[str, Any], now: datetime, *,
                     by: Staff | None = None, new: bool = False) -> WorkCalendar:
     """Create or replace a calendar and recompute the open cases whose policy
-    runs on it. `new`: refuse a name already taken instead of replacing."""
+    runs on it. `new`: refuse a name already taken instead of replacing.
+
+    `data` is the administrator's part (calendar_from_dict's form): without
+    "filled", the years the source filled are kept while the calendar follows
+    the same official arrangement, and filled when it starts following one."""
     try:
         cal = calendar_from_dict(data)
     except (ValueError, TypeError, KeyError) as error:
         raise RoutingError("invalid_calendar", gettext("The calendar is not valid: %(error)s", error=error)) from error
-    row = session.scalars(select(WorkCalendar).where(WorkCalendar.name == name)).first()
+    row = calendar_row(session, name)
     if row is not None and new:
         raise Conflict("name_taken", gettext("A calendar with this name exists already."))
+    if "filled" not in data and cal.official is not None:
+        before = calendar_from_dict(row.data) if row is not None else None
+        if before is not None and before.official == cal.official:
+            cal = replace(cal, filled=before.filled)
+        else:
+            cal = fill(cal, years_to_fill(now.astimezone(cal.zone).date()))
+    return store_calendar(session, name, cal, now, by=by)
+
+
+def calendar_row(session: Session, name: str) -> WorkCalendar | None:
+    return session.scalars(select(WorkCalendar).where(WorkCalendar.name == name)).first()
+
+
+def store_calendar(session: Session, name: str, cal: Calendar, now: datetime, *,
+                   by: Staff | None = None) -> WorkCalendar:
+    """Write the calendar and recompute the deadlines and callbacks of the
+    live cases whose policy runs on it (nothing when it did not change)."""
+    row = calendar_row(session, name)
     if row is None:
         row = WorkCalendar(name=name)
         session.add(row)
-    row.data = calendar_to_dict(cal)
+    data = calendar_to_dict(cal)
+    if row.data == data:
+        return row
+    row.data = data
     row.updated_at, row.updated_by_id = now, by.id if by else None
     session.flush()
     forget(session)

@@ -189,6 +189,10 @@ STEPS: dict[str, Step] = {
                    _l("Work on %(reference)s has resumed.")),
     "arrival": Step(forms.StepForm, lambda s, c, me, f, at: lifecycle.record_arrival(s, c, me, at),
                     _l("Your arrival on site was recorded.")),
+    "weather": Step(forms.WeatherForm,
+                    lambda s, c, me, f, at: lifecycle.record_weather(s, c, me, f.reason.data.strip(), at),
+                    _l("The outdoor deadlines of %(reference)s moved to the next day; the customer was sent "
+                       "an apology.")),
     "resolve": Step(forms.ResolveForm, lambda s, c, me, f, at: lifecycle.resolve(s, c, me, f.summary.data.strip(), at),
                     _l("%(reference)s is resolved; the customer will be called back.")),
     "close": Step(forms.StepForm, lambda s, c, me, f, at: lifecycle.close(s, c, me, at),
@@ -197,8 +201,8 @@ STEPS: dict[str, Step] = {
                    _l("A new case %(reference)s was opened and linked to the original one.")),
 }
 # The order the step forms appear in on the page.
-STEP_ORDER = ("claim", "start", "reply", "note", "appointment", "arrival", "wait", "resume", "transfer",
-              "resolve", "close", "reopen")
+STEP_ORDER = ("claim", "start", "reply", "note", "appointment", "arrival", "weather", "wait", "resume",
+              "transfer", "resolve", "close", "reopen")
 
 
 @bp.route("/cases/<reference>")

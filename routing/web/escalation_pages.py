@@ -2,13 +2,14 @@
 minutes late) and my in-app notifications."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from routing.rules.ladder import LEVELS
 from routing.services import escalation, notify
-from routing.web.glue import db_session, now, role_required
+from routing.web.glue import db_session, now, record_id, role_required
 
 bp = Blueprint("escalations", __name__)
 
@@ -30,7 +31,10 @@ def inbox():
 @role_required("handler")
 def mark_read():
     session = db_session()
-    ids = [int(i) for i in request.form.getlist("id") if i.isdigit()] or None
+    try:  # no id: all of them; an id no notification can have is a mistake, not "all"
+        ids = [record_id(i) for i in request.form.getlist("id")] or None
+    except ValueError:
+        abort(400, _l("There is no such notification. Reload the page and try again."))
     count = notify.mark_read(session, current_user, now(), ids)
     session.commit()
     if count:

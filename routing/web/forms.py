@@ -37,6 +37,7 @@ from routing.labels import (
     CATEGORY_LABELS,
     CHANNEL_LABELS,
     KIND_LABELS,
+    OFFICIAL_LABELS,
     SEVERITY_LABELS,
     STATUS_LABELS,
     TARGET_LABELS,
@@ -44,6 +45,7 @@ from routing.labels import (
     WEEKDAY_LABELS,
 )
 from routing.rules.callback_rules import CALLBACK_ITEMS, CALLBACK_LEVELS
+from routing.rules.official_days import YEARS
 from routing.rules.policy_match import MAX_ESCALATION_DELAY
 from routing.rules.timelimits import TARGETS, too_long
 from routing.vocabulary import AREAS, CASE_CATEGORIES, CASE_KINDS, CASE_STATUSES, CHANNELS, SEVERITIES
@@ -104,6 +106,10 @@ class AppointmentForm(FlaskForm):
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
 
 
+class WeatherForm(FlaskForm):
+    reason = StringField(_l("What weather prevents the work?"), validators=[DataRequired(), Length(max=300)])
+
+
 class WaitForm(FlaskForm):
     reason = StringField(_l("What are we waiting for?"), validators=[DataRequired(), Length(max=300)])
 
@@ -155,14 +161,33 @@ class CallbackOutcomeForm(FlaskForm):
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 
+_TIME = Regexp(r"^\d{2}:\d{2}$", message=_l("Write the time as HH:MM, such as 21:00."))
+
+
+def _periods(text: str | None) -> list[list[str]]:
+    """Lines "2027-02-05 2027-02-11" -> [["2027-02-05", "2027-02-11"]]; a
+    ValueError names the first line not understood (or a period that ends
+    before it begins)."""
+    periods = []
+    for line in filter(None, (line.strip() for line in (text or "").splitlines())):
+        parts = re.split(r"\s*(?:\s|~|–|至)\s*", line)
+        try:
+            first, last = (date.fromisoformat(p) for p in parts)
+        except ValueError:
+            raise ValueError(line) from None
+        if last < first:
+            raise ValueError(line)
+        periods.append([first.isoformat(), last.isoformat()])
+    return periods
+
+
 class LimitForm(Form):
     """One target of a policy; no amount (and not "the same day") means no limit."""
 
     amount = DecimalField(_l("Amount"), places=None, validators=[Optional(), NumberRange(min=0)])
     unit = SelectField(lazy_pgettext("time", "Unit"), choices=options(UNIT_LABELS), default="hours")
     basis = SelectField(_l("Counted on"), choices=options(BASIS_LABELS), default="")
-    cutoff = StringField(_l("Cut-off (same day)"), validators=[Optional(), Regexp(r"^\d{2}:\d{2}$", message=_l(
-        "Write the time as HH:MM, such as 21:00."))])
+    cutoff = StringField(_l("Cut-off (same day)"), validators=[Optional(), _TIME])
     pauses = BooleanField(_l("Pauses while waiting for the customer"), default=True)
 
     def validate_amount(self, field) -> None:
@@ -199,17 +224,32 @@ class PolicyForm(FlaskForm):
     escalation_delay = IntegerField(_l("Minutes between escalation levels after a miss"), default=1440,
                                     validators=[InputRequired(), NumberRange(min=1, max=MAX_ESCALATION_DELAY)])
     active = BooleanField(_l("Active"), default=True)
+    cutoff = StringField(_l("Cut-off for reports"), validators=[Optional(), _TIME], description=_l(
+        "A report received at or after this time is due, for every target, from the next morning's start of "
+        "duty on the calendar, such as 21:00. Empty: none."))
+    special_cutoff = StringField(_l("Cut-off in special periods"), validators=[Optional(), _TIME], description=_l(
+        "Applies instead on the days listed below; 24:00 or empty: none."))
+    special_periods = TextAreaField(_l("Special periods"), validators=[Optional(), Length(max=2000)], description=_l(
+        "One period a line, first and last day: 2027-02-05 2027-02-11."))
     acknowledge = FormField(LimitForm, label=TARGET_LABELS["acknowledge"])
     first_response = FormField(LimitForm, label=TARGET_LABELS["first_response"])
     arrival = FormField(LimitForm, label=TARGET_LABELS["arrival"])
     resolution = FormField(LimitForm, label=TARGET_LABELS["resolution"])
     closure = FormField(LimitForm, label=TARGET_LABELS["closure"])
 
+    def validate_special_periods(self, field) -> None:
+        try:
+            _periods(field.data)
+        except ValueError as error:
+            raise ValidationError(_l("This line is not understood: %(line)s", line=str(error))) from None
+
     def policy_data(self) -> dict:
         """The plain data routing.services.policy_editing.update_policy takes."""
         data = {c: getattr(self, c).data or None for c in ("kind", "category", "severity", "area", "channel")}
         data.update(priority=self.priority.data, calendar=self.calendar.data,
                     warn_fraction=self.warn_percent.data / 100, escalation_delay=self.escalation_delay.data,
+                    cutoff=self.cutoff.data or None, special_cutoff=self.special_cutoff.data or None,
+                    special_periods=_periods(self.special_periods.data),
                     limits={t: getattr(self, t).form.limit_data() for t in TARGETS if getattr(self, t).form.is_set()})
         return data
 
@@ -222,6 +262,8 @@ class PolicyForm(FlaskForm):
         self.warn_percent.data = round(data.get("warn_fraction", 0.75) * 100)
         self.escalation_delay.data = data.get("escalation_delay")
         self.active.data = active
+        self.cutoff.data, self.special_cutoff.data = data.get("cutoff") or "", data.get("special_cutoff") or ""
+        self.special_periods.data = "\n".join(f"{a} {b}" for a, b in data.get("special_periods", []))
         for target in TARGETS:
             limit, sub = data.get("limits", {}).get(target), getattr(self, target).form
             if limit:
@@ -264,11 +306,18 @@ class CalendarForm(FlaskForm):
     fri = _hours_field(WEEKDAY_LABELS["fri"])
     sat = _hours_field(WEEKDAY_LABELS["sat"])
     sun = _hours_field(WEEKDAY_LABELS["sun"])
+    official = SelectField(_l("Official holidays"), choices=options(OFFICIAL_LABELS), default="", description=_l(
+        "Follow a country's official arrangement: each year's public holidays and make-up working days are "
+        "filled in from python-holidays, make-up days worked on the Monday-to-Friday hours."))
     holidays = TextAreaField(_l("Holidays"), validators=[Optional(), Length(max=20000)], description=_l(
-        "One date a line, such as 2026-10-01. For a part-day holiday add the hours that are not worked: "
-        "2026-12-24 13:30-17:30."))
+        "Your own: one date a line, such as 2026-10-01. For a part-day holiday add the hours that are not "
+        "worked: 2026-12-24 13:30-17:30. They win over the official days, and a refresh never removes them."))
     workdays = TextAreaField(_l("Make-up working days"), validators=[Optional(), Length(max=20000)], description=_l(
-        "One date a line with its working hours, such as 2026-10-10 09:00-12:00, 13:30-17:30."))
+        "Your own: one date a line with its working hours, such as 2026-10-10 09:00-12:00, 13:30-17:30. They "
+        "win over the official days: a day the official list wrongly gives off is corrected here."))
+    confirmed_years = StringField(_l("Years confirmed by hand"), validators=[Optional(), Length(max=200)],
+                                  description=_l("Years whose official notice you entered yourself, such as "
+                                                 "2027: their deadlines count as confirmed."))
 
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
@@ -276,6 +325,15 @@ class CalendarForm(FlaskForm):
         self._data = {"tz": self.tz.data.strip(), "always_open": self.always_open.data}
         if self.always_open.data:
             return True
+        self._data["official"] = self.official.data or None
+        years = [y for y in re.split(r"[\s,，;；]+", self.confirmed_years.data or "") if y]
+        if not all(y.isascii() and y.isdigit() and int(y) in YEARS for y in years):
+            self.confirmed_years.errors = [*self.confirmed_years.errors, _l("Write years such as 2027, 2028.")]
+        elif years and not self.official.data:
+            self.confirmed_years.errors = [*self.confirmed_years.errors, _l(
+                "Only a calendar that follows official holidays has years to confirm.")]
+        else:
+            self._data["confirmed_years"] = sorted({int(y) for y in years})
         self._data["weekly"] = {}
         for day in WEEKDAY_LABELS:
             field = getattr(self, day)
@@ -298,10 +356,16 @@ class CalendarForm(FlaskForm):
 
     def fill(self, data: dict) -> None:
         self.tz.data, self.always_open.data = data.get("tz"), data.get("always_open", False)
+        self.official.data = data.get("official") or ""
+        self.confirmed_years.data = ", ".join(str(y) for y in data.get("confirmed_years", []))
         for day in WEEKDAY_LABELS:
             getattr(self, day).data = format_hours(data.get("weekly", {}).get(day, []))
         self.holidays.data = "\n".join(f"{d} {format_hours(h)}".strip() for d, h in data.get("holidays", {}).items())
         self.workdays.data = "\n".join(f"{d} {format_hours(h)}".strip() for d, h in data.get("workdays", {}).items())
+
+
+class ImportYearForm(FlaskForm):
+    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=YEARS[0], max=YEARS[-1])])
 
 
 def _dated_lines(text: str | None, needs_hours: bool) -> dict[str, list[list[str]]]:

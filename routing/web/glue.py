@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from functools import wraps
 
-from flask import abort, current_app, g
+from flask import abort, current_app, g, has_app_context
 from flask_login import current_user, login_required
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.routing import IntegerConverter
 
 from routing.rules import access
@@ -40,6 +41,34 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["db"].sessionmaker()
     return g.db_session
+
+
+def watch_writes(sessions: sessionmaker) -> None:
+    """Note in `g` when a session of the app commits a write, so an error
+    page can say truthfully whether a submission was kept. Listens on the
+    session factory once, not on each request's session."""
+    @event.listens_for(sessions, "after_flush")
+    def flushed(session, _context):
+        session.info["wrote"] = True
+
+    @event.listens_for(sessions, "do_orm_execute")
+    def executed(state):
+        if state.is_insert or state.is_update or state.is_delete:
+            state.session.info["wrote"] = True
+
+    @event.listens_for(sessions, "after_commit")
+    def committed(session):
+        if session.info.pop("wrote", False) and has_app_context():
+            g.db_recorded = True
+
+    @event.listens_for(sessions, "after_rollback")
+    def rolled_back(session):
+        session.info.pop("wrote", None)
+
+
+def recorded_in_request() -> bool:
+    """Whether this request has committed a write."""
+    return g.get("db_recorded", False)
 
 
 def close_db_session(exc: BaseException | None = None) -> None:

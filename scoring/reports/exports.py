@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from routing.rules.privacy import mask_phone
 from scoring.engine.explain import describe
 from scoring.engine.scorecard import Line, Scorecard
+from scoring.reports.spreadsheet_cells import append_xlsx_row, csv_row
 from scoring.reports.wording import joined
 from scoring.services.metrics import RATES
 
@@ -84,12 +85,12 @@ def to_csv(scorecards: Iterable[Scorecard], *, names: Mapping[str, str] | None =
     components = _component_ids(rows)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(_headers() + components + [_("Breakdown"), _("Money breakdown")])
+    writer.writerow(csv_row(_headers() + components + [_("Breakdown"), _("Money breakdown")]))
     for row in rows:
         scores = {c["id"]: c["score"] for c in row["components"]}
-        writer.writerow(_summary(row) + [scores.get(cid) for cid in components]
-                        + [joined(line["explanation"] for line in row["breakdown"]),
-                           joined(line["explanation"] for line in row["money_breakdown"])])
+        writer.writerow(csv_row(_summary(row) + [scores.get(cid) for cid in components]
+                                + [joined(line["explanation"] for line in row["breakdown"]),
+                                   joined(line["explanation"] for line in row["money_breakdown"])]))
     return out.getvalue()
 
 
@@ -104,15 +105,16 @@ def to_xlsx(scorecards: Iterable[Scorecard], *, names: Mapping[str, str] | None 
     book = Workbook()
     summary = book.active
     summary.title = _("Scorecards")[:31]
-    summary.append(_headers() + components)
+    append_xlsx_row(summary, _headers() + components)
     for row in rows:
         scores = {c["id"]: c["score"] for c in row["components"]}
-        summary.append(_summary(row) + [scores.get(cid) for cid in components])
+        append_xlsx_row(summary, _summary(row) + [scores.get(cid) for cid in components])
     lines = book.create_sheet(_("Breakdown")[:31])
-    lines.append([_("Code"), _("Name"), _("Component"), _("Points"), _("Explanation")])
+    append_xlsx_row(lines, [_("Code"), _("Name"), _("Component"), _("Points"), _("Explanation")])
     for row in rows:
         for line in row["breakdown"] + row["money_breakdown"]:
-            lines.append([row["subject"], row["name"], line["component"], line["points"], line["explanation"]])
+            append_xlsx_row(lines, [row["subject"], row["name"], line["component"], line["points"],
+                                    line["explanation"]])
     for sheet in (summary, lines):
         for cell in sheet[1]:
             cell.font = Font(bold=True)
@@ -149,8 +151,8 @@ def drilldown_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     columns, values = drilldown_table(rows)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(columns)
-    writer.writerows(values)
+    writer.writerow(csv_row(columns))
+    writer.writerows(csv_row(row) for row in values)
     return out.getvalue()
 
 
@@ -160,9 +162,9 @@ def drilldown_xlsx(rows: Sequence[Mapping[str, Any]]) -> bytes:
     columns, values = drilldown_table(rows)
     book = Workbook()
     sheet = book.active
-    sheet.append(columns)
+    append_xlsx_row(sheet, columns)
     for row in values:
-        sheet.append(row)
+        append_xlsx_row(sheet, row)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

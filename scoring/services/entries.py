@@ -181,13 +181,13 @@ WITHDRAW_REASON_MAX = 300  # the withdraw form's maxlength
 
 def withdraw(session: Session, row: Inspection | LedgerEntry, by: Staff | None, now: datetime, reason: str) -> None:
     """Take an entry out of the scores without deleting it (entered by mistake)."""
+    _check_may_enter(session, by, row.unit_id, row.staff_id)  # first: a stranger learns nothing of the entry
     _check_current(row)
     if not (reason or "").strip():
         raise RoutingError("reason_required", str(_l("Give the reason for withdrawing the entry.")))
     if len(reason.strip()) > WITHDRAW_REASON_MAX:
         raise RoutingError("reason_too_long", str(_l("Keep the reason to %(max)s characters or fewer.",
                                                       max=WITHDRAW_REASON_MAX)))
-    _check_may_enter(session, by, row.unit_id, row.staff_id)
     row.superseded_at = now
     row.note = f"{row.note}\n[withdrawn: {reason.strip()}]".strip()
     _audit(session, by, f"withdrew {row.__tablename__} {row.id}", now)

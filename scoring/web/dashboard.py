@@ -21,7 +21,8 @@ from wtforms.fields.choices import SelectChoice
 
 from routing import labels as case_labels
 from routing.models import Staff, Unit
-from routing.web.glue import db_session, now, role_at_least, role_required
+from routing.web.downloads import content_disposition
+from routing.web.glue import db_session, now, record_id, role_at_least, role_required
 from scoring import labels
 from scoring.engine.inputs import SchemeError
 from scoring.engine.periods import Period, PeriodError
@@ -347,8 +348,10 @@ def _drilldown_args() -> tuple[str, int, Period, str]:
     kind, metric = request.args.get("kind", ""), request.args.get("metric", "")
     if kind not in labels.SUBJECT_KIND_LABELS or metric not in metrics.METRIC_SOURCES:
         abort(400, _l("Choose a unit or person and one of the numbers on the scores page."))
+    subject_id = request.args.get("id", type=record_id)
+    if subject_id is None:
+        abort(400, _l("Choose a unit or person and one of the numbers on the scores page."))
     try:
-        subject_id = int(request.args.get("id", ""))
         period = Period.parse(request.args.get("period", ""))
     except (ValueError, PeriodError):
         abort(400, _l("The period must look like 2026-10, 2026-Q3, 2026-H2 or 2026."))
@@ -393,7 +396,7 @@ def _download(body: str | bytes, fmt: str, name: str) -> Response:
     if isinstance(body, str):
         body = "\ufeff" + body  # a BOM, so spreadsheet programs read the Chinese names right
     response = Response(body, mimetype=_MEDIA[fmt].split(";")[0], content_type=_MEDIA[fmt])
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response.headers["Content-Disposition"] = content_disposition(f"{name}.{fmt}")
     response.headers["Cache-Control"] = "no-store"  # confidential (RULES 7)
     return response
 

@@ -19,7 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from routing.errors import RoutingError
 from routing.models import Case, Staff, Unit
 from routing.services.cases import case_by_reference
-from routing.web.glue import db_session, now, role_at_least, role_required
+from routing.web.glue import db_session, now, record_id, role_at_least, role_required
 from scoring import labels, models
 from scoring.engine.periods import Period, PeriodError
 from scoring.services import entries
@@ -91,8 +91,7 @@ def inspections():
     form.staff.choices = [SelectChoice(0, _l("The unit as a whole"))] + _staff_choices(people, units)
     if request.method == "GET":
         form.held_on.data = form.held_on.data or _local_today()
-        if request.args.get("unit", "").isdigit():
-            form.unit.data = int(request.args["unit"])
+        form.unit.data = request.args.get("unit", form.unit.data, type=record_id)
     status = 200
     if form.validate_on_submit():
         new = entries.NewInspection(
@@ -177,6 +176,8 @@ def decide(reference: str):
     case = case_by_reference(session, reference) if len(reference) <= 40 else None
     if case is None:
         abort(404, _l("There is no case with the reference %(reference)s.", reference=reference))
+    if not access.may_enter(session, current_user, unit_id=case.unit_id):  # before reading what was sent
+        abort(403, _l("You may not enter scores for this unit or person."))
     form = forms.VerdictForm(prefix=_verdict_prefix(case))
     if not form.validate_on_submit():
         return _render_verdicts(session, (case, form), 400)

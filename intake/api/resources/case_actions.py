@@ -1,5 +1,5 @@
 """Steps on a case for integrators (claim, transfer, reply, appointment,
-resolve, reopen, close) and the callback list with its outcomes.
+weather, resolve, reopen, close) and the callback list with its outcomes.
 
 Each step calls the same routing.lifecycle service as the handler pages. A
 case outside the token's scope is as good as absent (404); a step the case's
@@ -111,6 +111,21 @@ def case_appointment(reference, body: CaseAppointment):
     case = visible_case(reference, own_too=True)
     _step(case, "appointment", lambda s, c, me, at: lifecycle.set_appointment(
         s, c, me, body.at, at, note=body.note or ""))
+    return _stepped(case)
+
+
+class CaseWeather(Body):
+    reason: Annotated[Text(300), Field(description="What weather prevents the work outdoors.")]
+
+
+@operation("POST", "/cases/<reference>/weather", summary="Record that weather prevents outdoor work today",
+           tag="cases", responses={200: CaseWithTimeline, **STEP_ANSWERS},
+           description="004: the arrival and resolution deadlines that are not late yet move to the next day "
+                       "(the next working day when counted in working days), the customer gets an apology by "
+                       "SMS or e-mail in their language, and the timeline says why. Once a day per case.")
+def case_weather(reference, body: CaseWeather):
+    case = visible_case(reference, own_too=True)
+    _step(case, "weather", lambda s, c, me, at: lifecycle.record_weather(s, c, me, body.reason, at))
     return _stepped(case)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from intake.api.operations import operation
 from intake.api.paging import Page, Paged, page
-from intake.api.problems import ApiError, not_found
+from intake.api.problems import ApiError, not_found, unusable_fields
 from intake.api.schemas import (
     Amount,
     Answer,
@@ -31,10 +31,13 @@ from intake.api.schemas import (
 )
 from intake.api.scope import api_staff, find_unit, in_scope, require_scope, unit_filter, within_scope
 from intake.services.complaints import CALLBACK_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
+from routing.errors import RoutingError
 from routing.models import Case as CaseRecord
+from routing.rules.ladder import LEVELS
 from routing.services.cases import NewCase as NewCaseRecord
 from routing.services.cases import case_by_reference, open_case
-from routing.vocabulary import CASE_CATEGORIES, CASE_KINDS, CASE_STATUSES, CHANNELS, SEVERITIES
+from routing.services.deadlines import DEADLINE_STATES, deadline_outcome
+from routing.vocabulary import CASE_CATEGORIES, CASE_KINDS, CASE_STATUSES, CHANNELS, DEADLINE_TARGETS, SEVERITIES
 from routing.web.glue import db_session, now
 
 NO_CASE = _l("There is no such case.")
@@ -50,6 +53,23 @@ class CaseEvent(Answer):
     staff_id: int | None
     body: str
     public: bool
+
+
+class Deadline(Answer):
+    """One time limit of a case: when it is due, and how it went. state is met (on time), met_late,
+    breached (past due and not met), paused (waiting for the customer) or pending; minutes_late says by
+    how much a met_late or breached one was missed. calendar_confirmed is false while the due time rests
+    on a year whose official holidays are not published yet: it is computed from weekends and the fixed
+    public holidays and recomputed when the year is filled in."""
+
+    target: choice(DEADLINE_TARGETS)
+    started_at: datetime
+    due_at: datetime
+    met_at: datetime | None
+    state: Annotated[choice(DEADLINE_STATES), Read(lambda d, reading: deadline_outcome(d, reading.now)[0])]
+    minutes_late: Annotated[int, Read(lambda d, reading: deadline_outcome(d, reading.now)[1])]
+    escalation_level: Annotated[choice(LEVELS), Read(lambda d, reading: LEVELS[d.escalation_level])]
+    calendar_confirmed: bool
 
 
 def _amount(case) -> str | None:
@@ -84,15 +104,18 @@ class Case(Answer):
     reopened_from_id: int | None
     external_id: str | None
     created_at: datetime
+    received_at: Annotated[datetime, Field(description="When the contact came in; the time limits count from it.")]
     updated_at: datetime
     resolved_at: datetime | None
     closed_at: datetime | None
 
 
 class CaseWithTimeline(Case):
-    """A case and its whole timeline, oldest first. contact_phone is masked unless the token's role
-    is supervisor or higher."""
+    """A case, its deadlines (earliest first) and its whole timeline (oldest first). contact_phone is
+    masked unless the token's role is supervisor or higher."""
 
+    deadlines: Annotated[list[Deadline], Read(lambda case, reading: sorted(case.deadlines,
+                                                                          key=lambda d: (d.due_at, d.id)))]
     events: list[CaseEvent]
 
 
@@ -119,6 +142,9 @@ class NewCase(Body):
         description='A decimal string such as "120.50", or a JSON number (rounded to cents).')] = None
     external_id: Annotated[Text(120) | None, Field(
         description="Your id of this case; a retry opens nothing twice.")] = None
+    received_at: Annotated[Timestamp | None, Field(
+        description="When the contact came in (a call taken, a letter opened), not later than now; the time "
+                    "limits count from it. Now if not given.")] = None
 
 
 class CaseFilter(Paged):
@@ -147,11 +173,15 @@ def create_case(body: NewCase):
         contact_email=body.contact_email, contact_address=body.contact_address,
         preferred_callback=body.preferred_callback, consent=bool(body.consent),
         locale=body.locale or current_app.config["BABEL_DEFAULT_LOCALE"],
-        amount_claimed=body.amount_claimed, external_id=body.external_id,
+        amount_claimed=body.amount_claimed, external_id=body.external_id, received_at=body.received_at,
     )
     try:
         with session.begin_nested():
             case = open_case(session, new, now())
+    except RoutingError as error:
+        if error.code == "received_in_future":  # a minute of clock drift is read as now (routing.cases)
+            raise unusable_fields({"received_at": _l("later than now")}) from error
+        raise
     except IntegrityError:  # a concurrent retry opened it first
         first = _case_by_external_id(body.external_id) if body.external_id else None
         if first is None:

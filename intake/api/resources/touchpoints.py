@@ -16,6 +16,7 @@ from intake.api.scope import find_staff, find_unit, get_visible, require_scope, 
 from intake.models import Touchpoint as TouchpointRecord
 from intake.services.touchpoints import LABEL_MAX, QR_FORMATS, touchpoint_qr, touchpoint_url
 from intake.services.touchpoints import create_touchpoint as create_touchpoint_record
+from routing.web.downloads import content_disposition
 from routing.web.glue import db_session, now
 
 
@@ -79,7 +80,7 @@ def create_touchpoint(body: NewTouchpoint):
 def _qr_file(touchpoint_id: int, fmt: str) -> Response:
     qr = touchpoint_qr(_visible_touchpoint(touchpoint_id), current_app.config["PUBLIC_URL"], fmt)
     response = Response(qr.data, mimetype=qr.mimetype)
-    response.headers["Content-Disposition"] = f'inline; filename="{qr.filename}"'
+    response.headers["Content-Disposition"] = content_disposition(qr.filename, inline=True)
     return response
 
 

@@ -1,13 +1,40 @@
 """The application shell: health, languages, login, error pages."""
 import pytest
+from sqlalchemy import select
 
+from intake import create_app
+from intake.models import HealthProbe
 from intake.shell.cli import main
+from routing.models import Unit
+from routing.services.org import create_unit
+from routing.web.glue import db_session
 
 
-def test_health_answers_when_the_database_does(client):
+def test_health_answers_when_the_database_and_the_spool_take_a_write(client, session):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "spool": "ok"}
+    assert len(session.scalars(select(HealthProbe)).all()) == 1  # written, and rewritten by the next probe
+    assert client.get("/healthz").status_code == 200
+
+
+def test_health_is_503_when_the_database_takes_no_write(app, app_config):
+    if app.extensions["db"].is_postgres:
+        pytest.skip("a read-only SQLite file stands for a database that refuses writes")
+    read_only = create_app({**app_config, "DATABASE_URL": f"sqlite:///file:{app.extensions['db'].url[10:]}"
+                                                          "?mode=ro&uri=true"})
+    response = read_only.test_client().get("/healthz")
+    read_only.extensions["db"].dispose()
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error", "database": "unavailable", "spool": "ok"}
+
+
+def test_health_is_503_when_the_spool_takes_no_write(app, client, tmp_path):
+    app.config["SPOOL_PATH"] = str(tmp_path / "a-file")
+    (tmp_path / "a-file").write_text("not a folder")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error", "database": "ok", "spool": "unavailable"}
 
 
 def test_language_follows_accept_language_and_a_choice_is_remembered(client):
@@ -64,7 +91,7 @@ def test_feedback_users_create_refuses_an_unknown_unit_with_a_message(app):
     assert result.exit_code != 0 and "no unit with code NOPE" in result.output
 
 
-@pytest.mark.parametrize("lang,text", [("en", "Nothing you entered was lost"), ("zh_Hans_CN", "您填写的内容没有丢失")])
+@pytest.mark.parametrize("lang,text", [("en", "Please try again in a moment"), ("zh_Hans_CN", "请稍后重试")])
 def test_an_unexpected_error_shows_the_500_page_in_both_languages(app, client, lang, text):
     @app.route("/boom")
     def boom():
@@ -73,6 +100,42 @@ def test_an_unexpected_error_shows_the_500_page_in_both_languages(app, client, l
     response = client.get(f"/boom?lang={lang}")
     assert response.status_code == 500
     assert text in response.get_data(as_text=True)
+
+
+@pytest.fixture
+def failing_form(app, make):
+    """A form whose view writes a unit and fails before or after committing it."""
+    @app.post("/form/<when>")
+    def form(when):
+        session = db_session()
+        create_unit(session, "NEW-1", "A new outlet")
+        if when == "after":
+            session.commit()
+        raise RuntimeError("a bug")
+
+
+@pytest.mark.parametrize("lang,text", [("en", "What you sent was not recorded."), ("zh_Hans_CN", "您提交的内容未能登记")])
+def test_a_submission_that_failed_before_it_was_recorded_says_so(app, client, session, failing_form, lang, text):
+    response = client.post(f"/form/before?lang={lang}")
+    assert response.status_code == 500
+    assert text in response.get_data(as_text=True)
+    assert session.scalars(select(Unit)).all() == []
+
+
+def test_a_submission_recorded_before_the_failure_says_it_was_kept(app, client, session, failing_form):
+    response = client.post("/form/after")
+    assert response.status_code == 500
+    assert "What you sent was recorded" in response.get_data(as_text=True)
+    assert [unit.code for unit in session.scalars(select(Unit))] == ["NEW-1"]
+
+
+def test_an_api_client_reads_whether_its_write_was_recorded(app, client, failing_form):
+    @app.post("/api/v1/boom")
+    def api_boom():
+        raise RuntimeError("a bug")
+
+    body = client.post("/api/v1/boom").get_json()
+    assert (body["status"], body["code"], body["recorded"]) == (500, "server_error", False)
 
 
 def test_a_page_beyond_ones_role_is_403_in_the_language_chosen(client, make, login):

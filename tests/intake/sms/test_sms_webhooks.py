@@ -31,8 +31,8 @@ def twiml(text):
 @pytest.mark.parametrize("known,body,reply", [
     ("en", "The queue was far too long.", "Thank you. Your message is registered as case C-2026-000001; "
                                           "a member of staff will contact you."),
-    (None, "排队时间太长了", "谢谢。您的留言已登记为案件C-2026-000001，工作人员会与您联系。"),
-    ("zh_Hans_CN", "The queue was far too long.", "谢谢。您的留言已登记为案件C-2026-000001，工作人员会与您联系。"),
+    (None, "排队时间太长了", "谢谢！您的信息已登记，工单号C-2026-000001，工作人员将与您联系。"),
+    ("zh_Hans_CN", "The queue was far too long.", "谢谢！您的信息已登记，工单号C-2026-000001，工作人员将与您联系。"),
 ])
 def test_a_signed_sms_is_answered_with_twiml_in_the_customers_language(app, client, session, known, body, reply):
     app.config["BABEL_DEFAULT_LOCALE"] = "en"  # so that a Chinese reply is not merely the default

@@ -1,5 +1,6 @@
 import re
 import socket
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from twilio.request_validator import RequestValidator
@@ -7,6 +8,7 @@ from twilio.request_validator import RequestValidator
 from intake.sms.twilio_client import (
     RedirectingHttpClient,
     SmsError,
+    find_sent,
     make_client,
     send_sms,
     signature_valid,
@@ -61,11 +63,12 @@ def test_a_messaging_service_sends_in_place_of_a_number(client, fake_twilio):
     assert "StatusCallback" not in sent
 
 
-def test_a_twilio_server_error_is_worth_retrying(client, fake_twilio):
+def test_a_twilio_server_error_is_worth_retrying_once_twilio_is_asked(client, fake_twilio):
     fake_twilio.fail_next(500)
     with pytest.raises(SmsError) as failed:
         send_sms(client, "+15005550006", "+8613812345678", SURVEY)
     assert failed.value.retryable and not failed.value.opted_out
+    assert failed.value.in_doubt  # Twilio may have made the message before it failed
     assert failed.value.status == 500
     assert fake_twilio.messages == []
 
@@ -78,7 +81,7 @@ def test_being_rate_limited_is_worth_retrying(client, fake_twilio):
     fake_twilio.fail_next(429, code=20429)
     with pytest.raises(SmsError) as failed:
         send_sms(client, "+15005550006", "+8613812345678", SURVEY)
-    assert failed.value.retryable
+    assert failed.value.retryable and not failed.value.in_doubt
 
 
 def test_an_unsubscribed_recipient_is_opted_out_and_not_retried(client, fake_twilio):
@@ -110,7 +113,31 @@ def test_twilio_unreachable_is_worth_retrying():
     finally:
         client.http_client.session.close()
     assert failed.value.retryable and not failed.value.opted_out
+    assert not failed.value.in_doubt  # no connection, so no request reached Twilio
     assert failed.value.code is None
+
+
+def test_an_answer_that_times_out_after_twilio_accepted_leaves_the_message_in_doubt(fake_twilio):
+    client = make_client(ACCOUNT_SID, AUTH_TOKEN, api_url=fake_twilio.url, timeout=0.5)
+    fake_twilio.hang_after_accept()
+    try:
+        with pytest.raises(SmsError) as failed:
+            send_sms(client, "+15005550006", "+8613812345678", SURVEY)
+    finally:
+        client.http_client.session.close()
+    assert failed.value.in_doubt and failed.value.retryable
+    assert len(fake_twilio.messages) == 1
+
+
+def test_find_sent_reads_twilios_list_by_recipient_and_date_sent_and_matches_sender_and_text(client, fake_twilio):
+    since = datetime.now(timezone.utc) - timedelta(minutes=5)
+    ours = send_sms(client, "+15005550006", "+8613812345678", SURVEY)
+    send_sms(client, "+15005550006", "+8613812345678", "Another text")
+    send_sms(client, "+15005550006", "+8613900000000", SURVEY)
+    send_sms(client, "+15005559999", "+8613812345678", SURVEY)  # another sender
+
+    assert find_sent(client, "+15005550006", "+8613812345678", SURVEY, since) == [(ours, "sent")]
+    assert find_sent(client, "+15005550006", "+8613812345678", SURVEY, since + timedelta(minutes=10)) == []
 
 
 def test_the_redirect_keeps_path_and_query_and_a_base_path():

@@ -13,7 +13,7 @@ from intake.models import Touchpoint
 from intake.services.touchpoints import touchpoint_by_token
 from routing.errors import Conflict
 from routing.models import ApiToken, Staff, Unit
-from routing.services.org import authenticate, staff_for_token, update_unit
+from routing.services.org import authenticate, create_api_token, staff_for_token, update_unit
 
 
 @pytest.fixture
@@ -85,6 +85,28 @@ def test_an_admin_renames_and_moves_a_unit_but_not_under_its_own_branch(client, 
     reread(session)
     assert (outlet.name, outlet.parent_id, outlet.area) == ("新华路分理处", other.id, "rural")
     assert branch.parent_id is None
+
+
+@pytest.mark.parametrize("code", ['O"1', "O\r\n1", "../etc", "a/../b", "O 1", ".hidden", "-rf", "东城", "x" * 41])
+def test_a_unit_code_holds_only_letters_digits_dots_dashes_and_underscores_wherever_it_comes_from(
+        client, session, clock, admin, code):
+    """The admin form, the API and the service itself apply one rule."""
+    from routing.errors import RoutingError
+    from routing.services.org import create_unit
+
+    with pytest.raises(RoutingError) as refused:
+        create_unit(session, code, "Somewhere")
+    assert refused.value.code == "invalid_code"
+    session.rollback()
+    form = client.post("/admin/units", data={"code": code, "name": "Somewhere", "level": "outlet", "parent": 0,
+                                              "area": "urban", "timezone": "Asia/Shanghai"})
+    assert form.status_code == 400
+    token = create_api_token(session, session.get(Staff, admin.id), clock.now(), "t")[0]
+    session.commit()
+    api = client.post("/api/v1/units", json={"code": code, "name": "Somewhere"},
+                      headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 400 and "code" in api.get_json()["detail"]
+    assert count(session, Unit, Unit.name == "Somewhere") == 0
 
 
 def test_the_service_refuses_a_unit_under_its_own_branch(session, make):

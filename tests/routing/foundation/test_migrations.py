@@ -43,3 +43,22 @@ def test_migrations_build_the_models_schema_on_postgres():
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_messages_an_earlier_version_left_in_sending_are_asked_about_after_the_upgrade(tmp_path):
+    """Before leases, a crash left messages in "sending" for good; the
+    upgrade makes them unconfirmed, so the next tick asks the provider."""
+    url = f"sqlite:///{tmp_path / 'migrated.db'}"
+    upgrade(url, "5b1e0c7a9d42")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO outbound_message (transport, \"to\", body, purpose, status, attempts, not_before, created_at) "
+            "VALUES ('sms', '+8613812345678', 'Hello', 'survey', 'sending', 1, '2026-11-02 01:00:00.000000', "
+            "'2026-11-02 01:00:00.000000')"))
+    upgrade(url)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT status, lease_owner, lease_until, attempted_at, possibly_doubled "
+                                "FROM outbound_message")).one()
+    engine.dispose()
+    assert tuple(row) == ("unconfirmed", None, "2026-11-02 01:00:00.000000", "2026-11-02 01:00:00.000000", 0)

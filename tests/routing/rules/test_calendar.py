@@ -17,12 +17,13 @@ from routing.rules.calendar import (
     next_working_moment,
     working_time_between,
 )
+from routing.rules.official_days import fill
 
 SH = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
 PRESETS = load_preset_calendars()
 BUSINESS = PRESETS["business"]  # Mon-Fri 9:00-12:00, 13:30-17:30
-CN2026 = PRESETS["cn-2026-business"]
+CN2026 = fill(PRESETS["cn-business"], [2026])  # office hours on the official working days of 2026
 H = timedelta(hours=1)
 
 
@@ -214,10 +215,8 @@ def test_shorthand_lists_give_whole_days_off_and_make_up_days_on_usual_hours():
         calendar_from_dict({"workdays": ["2026-03-07"]})  # usual hours unknown
 
 
-def test_cn_2026_preset_holds_the_official_holidays_and_make_up_days():
-    assert len(CN2026.holidays) == 33
-    assert sorted(CN2026.workdays) == [date(2026, 1, 4), date(2026, 2, 14), date(2026, 2, 28),
-                                       date(2026, 5, 9), date(2026, 9, 20), date(2026, 10, 10)]
-    assert all(d.weekday() >= 5 for d in CN2026.workdays)
-    assert set(PRESETS) == {"24x7", "business", "hotline", "cn-2026-business"}
+def test_the_presets_and_which_follow_the_official_arrangement():
+    assert set(PRESETS) == {"24x7", "business", "hotline", "cn-business"}
+    assert PRESETS["cn-business"].official == "CN" and not PRESETS["cn-business"].filled
+    assert PRESETS["business"].official is None and PRESETS["hotline"].official is None
     assert PRESETS["24x7"].always_open

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from routing.rules.calendar import load_preset_calendars
+from routing.rules.calendar import calendar_from_dict, load_preset_calendars
 from routing.rules.callback_rules import (
     CALLBACK_ITEMS,
     CALLBACK_LEVELS,
@@ -14,6 +14,7 @@ from routing.rules.callback_rules import (
     callback_scores,
     callback_window,
 )
+from routing.rules.official_days import fill
 
 SH = ZoneInfo("Asia/Shanghai")
 CALENDARS = load_preset_calendars()
@@ -39,7 +40,20 @@ def test_friday_repairs_are_called_back_on_monday_or_saturday_on_the_hotline():
 
 
 def test_holidays_push_the_callback_past_them():
-    assert callback_window(CALENDARS["cn-2026-business"], sh(2026, 9, 30, 16))[0] == sh(2026, 10, 8, 9)
+    # Resolved on the eve of National Day: the callback is on Thursday 8 October, not on 1 October.
+    official = fill(CALENDARS["cn-business"], [2026])
+    assert callback_window(official, sh(2026, 9, 30, 16)) == (sh(2026, 10, 8, 9), sh(2026, 10, 8, 12))
+
+
+def test_the_window_keeps_inside_the_days_working_hours():
+    # A morning off (part-day holiday) moves the call to the afternoon's
+    # opening; a day with no hours in the window passes to the next one.
+    cal = calendar_from_dict({"days": ["mon", "tue", "wed", "thu", "fri"], "hours": [["09:00", "12:00"]],
+                              "holidays": {"2026-03-03": [["09:00", "10:30"]], "2026-03-04": [["09:00", "12:00"]]}})
+    assert callback_window(cal, sh(2026, 3, 2, 15)) == (sh(2026, 3, 3, 10, 30), sh(2026, 3, 3, 12))
+    assert callback_window(cal, sh(2026, 3, 3, 15)) == (sh(2026, 3, 5, 9), sh(2026, 3, 5, 12))
+    lunch = calendar_from_dict({"days": ["mon"], "hours": [["08:00", "10:00"], ["11:00", "17:00"]]})
+    assert callback_window(lunch, sh(2026, 3, 1, 15)) == (sh(2026, 3, 2, 9), sh(2026, 3, 2, 10))
 
 
 def test_the_next_morning_is_the_next_local_day():

@@ -6,7 +6,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from routing.rules.ladder import LEVELS, authority_level, escalation_level_due, immediate_level, ladder_for
+from routing.rules.ladder import (
+    LEVELS,
+    AuthorityBand,
+    authority_from_list,
+    authority_level,
+    escalation_level_due,
+    immediate_level,
+    ladder_for,
+    load_preset_authority,
+)
 
 BREACH = datetime(2026, 3, 2, 2, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)
@@ -35,24 +44,48 @@ def test_delay_must_be_positive():
         escalation_level_due(BREACH, BREACH, timedelta(0))
 
 
+# RULES 3: 1000元以下 the department manager, 1000-5000 the deputy GM, 5000元以上
+# the GM; 以下 and 以上 include the number itself (Civil Code art. 1259).
 @pytest.mark.parametrize("amount, level", [
     (0, "manager"),
     (Decimal("999.99"), "manager"),
-    (1000, "deputy_gm"),           # "1,000-5,000" includes 1,000
+    (1000, "manager"),             # 1000元以下 includes 1,000
+    (Decimal("1000.01"), "deputy_gm"),
     (Decimal("3000"), "deputy_gm"),
-    (5000, "deputy_gm"),           # ... and 5,000
-    (Decimal("5000.01"), "gm"),    # only above 5,000 goes to the GM
+    (Decimal("4999.99"), "deputy_gm"),
+    (5000, "gm"),                  # 5000元以上 includes 5,000
     (20000.0, "gm"),
 ])
 def test_approval_authority_by_amount_claimed(amount, level):
     assert authority_level(amount) == level
 
 
-def test_authority_thresholds_are_configurable():
-    assert authority_level(1500, thresholds=(2000, 10000)) == "manager"
-    assert authority_level(10001, thresholds=(2000, 10000)) == "gm"
+def test_authority_bounds_and_whether_each_is_included_are_configurable():
+    bands = authority_from_list([{"level": "manager", "up_to": 2000, "includes_bound": False},
+                                 {"level": "deputy_gm", "up_to": "10000", "includes_bound": True},
+                                 {"level": "gm"}])
+    assert authority_level(1999, bands) == "manager"
+    assert authority_level(2000, bands) == "deputy_gm"
+    assert authority_level(10000, bands) == "deputy_gm"
+    assert authority_level(Decimal("10000.01"), bands) == "gm"
+    assert load_preset_authority() == (AuthorityBand("manager", Decimal(1000), True),
+                                       AuthorityBand("deputy_gm", Decimal(5000), False), AuthorityBand("gm"))
     with pytest.raises(ValueError):
         authority_level(-1)
+
+
+@pytest.mark.parametrize("bands", [
+    [],
+    [{"level": "manager", "up_to": 1000}],                                  # the last band must be open
+    [{"level": "manager", "up_to": 5000}, {"level": "deputy_gm", "up_to": 1000}, {"level": "gm"}],  # falling
+    [{"level": "manager", "up_to": 1000}, {"level": "deputy_gm", "up_to": 1000}, {"level": "gm"}],  # twice
+    [{"level": "boss", "up_to": 1000}, {"level": "gm"}],
+    [{"level": "manager", "up_to": "a lot"}, {"level": "gm"}],
+    [{"level": "manager", "up_to": 1000, "inclusive": True}, {"level": "gm"}],
+])
+def test_authority_bands_that_make_no_sense_are_refused(bands):
+    with pytest.raises(ValueError):
+        authority_from_list(bands)
 
 
 def test_a_major_complaint_goes_to_the_deputy_gm_at_once():

@@ -1,11 +1,12 @@
 """Policy matching, and every RULES section 2 preset producing its deadline."""
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from routing.rules.calendar import load_preset_calendars
+from routing.rules.official_days import fill
 from routing.rules.policy_match import (
     PolicyRule,
     load_preset_policies,
@@ -13,12 +14,12 @@ from routing.rules.policy_match import (
     policy_from_dict,
     policy_to_dict,
 )
-from routing.rules.timelimits import TimeLimit, due_at, warning_at
+from routing.rules.timelimits import TimeLimit, counting_start, due_at, warning_at
 
 SH = ZoneInfo("Asia/Shanghai")
 PRESETS = load_preset_policies()
 BY_NAME = {rule.name: rule for rule in PRESETS}
-CALENDARS = load_preset_calendars()
+CALENDARS = {name: fill(cal, [2026]) for name, cal in load_preset_calendars().items()}
 
 
 def sh(*args):
@@ -96,15 +97,19 @@ PRESET_DEADLINES = [
     # 003 complaint case: report within 3 days, closed within 6 days.
     ("complaint-case", "resolution", MONDAY_10, sh(2026, 3, 5, 10)),
     ("complaint-case", "closure", MONDAY_10, sh(2026, 3, 8, 10)),
-    # 004 urban repair: on site in 30 minutes; same day when reported before 21:00.
+    # 004 urban repair: on site in 30 minutes; same day when reported before
+    # 21:00; a report after it counts, for every target, from 8:00 next morning.
     ("repair-urban", "arrival", MONDAY_10, sh(2026, 3, 2, 10, 30)),
+    ("repair-urban", "arrival", sh(2026, 3, 2, 21, 30), sh(2026, 3, 3, 8, 30)),
     ("repair-urban", "resolution", sh(2026, 3, 2, 20, 50), sh(2026, 3, 3)),
     ("repair-urban", "resolution", sh(2026, 3, 2, 21, 10), sh(2026, 3, 4)),
     # 004 urban small fault within 1 hour, major fault within 1 day.
     ("repair-urban-minor", "arrival", MONDAY_10, sh(2026, 3, 2, 10, 30)),
     ("repair-urban-minor", "resolution", MONDAY_10, sh(2026, 3, 2, 11)),
+    ("repair-urban-minor", "resolution", sh(2026, 3, 2, 21, 30), sh(2026, 3, 3, 9)),
     ("repair-urban-major", "arrival", MONDAY_10, sh(2026, 3, 2, 10, 30)),
     ("repair-urban-major", "resolution", MONDAY_10, sh(2026, 3, 3, 10)),
+    ("repair-urban-major", "resolution", sh(2026, 3, 2, 21), sh(2026, 3, 4, 8)),
     # 004 rural: on site in 2 hours; major fault within 1 day; small fault in
     # 4 working hours of the 8:00-22:00 day.
     ("repair-rural", "arrival", MONDAY_10, sh(2026, 3, 2, 12)),
@@ -125,7 +130,33 @@ PRESET_DEADLINES = [
 @pytest.mark.parametrize("name, target, start, deadline", PRESET_DEADLINES)
 def test_preset_produces_the_rules_deadline(name, target, start, deadline):
     rule = BY_NAME[name]
-    assert due_at(rule.limits[target], CALENDARS[rule.calendar], start) == deadline
+    calendar = CALENDARS[rule.calendar]
+    start = counting_start(calendar, start, rule.cutoff_on(start.date()))
+    assert due_at(rule.limits[target], calendar, start) == deadline
+
+
+def test_every_urban_repair_preset_cuts_off_at_21_and_not_in_special_periods():
+    for name in ("repair-urban", "repair-urban-minor", "repair-urban-major"):
+        rule = BY_NAME[name]
+        assert rule.cutoff == time(21) and rule.special_cutoff is None and rule.special_periods == ()
+    special = policy_from_dict({**policy_to_dict(BY_NAME["repair-urban"]),
+                                "special_periods": [["2027-02-05", "2027-02-11"]]})
+    assert special.cutoff_on(date(2027, 2, 4)) == time(21)
+    assert special.cutoff_on(date(2027, 2, 5)) is None and special.cutoff_on(date(2027, 2, 11)) is None
+    hotline = CALENDARS["hotline"]
+    late = sh(2027, 2, 5, 23, 30)
+    assert counting_start(hotline, late, special.cutoff_on(late.date())) == late  # handled at once
+    assert counting_start(hotline, sh(2027, 2, 12, 21), special.cutoff_on(date(2027, 2, 12))) == sh(2027, 2, 13, 8)
+    with pytest.raises(ValueError):
+        policy_from_dict({"name": "x", "special_periods": [["2027-02-11", "2027-02-05"]]})
+
+
+def test_every_working_day_preset_and_every_complaint_runs_on_the_official_calendar():
+    official = {rule.name for rule in PRESETS if rule.calendar == "cn-business"}
+    assert official == {"complaint", "complaint-case", "service-appointment", "installation",
+                        "installation-network-ready", "default"}
+    assert {rule.calendar for rule in PRESETS if rule.kind == "repair"} == {"hotline"}
+    assert all(rule.calendar == "cn-business" for rule in PRESETS if rule.kind == "complaint")
 
 
 def test_every_preset_target_has_a_deadline_example():

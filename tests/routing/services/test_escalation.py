@@ -109,9 +109,10 @@ def test_each_step_happens_once_even_when_two_ticks_reach_it(app, session, make,
 
 @pytest.mark.parametrize("amount, level, who", [
     ("999", "manager", "manager"),
-    ("1000", "deputy_gm", "deputy"),
-    ("5000", "deputy_gm", "deputy"),
-    ("5001", "gm", "gm"),
+    ("1000", "manager", "manager"),  # 1000元以下 includes 1,000 (RULES 3)
+    ("1000.01", "deputy_gm", "deputy"),
+    ("4999.99", "deputy_gm", "deputy"),
+    ("5000", "gm", "gm"),  # 5000元以上 includes 5,000
 ])
 def test_a_claim_goes_at_once_to_whoever_may_approve_its_amount(session, make, ladder_org, amount, level, who):
     case = make.case(unit=ladder_org.outlet, amount_claimed=Decimal(amount), description="Card swallowed")
@@ -151,9 +152,9 @@ def test_a_longer_limit_set_by_an_admin_holds_before_the_next_tick(app, session,
 
 def test_a_holiday_added_to_the_calendar_moves_working_day_deadlines(session, make, ladder_org, clock):
     case = make.case(unit=ladder_org.outlet)  # resolution within 3 working days: Thursday 09:00
-    update_calendar(session, "business", {"tz": "Asia/Shanghai", "days": ["mon", "tue", "wed", "thu", "fri"],
-                                          "hours": [["09:00", "12:00"], ["13:30", "17:30"]],
-                                          "holidays": ["2026-11-04"]}, clock.now())
+    update_calendar(session, "cn-business", {"tz": "Asia/Shanghai", "days": ["mon", "tue", "wed", "thu", "fri"],
+                                             "hours": [["09:00", "12:00"], ["13:30", "17:30"]], "official": "CN",
+                                             "holidays": ["2026-11-04"]}, clock.now())
     session.commit()
     due = session.scalars(select(Deadline).where(Deadline.case_id == case.id,
                                                  Deadline.target == "resolution")).one()

@@ -114,6 +114,12 @@ def test_a_handler_claims_answers_and_resolves_and_the_callback_is_recorded_next
         with app.extensions["db"].sessionmaker() as tick:
             app.extensions["tick_jobs"]["callbacks"](tick, TUESDAY_9_30)
             tick.commit()
+        page.reload()  # yesterday's session has ended: log in again
+        assert "You were logged out after 30 minutes without activity." in page.locator(".flash").inner_text()
+        page.fill("input[name=username]", handler.username)
+        page.fill("input[name=password]", PASSWORD)
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url(re.compile(r"/cases"))
         page.get_by_role("navigation", name="Staff").get_by_role("link", name="Callbacks").click()
         page.wait_for_url(re.compile(r"/callbacks$"))
         row = page.locator("table.queue tbody tr", has_text=complaint.reference)

@@ -59,6 +59,7 @@ def test_a_reached_customer_rates_the_owner_on_the_four_items(client, sign_in, m
     case = resolved_case(client, make, bank.counter_a)
     callback = callback_of(session, case)
     clock.set(TUESDAY_9 + timedelta(minutes=20))
+    sign_in(bank.handler_a)  # the next morning: signed in again
     form = page_of(client.get(f"/callbacks/{callback.id}?lang=en"))
     assert "Apologised." in form and "Keeping promises" in form and "Very satisfied" in form
     response = client.post(f"/callbacks/{callback.id}", data={"outcome": "reached", "comment": "Happy now.",
@@ -88,6 +89,7 @@ def test_no_answer_is_tried_again_the_next_morning(client, sign_in, make, bank, 
     case = resolved_case(client, make, bank.counter_a)
     callback = callback_of(session, case)
     clock.set(TUESDAY_9 + timedelta(minutes=5))
+    sign_in(bank.handler_a)  # the next morning: signed in again
     response = client.post(f"/callbacks/{callback.id}", data={"outcome": "no_answer"})
     assert response.status_code == 303
     callback = callback_of(session, case)

@@ -50,6 +50,7 @@ def test_near_and_overdue_cases_are_coloured_and_say_so_in_words(client, sign_in
     page = page_of(client.get("/cases?tab=unit&lang=en"))
     assert re.search(r'class="badge near"[^>]*>in 5 min<', page)
     clock.advance(minutes=40)
+    sign_in(bank.handler_a)  # after 40 idle minutes the session has ended
     page = page_of(client.get("/cases?tab=overdue&lang=en"))
     assert repair.reference in page
     assert re.search(r'class="badge over"[^>]*>overdue by 35 min<', page)
@@ -302,7 +303,7 @@ def test_an_admin_shortens_a_policy_and_open_cases_get_the_new_deadline(client, 
     assert 'value="24"' in form
     response = client.post("/admin/policies/complaint", data={
         "name": "complaint", "kind": "complaint", "category": "", "severity": "", "area": "", "channel": "",
-        "priority": "0", "calendar": "business", "warn_percent": "75", "escalation_delay": "1440", "active": "y",
+        "priority": "0", "calendar": "cn-business", "warn_percent": "75", "escalation_delay": "1440", "active": "y",
         "first_response-amount": "12", "first_response-unit": "hours", "first_response-basis": "",
         "first_response-pauses": "y",
         "resolution-amount": "3", "resolution-unit": "working_days", "resolution-basis": "", "resolution-pauses": "y",
@@ -335,7 +336,7 @@ def test_a_new_policy_or_calendar_under_a_taken_name_replaces_nothing(client, ad
     assert 'id="name-error">已有同名规则。' in page
     session.expire_all()
     assert session.scalars(select(WorkCalendar.data).where(WorkCalendar.name == "business")).one() == before
-    assert session.scalars(select(Policy.data).where(Policy.name == "complaint")).one()["calendar"] == "business"
+    assert session.scalars(select(Policy.data).where(Policy.name == "complaint")).one()["calendar"] == "cn-business"
 
 
 def test_an_admin_adds_a_holiday_with_a_part_day_to_a_calendar(client, admin, session):
@@ -355,3 +356,28 @@ def test_an_admin_adds_a_holiday_with_a_part_day_to_a_calendar(client, admin, se
                                                                   "workdays": "2026-12-27"}), 400)
     assert 'id="mon-error">Write the hours as 09:00-12:00' in bad
     assert 'id="workdays-error">This line is not understood: 2026-12-27' in bad
+
+
+def test_an_admin_switches_on_a_special_period_in_which_urban_repairs_have_no_cut_off(client, admin, make, bank,
+                                                                                      session, clock):
+    assert 'value="21:00"' in page_of(client.get("/admin/policies/repair-urban"))
+    data = {"name": "repair-urban", "kind": "repair", "category": "", "severity": "", "area": "urban", "channel": "",
+            "priority": "0", "calendar": "hotline", "warn_percent": "75", "escalation_delay": "30", "active": "y",
+            "cutoff": "21:00", "special_cutoff": "24:00", "special_periods": "2026-11-02 2026-11-08",
+            "arrival-amount": "30", "arrival-unit": "minutes", "arrival-basis": "", "arrival-pauses": "y",
+            "resolution-unit": "same_day", "resolution-basis": "", "resolution-pauses": "y"}
+    backwards = {**data, "special_periods": "2026-11-08 2026-11-02"}
+    bad = page_of(client.post("/admin/policies/repair-urban", data=backwards), 400)
+    assert 'id="special_periods-error">This line is not understood: 2026-11-08 2026-11-02' in bad
+    assert client.post("/admin/policies/repair-urban", data=data).status_code == 303
+    stored = session.scalars(select(Policy.data).where(Policy.name == "repair-urban")).one()
+    assert (stored["cutoff"], stored["special_cutoff"], stored["special_periods"]) == (
+        "21:00", None, [["2026-11-02", "2026-11-08"]])
+    session.commit()
+    clock.set(datetime(2026, 11, 2, 15, 30, tzinfo=timezone.utc))  # 23:30 in Shanghai, inside the period
+    inside = make.case(bank.outlet_a, kind="repair")
+    clock.set(datetime(2026, 11, 9, 13, 30, tzinfo=timezone.utc))  # 21:30 on the day after it
+    after = make.case(bank.outlet_a, kind="repair")
+    arrival = dict(session.execute(select(Deadline.case_id, Deadline.due_at).where(Deadline.target == "arrival")).all())
+    assert arrival[inside.id] == datetime(2026, 11, 2, 16, 0, tzinfo=timezone.utc)   # 24:00, at once
+    assert arrival[after.id] == datetime(2026, 11, 10, 0, 30, tzinfo=timezone.utc)   # 08:30 the next morning

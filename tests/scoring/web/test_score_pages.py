@@ -271,7 +271,9 @@ def test_a_manager_exports_only_their_tree(client, login, org):
 def test_the_quarterly_report_is_a_printable_page_and_a_pdf(app, client, login, org):
     login(org.manager)
     html = page(client, "/scores/report?period=2026-Q4")
-    assert "Service quality analysis, Q4 2026" in html and "@media print" in html
+    assert "Service quality analysis, Q4 2026" in html and "/static/scoring.css" in html
+    with client.get("/static/scoring.css") as stylesheet:
+        assert "@media print" in stylesheet.get_data(as_text=True)
     assert "East Gate outlet" in html and "Hill Road outlet" not in html
     assert "2027-01-10" in html  # the meeting, RULES 5.3
     pdf = client.get("/scores/report?period=2026-Q4&format=pdf")

@@ -4,10 +4,8 @@ Revision ID: 2d711d9ba588
 Revises: 5b1e0c7a9d42
 Create Date: 2026-12-02 12:06:22.807868
 """
-from alembic import op
 import sqlalchemy as sa
-import routing.foundation.db
-
+from alembic import op
 
 revision = '2d711d9ba588'
 down_revision = '5b1e0c7a9d42'
