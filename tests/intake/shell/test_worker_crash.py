@@ -81,7 +81,7 @@ class Workers:
     def start(self) -> subprocess.Popen:
         self.started += 1
         with open(self.folder / f"worker-{self.started}.log", "w") as log:  # the child keeps its own copy
-            return subprocess.Popen([sys.executable, "-m", "intake.cli", "worker"], cwd=ROOT, env=self.env,
+            return subprocess.Popen([sys.executable, "-m", "intake.shell.cli", "worker"], cwd=ROOT, env=self.env,
                                     stdout=log, stderr=subprocess.STDOUT)
 
     def start_and_wait_until_sending(self) -> subprocess.Popen | None:

@@ -108,7 +108,7 @@ def test_two_workers_escalate_each_case_once_and_send_each_message_once(app, ses
     assert sum(r["outbox"]["sent"] for r in reports) == DUE_CASES
     assert session.scalar(select(func.count()).select_from(Notification)) == DUE_CASES
 
-    # A third sweep at the same moment, through `python -m intake.cli tick`, finds nothing left to do.
+    # A third sweep at the same moment, through `python -m intake.shell.cli tick`, finds nothing left to do.
     again = subprocess.run([sys.executable, "-m", "intake.shell.cli", "tick", "--now", NOW.isoformat()], cwd=ROOT,
                            env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
