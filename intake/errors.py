@@ -94,7 +94,11 @@ def register(app) -> None:
         if error.code == 429:
             return too_many_requests()
         description = error.description if error.description and not _is_default(error) else None
-        return render_error(error.code or 500, description)
+        response = make_response(render_error(error.code or 500, description))
+        for name, value in error.get_headers():  # a 405's Allow, say
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def server_error(error: Exception):

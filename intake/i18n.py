@@ -14,6 +14,8 @@ from werkzeug.http import parse_accept_header
 _ALIASES = {"zh": "zh_Hans_CN", "zh_CN": "zh_Hans_CN", "zh_Hans": "zh_Hans_CN",
             "zh-CN": "zh_Hans_CN", "zh-Hans": "zh_Hans_CN", "zh-Hans-CN": "zh_Hans_CN",
             "en": "en", "en_US": "en", "en-US": "en", "en-GB": "en"}
+# Every spelling of a language the platform reads (the API lists them).
+SPELLINGS = tuple(dict.fromkeys(["zh_Hans_CN", *_ALIASES]))
 
 
 def normalize_locale(value: str | None) -> str | None:

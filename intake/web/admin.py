@@ -90,7 +90,7 @@ def _email(form, field):
 
 class UnitForm(FlaskForm):
     code = StringField(_l("Code"), validators=[
-        DataRequired(), Length(max=40),
+        DataRequired(), Length(max=org.UNIT_CODE_MAX),
         Regexp(f"^{org.UNIT_CODE.pattern}$", message=_l("Use letters, digits, dots, dashes and underscores."))],
         description=_l("Integrators refer to the unit by its code; it cannot be changed later."))
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
@@ -110,8 +110,8 @@ class UnitEditForm(FlaskForm):
 
 class StaffForm(FlaskForm):
     username = StringField(_l("Username"), validators=[
-        DataRequired(), Length(max=80),
-        Regexp(r"^[A-Za-z0-9][A-Za-z0-9._@-]*$", message=_l("Use letters, digits, dots, dashes, underscores and @."))])
+        DataRequired(), Length(max=org.USERNAME_MAX),
+        Regexp(f"^{org.USERNAME.pattern}$", message=_l("Use letters, digits, dots, dashes, underscores and @."))])
     display_name = StringField(lazy_pgettext("person", "Name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"), choices=options(ROLE_LABELS), default="handler")
     ladder_position = SelectField(_l("Position on the escalation ladder"), choices=options(LADDER_CHOICES),

@@ -18,6 +18,9 @@ from routing.vocabulary import AREAS, ROLES, UNIT_LEVELS
 # What a unit's code may hold: it goes into file names, URLs and integrators'
 # systems, so no quotes, spaces, line breaks or slashes.
 UNIT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+UNIT_CODE_MAX = 40
+USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]*")
+USERNAME_MAX = 80
 
 
 def unit_by_code(session: Session, code: str) -> Unit | None:
@@ -34,7 +37,7 @@ def create_unit(session: Session, code: str, name: str, level: str = "outlet",
         raise RoutingError("invalid_level", f"level must be one of {', '.join(UNIT_LEVELS)}")
     if area not in AREAS:
         raise RoutingError("invalid_area", f"area must be one of {', '.join(AREAS)}")
-    if not (len(code) <= 40 and UNIT_CODE.fullmatch(code)):
+    if not (len(code) <= UNIT_CODE_MAX and UNIT_CODE.fullmatch(code)):
         raise RoutingError("invalid_code", "a unit code holds letters, digits, dots, dashes and underscores")
     if unit_by_code(session, code):
         raise Conflict("unit_exists", f"a unit with code {code} already exists")

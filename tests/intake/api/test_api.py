@@ -11,7 +11,7 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import func, select
 
-from routing.models import ApiToken, Case, OutboundMessage, Rating, ServiceEvent
+from routing.models import ApiToken, Case, OutboundMessage, Rating, ServiceEvent, Unit
 from routing.services.org import revoke_api_token
 from support.api import PUBLIC_URL, Api, token_for
 
@@ -118,11 +118,12 @@ def test_an_admin_creates_a_unit_under_a_parent_and_reads_it(api_as, bank):
 
 def test_a_unit_with_an_unknown_parent_or_a_taken_code_is_refused(api_as, bank):
     api = api_as(bank.admin)
-    unknown = problem_of(api.post("/units", json={"code": "OC", "name": "Outlet C", "parent": "NOPE"}), 400)
+    unknown = problem_of(api.post("/units", json={"code": "OC", "name": "Outlet C", "parent": "NOPE"}), 422)
     assert unknown["errors"] == {"parent": "not a known unit"}
     assert "parent" in unknown["detail"]
     problem_of(api.post("/units", json={"code": "OA", "name": "Again"}), 409)
-    problem_of(api.post("/units", json={"code": "OC", "name": "C", "timezone": "Mars/Olympus"}), 400)
+    problem_of(api.post("/units", json={"code": "OC", "name": "C", "timezone": "Mars/Olympus"}), 422)
+    problem_of(api.post("/units", json={"code": "OC", "name": "C", "timezone": "../etc/passwd"}), 400)
 
 
 def test_unknown_unit_is_404(api_as, bank):
@@ -140,7 +141,7 @@ def test_staff_are_listed_by_unit_and_role_without_contact_details(api_as, bank)
     one = api.get(f"/staff/{bank.handler_a.id}").get_json()
     assert one["username"] == "teller-a" and one["unit_id"] == bank.counter_a.id
     assert "phone" not in one and "password_hash" not in one
-    assert problem_of(api.get("/staff?unit=NOPE"), 400)["errors"] == {"unit": "not a known unit"}
+    assert problem_of(api.get("/staff?unit=NOPE"), 422)["errors"] == {"unit": "not a known unit"}
 
 
 # --- touchpoints and QR codes -------------------------------------------------
@@ -180,7 +181,7 @@ def test_a_revoked_touchpoint_has_no_qr_code(api_as, bank, make, session):
 
 def test_touchpoints_need_a_label_and_a_known_unit(api_as, bank):
     api = api_as(bank.admin)
-    assert problem_of(api.post("/touchpoints", json={"unit": 999999, "label": "X"}), 400)["errors"] == \
+    assert problem_of(api.post("/touchpoints", json={"unit": 999999, "label": "X"}), 422)["errors"] == \
         {"unit": "not a known unit"}
     assert "label" in problem_of(api.post("/touchpoints", json={"unit": "OA"}), 400)["errors"]
 
@@ -233,11 +234,11 @@ def test_a_time_without_an_offset_or_not_a_time_is_refused(api_as, bank, occurre
     assert list(body["errors"]) == ["occurred_at"]
 
 
-def test_an_unknown_unit_or_staff_member_is_400_with_a_message(api_as, bank, session):
+def test_an_unknown_unit_or_staff_member_is_422_with_a_message(api_as, bank, session):
     api = api_as(bank.admin)
-    unit = problem_of(api.post("/service-events", json={**SERVICE, "unit": "NO-SUCH-OUTLET"}), 400)
+    unit = problem_of(api.post("/service-events", json={**SERVICE, "unit": "NO-SUCH-OUTLET"}), 422)
     assert unit["errors"] == {"unit": "not a known unit"} and "unit" in unit["detail"]
-    staff = problem_of(api.post("/service-events", json={**SERVICE, "staff": "nobody"}), 400)
+    staff = problem_of(api.post("/service-events", json={**SERVICE, "staff": "nobody"}), 422)
     assert staff["errors"] == {"staff": "not a known staff member"}
     bad_id = problem_of(api.post("/service-events", json={**SERVICE, "unit": 2**40}), 400)
     assert list(bad_id["errors"]) == ["unit"]
@@ -377,6 +378,13 @@ def test_paging_follows_the_cursor_and_refuses_a_bad_one(api_as, bank, make):
     assert list(problem_of(api.get("/units?limit=0"), 400)["errors"]) == ["limit"]
 
 
+def test_a_cursor_past_every_id_was_never_given_out_and_is_refused(api_as, bank):
+    """Ids are 32-bit on PostgreSQL: a larger cursor must not reach the database as one."""
+    for cursor in ("2147483648", "5328811339"):
+        assert problem_of(api_as(bank.admin).get(f"/units?cursor={cursor}"), 422)["errors"] == {
+            "cursor": "not a cursor this API gave out"}
+
+
 def test_a_new_row_does_not_shift_the_next_page(api_as, bank, make):
     api = api_as(bank.admin)
     first = api.get("/units?limit=3").get_json()
@@ -432,3 +440,31 @@ def test_times_come_back_in_utc_with_a_z(api_as, bank, clock):
     clock.set(clock.now() + timedelta(hours=7, minutes=30))
     event = api_as(bank.admin).post("/service-events", json=SERVICE).get_json()
     assert event["created_at"] == "2026-11-02T08:30:00Z"
+
+
+@pytest.mark.parametrize("code", ['O"C', "O'C", "OC\nX", "../OC", "O/C", "O C", ".OC", "x" * 41])
+def test_a_unit_code_follows_the_admin_forms_rule(api_as, bank, session, code):
+    body = problem_of(api_as(bank.admin).post("/units", json={"code": code, "name": "Outlet C"}), 400)
+    assert list(body["errors"]) == ["code"]
+    assert count(session, Unit, Unit.name == "Outlet C") == 0
+
+
+def test_the_messages_follow_accept_language(api_as, bank):
+    api = api_as(bank.admin)
+    chinese = problem_of(api.post("/units", json={"name": 7}, headers={"Accept-Language": "zh-CN"}), 400)
+    assert chinese["errors"] == {"code": "必填", "name": "不是字符串"}
+    assert chinese["detail"] == "以下字段无效：code, name。"
+    english = problem_of(api.post("/units", json={"name": 7}), 400)
+    assert english["errors"] == {"code": "required", "name": "not a string"}
+    unusable = problem_of(api.post("/units", json={"code": "OC", "name": "C", "parent": "NOPE"},
+                                   headers={"Accept-Language": "zh-CN"}), 422)
+    assert unusable["errors"] == {"parent": "不是已知单位"}
+
+
+def test_a_value_the_document_allows_but_the_service_cannot_use_is_422(api_as, bank, session):
+    api = api_as(bank.admin)
+    phone = problem_of(api.post("/service-events", json={**SERVICE, "customer_phone": "11111"}), 422)
+    assert phone["errors"] == {"customer_phone": "not a valid phone number"} and phone["code"] == "unusable_fields"
+    zone = problem_of(api.post("/units", json={"code": "OC", "name": "C", "timezone": "Mars/Olympus"}), 422)
+    assert zone["errors"] == {"timezone": "not an IANA time zone such as Asia/Shanghai"}
+    assert count(session, ServiceEvent) == 0 and count(session, Unit, Unit.code == "OC") == 0

@@ -67,7 +67,7 @@ def test_the_service_refusing_is_a_problem_with_its_message(api_as, make, bank):
     case = complaint(make, bank.counter_a)
     api = api_as(bank.handler_a)
     ok(api.post(f"/cases/{case.reference}/claim"))
-    body = problem_of(api.post(f"/cases/{case.reference}/appointment", json={"at": "2026-11-01T10:00:00+08:00"}), 400)
+    body = problem_of(api.post(f"/cases/{case.reference}/appointment", json={"at": "2026-11-01T10:00:00+08:00"}), 422)
     assert body["detail"] == "The appointment must be in the future."
 
 
@@ -151,4 +151,5 @@ def test_the_steps_are_in_the_openapi_document(anonymous):
         assert "409" in operation["responses"] and "404" in operation["responses"]
     assert "get" in paths["/api/v1/callbacks"]
     outcome = document["components"]["schemas"]["CallbackOutcome"]
-    assert outcome["properties"]["keeping_promises"]["enum"] == ["very_satisfied", "satisfied", "average", "poor"]
+    levels = outcome["properties"]["keeping_promises"]["anyOf"]
+    assert levels == [{"enum": ["very_satisfied", "satisfied", "average", "poor"], "type": "string"}, {"type": "null"}]

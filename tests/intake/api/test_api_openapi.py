@@ -170,3 +170,33 @@ def test_answers_have_the_documented_shapes(api_as, anonymous, bank, make, docum
         statuses.append(response.status_code)
     assert statuses[-4:] == [401, 400, 415, 404]
     assert statuses[-8:-6] == [201, 200]
+
+
+# --- methods the document does not declare ---------------------------------------
+
+@pytest.mark.parametrize("method", ["DELETE", "PUT", "PATCH", "TRACE"])
+def test_an_undeclared_method_is_405_with_allow_and_a_problem(app, api_as, anonymous, bank, method):
+    admin = api_as(bank.admin)
+    methods = {}
+    for rule in api_rules(app):
+        methods.setdefault(rule.rule, set()).update(rule.methods)
+    for rule, allowed in methods.items():
+        if method in allowed:
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", "1", rule)
+        for api in (admin, anonymous):
+            response = api.client.open(path, method=method, headers=api._headers(None))
+            assert response.status_code == 405, (method, rule)
+            assert set(response.headers["Allow"].split(", ")) == allowed, rule
+            assert response.content_type == "application/problem+json" and response.get_json()["detail"]
+
+
+def test_options_says_the_methods_and_head_answers_as_get_without_a_body(api_as, anonymous, bank):
+    options = anonymous.client.options("/api/v1/units")
+    assert options.status_code == 200
+    assert set(options.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "POST"}
+    admin = api_as(bank.admin)
+    head = admin.client.head("/api/v1/units", headers=admin._headers(None))
+    assert head.status_code == 200 and head.data == b""
+    assert head.headers["Content-Length"] == admin.get("/units").headers["Content-Length"]
+    assert anonymous.client.head("/api/v1/units").status_code == 401

@@ -1,0 +1,230 @@
+"""Cases: opened by integrators (a CRM, a hotline system), read and listed.
+The steps on a case (claim, transfer, reply, ...) are in case_actions."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from pydantic import Field
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from intake.api.operations import operation
+from intake.api.paging import Page, Paged, page
+from intake.api.problems import ApiError, not_found, unusable_fields
+from intake.api.schemas import (
+    Amount,
+    Answer,
+    Body,
+    Email,
+    Flag,
+    Locale,
+    Phone,
+    Read,
+    Text,
+    Timestamp,
+    UnitFilter,
+    UnitRef,
+    choice,
+)
+from intake.api.scope import api_staff, find_unit, in_scope, require_scope, unit_filter, within_scope
+from intake.services.complaints import CALLBACK_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
+from routing.errors import RoutingError
+from routing.models import Case as CaseRecord
+from routing.rules.ladder import LEVELS
+from routing.services.cases import NewCase as NewCaseRecord
+from routing.services.cases import case_by_reference, open_case
+from routing.services.deadlines import DEADLINE_STATES, deadline_outcome
+from routing.vocabulary import CASE_CATEGORIES, CASE_KINDS, CASE_STATUSES, CHANNELS, DEADLINE_TARGETS, SEVERITIES
+from routing.web.glue import db_session, now
+
+NO_CASE = _l("There is no such case.")
+
+
+class CaseEvent(Answer):
+    """One line of a case's append-only timeline; public lines are shown to the customer."""
+
+    id: int
+    at: datetime
+    kind: str
+    actor: choice(("customer", "staff", "system"))
+    staff_id: int | None
+    body: str
+    public: bool
+
+
+class Deadline(Answer):
+    """One time limit of a case: when it is due, and how it went. state is met (on time), met_late,
+    breached (past due and not met), paused (waiting for the customer) or pending; minutes_late says by
+    how much a met_late or breached one was missed. calendar_confirmed is false while the due time rests
+    on a year whose official holidays are not published yet: it is computed from weekends and the fixed
+    public holidays and recomputed when the year is filled in."""
+
+    target: choice(DEADLINE_TARGETS)
+    started_at: datetime
+    due_at: datetime
+    met_at: datetime | None
+    state: Annotated[choice(DEADLINE_STATES), Read(lambda d, reading: deadline_outcome(d, reading.now)[0])]
+    minutes_late: Annotated[int, Read(lambda d, reading: deadline_outcome(d, reading.now)[1])]
+    escalation_level: Annotated[choice(LEVELS), Read(lambda d, reading: LEVELS[d.escalation_level])]
+    calendar_confirmed: bool
+
+
+def _amount(case) -> str | None:
+    return None if case.amount_claimed is None else f"{case.amount_claimed:.2f}"
+
+
+class Case(Answer):
+    """A complaint, repair, consultation, suggestion or praise. contact_phone is masked unless the
+    token's role is supervisor or higher."""
+
+    id: int
+    reference: str
+    kind: choice(CASE_KINDS)
+    category: choice(CASE_CATEGORIES)
+    severity: choice(SEVERITIES)
+    status: choice(CASE_STATUSES)
+    channel: choice(CHANNELS)
+    unit_id: int | None
+    touchpoint_id: int | None
+    contact_name: str | None
+    contact_phone: Annotated[str | None, Read(lambda case, reading: reading.phone(case.contact_phone))]
+    contact_email: str | None
+    contact_address: str | None
+    locale: str
+    description: str
+    preferred_callback: str | None
+    consent: bool
+    amount_claimed: Annotated[str | None, Field(description='A decimal, e.g. "120.50".'),
+                              Read(lambda case, reading: _amount(case))]
+    first_responder_id: int | None
+    owner_id: int | None
+    reopened_from_id: int | None
+    external_id: str | None
+    created_at: datetime
+    received_at: Annotated[datetime, Field(description="When the contact came in; the time limits count from it.")]
+    updated_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+
+class CaseWithTimeline(Case):
+    """A case, its deadlines (earliest first) and its whole timeline (oldest first). contact_phone is
+    masked unless the token's role is supervisor or higher."""
+
+    deadlines: Annotated[list[Deadline], Read(lambda case, reading: sorted(case.deadlines,
+                                                                          key=lambda d: (d.due_at, d.id)))]
+    events: list[CaseEvent]
+
+
+class NewCase(Body):
+    """A case to register (channel api)."""
+
+    description: Annotated[Text(DESCRIPTION_MAX_LENGTH), Field(description="What happened.")]
+    kind: Annotated[choice(CASE_KINDS) | None, Field(description="complaint if not given.")] = None
+    category: Annotated[choice(CASE_CATEGORIES) | None, Field(description="other if not given.")] = None
+    severity: Annotated[choice(SEVERITIES) | None, Field(description="normal if not given.")] = None
+    unit: Annotated[UnitRef | None, Field(description="The unit concerned, by id or code.")] = None
+    contact_name: Text(NAME_MAX_LENGTH) | None = None
+    contact_phone: Annotated[Phone | None, Field(
+        description="Stored in E.164; national numbers are read in FEEDBACK_DEFAULT_REGION.")] = None
+    contact_email: Email | None = None
+    contact_address: Text(300) | None = None
+    preferred_callback: Annotated[Text(CALLBACK_MAX_LENGTH) | None, Field(
+        description="When the customer wants a call.")] = None
+    consent: Annotated[Flag | None, Field(
+        description="The customer agreed that their details be used for this case.")] = None
+    locale: Annotated[Locale | None, Field(
+        description="The customer's language; the organisation's default if not given.")] = None
+    amount_claimed: Annotated[Amount | None, Field(
+        description='A decimal string such as "120.50", or a JSON number (rounded to cents).')] = None
+    external_id: Annotated[Text(120) | None, Field(
+        description="Your id of this case; a retry opens nothing twice.")] = None
+    received_at: Annotated[Timestamp | None, Field(
+        description="When the contact came in (a call taken, a letter opened), not later than now; the time "
+                    "limits count from it. Now if not given.")] = None
+
+
+class CaseFilter(Paged):
+    status: choice(CASE_STATUSES) | None = None
+    unit: UnitFilter = None
+    since: Annotated[Timestamp | None, Field(description="Opened at or after this time.")] = None
+
+
+@operation("POST", "/cases", summary="Open a case (channel api)", tag="cases",
+           responses={201: CaseWithTimeline, 200: CaseWithTimeline,
+                      409: "This external_id belongs to a case this token may not see."},
+           description="201 when opened; 200 with the first case when this external_id was used before.")
+def create_case(body: NewCase):
+    session = db_session()
+    unit = find_unit(session, body.unit) if body.unit is not None else None
+    if unit is not None:
+        require_scope(unit)
+    if body.external_id is not None:
+        first = _case_by_external_id(body.external_id)
+        if first is not None:
+            return _retried(first)
+    new = NewCaseRecord(
+        channel="api", description=body.description, kind=body.kind or "complaint",
+        category=body.category or "other", severity=body.severity or "normal",
+        unit_id=unit.id if unit else None, contact_name=body.contact_name, contact_phone=body.contact_phone,
+        contact_email=body.contact_email, contact_address=body.contact_address,
+        preferred_callback=body.preferred_callback, consent=bool(body.consent),
+        locale=body.locale or current_app.config["BABEL_DEFAULT_LOCALE"],
+        amount_claimed=body.amount_claimed, external_id=body.external_id, received_at=body.received_at,
+    )
+    try:
+        with session.begin_nested():
+            case = open_case(session, new, now())
+    except RoutingError as error:
+        if error.code == "received_in_future":  # a minute of clock drift is read as now (routing.cases)
+            raise unusable_fields({"received_at": _l("later than now")}) from error
+        raise
+    except IntegrityError:  # a concurrent retry opened it first
+        first = _case_by_external_id(body.external_id) if body.external_id else None
+        if first is None:
+            raise
+        return _retried(first)
+    return case, 201
+
+
+def _case_by_external_id(external_id: str) -> CaseRecord | None:
+    return db_session().scalars(select(CaseRecord).where(CaseRecord.external_id == external_id)).first()
+
+
+def _retried(case: CaseRecord):
+    if not in_scope(case.unit_id):
+        raise ApiError(409, _l("This external_id is already used by another case."), "external_id_taken",
+                       errors={"external_id": _l("already used by another case")})
+    return case, 200
+
+
+def visible_case(reference: str, *, own_too: bool = False) -> CaseRecord:
+    """A case by its reference; one outside the token's scope is absent,
+    except (own_too) for its owner and first responder, who stay accountable
+    after a transfer out."""
+    case = case_by_reference(db_session(), reference) if len(reference) <= 40 and reference.isprintable() else None
+    mine = own_too and case is not None and api_staff().id in (case.owner_id, case.first_responder_id)
+    if case is None or not (in_scope(case.unit_id) or mine):
+        raise not_found(NO_CASE)
+    return case
+
+
+@operation("GET", "/cases/<reference>", summary="One case and its timeline, by reference (C-2026-000123)",
+           tag="cases", responses={200: CaseWithTimeline})
+def get_case(reference):
+    return visible_case(reference)
+
+
+@operation("GET", "/cases", summary="List cases", tag="cases", responses={200: Page[Case]})
+def list_cases(query: CaseFilter):
+    session = db_session()
+    stmt = within_scope(select(CaseRecord), CaseRecord.unit_id)
+    stmt = stmt.where(*unit_filter(session, query.unit, CaseRecord.unit_id))
+    if query.status is not None:
+        stmt = stmt.where(CaseRecord.status == query.status)
+    if query.since is not None:
+        stmt = stmt.where(CaseRecord.created_at >= query.since)
+    return page(stmt, CaseRecord.id, query)
