@@ -42,6 +42,7 @@ EVENT_LABELS = {
     "escalated": _l("Escalated"), "warning": _l("Deadline warning"), "routed": _l("Sent to another unit's queue"),
     "callback_scheduled": _l("Callback scheduled"), "callback": _l("Callback made"),
     "callback_missed": _l("Callback missed"), "weather": _l("Weather prevents outdoor work"),
+    "phone_revealed": _l("Customer's number shown to a caller"),
 }
 DEADLINE_STATE_LABELS = {
     "ok": _l("On time"), "near": _l("Due soon"), "over": _l("Overdue"), "met": _l("Met"),
@@ -62,6 +63,21 @@ CALLBACK_ITEM_LABELS = {"attitude": _l("Attitude"), "skill": _l("Skill"), "arriv
                         "keeping_promises": _l("Keeping promises")}
 CALLBACK_LEVEL_LABELS = {"very_satisfied": _l("Very satisfied"), "satisfied": _l("Satisfied"),
                          "average": _l("Average"), "poor": _l("Poor")}
+CALLBACK_SLOT_LABELS = {"anytime": _l("Any time"), "weekday_morning": _l("Weekday mornings (9:00-12:00)"),
+                       "weekday_afternoon": _l("Weekday afternoons (14:00-17:30)"),
+                       "weekday_evening": _l("Weekday evenings (18:00-20:30)"),
+                       "weekend": _l("Weekends and holidays (10:00-17:00)")}
+# Why a callback is not someone's to record (routing.rules.access.CALLBACK_REFUSALS).
+CALLBACK_REFUSAL_LABELS = {
+    "inactive": _l("Your account is not active."),
+    "owner": _l("You handled this case: a colleague calls the customer back, so the callback checks your work "
+                "independently."),
+    "first_responder": _l("You first received this case: a colleague calls the customer back, so the callback "
+                          "checks the work independently."),
+    "subject": _l("This complaint is about you: you do not call the customer back."),
+    "not_a_caller": _l("Only the callback desk and supervisors record callbacks."),
+    "outside_pool": _l("This callback belongs to a unit outside yours."),
+}
 
 ROLE_LABELS = {
     "handler": _l("Handler"), "supervisor": _l("Supervisor"), "manager": _l("Manager"),

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from routing.foundation.db import Base, UTCDateTime
 from routing.vocabulary import (
+    CALLBACK_OUTCOMES,
     CALLBACK_STATUSES,
     ESCALATION_KINDS,
     OPEN_STATUSES,
@@ -78,6 +79,9 @@ class Staff(Base):
     email: Mapped[str | None] = mapped_column(String(200))
     locale: Mapped[str] = mapped_column(String(16), default="zh_Hans_CN")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The callback desk: may call customers back on cases of their unit tree
+    # (routing.rules.access.callback_refusal), whatever their role.
+    callback_desk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Part of every session cookie of this person: raising it (logout,
     # a new password, deactivation) ends all of them at once.
@@ -146,6 +150,9 @@ class Case(Base):
     contact_address: Mapped[str | None] = mapped_column(String(300))
     locale: Mapped[str] = mapped_column(String(16), default="zh_Hans_CN")
     description: Mapped[str] = mapped_column(Text, default="")
+    # When the customer wants the callback: a slot from the form's list
+    # (routing.vocabulary.CALLBACK_SLOTS) sets its window; free text is a note.
+    callback_slot: Mapped[str | None] = mapped_column(String(20))
     preferred_callback: Mapped[str | None] = mapped_column(String(120))
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
     first_responder_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
@@ -448,11 +455,31 @@ class Callback(Base):
     assigned_unit: Mapped[Unit | None] = relationship()
     staff: Mapped[Staff | None] = relationship()
     rating: Mapped[Rating | None] = relationship()
+    attempt_log: Mapped[list[CallbackAttempt]] = relationship(order_by="CallbackAttempt.id")
 
     __table_args__ = (
         CheckConstraint(f"status IN {CALLBACK_STATUSES!r}", name="status"),
         Index("ix_callback_status_due", "status", "due_start"),
     )
+
+
+class CallbackAttempt(Base):
+    """One call of a callback: who called, when, what came of it, and when
+    to call again if nobody answered."""
+
+    __tablename__ = "callback_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    callback_id: Mapped[int] = mapped_column(ForeignKey("callback.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    outcome: Mapped[str] = mapped_column(String(20))
+    call_again_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[str | None] = mapped_column(Text)
+
+    staff: Mapped[Staff | None] = relationship()
+
+    __table_args__ = (CheckConstraint(f"outcome IN {CALLBACK_OUTCOMES!r}", name="outcome"),)
 
 
 class Notification(Base):

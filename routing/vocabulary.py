@@ -21,3 +21,6 @@ OPEN_STATUSES = ("new", "claimed", "in_progress", "waiting")
 DEADLINE_TARGETS = ("acknowledge", "first_response", "arrival", "resolution", "closure")
 ESCALATION_KINDS = ("warning", "breach", "immediate")
 CALLBACK_STATUSES = ("scheduled", "done", "no_answer", "wrong_number", "missed")
+CALLBACK_OUTCOMES = ("reached", "no_answer", "wrong_number")
+# When a customer wants to be called back (the forms' list); each sets a window.
+CALLBACK_SLOTS = ("anytime", "weekday_morning", "weekday_afternoon", "weekday_evening", "weekend")

@@ -99,6 +99,7 @@ INSPECTION_KIND_LABELS = {
     "spot_check": _l("Spot check by the auditors"), "checklist": _l("Checklist item"),
     "management": _l("Branch management check"), "daily_work": _l("Daily work"), "attendance": _l("Attendance"),
     "self_assessment": _l("Self-assessment"), "manager_assessment": _l("Manager's assessment"),
+    "questionnaire": _l("Customer questionnaire"),
 }
 # The items of the 100-point checklist (RULES 5.4) with their most points.
 CHECKLIST_ITEMS = {
@@ -192,3 +193,10 @@ def period_name(period: Period) -> str:
             return gettext("first half of %(year)s", year=period.year)
         return gettext("second half of %(year)s", year=period.year)
     return str(period.year)
+
+# Whose target each preset line is (RULES 5.9), so three lines do not share one caption.
+TARGET_NAMES = {
+    ("satisfaction_rate", 0.90): _l("the tobacco retail rules (seed 000)"),
+    ("satisfaction_rate", 0.85): _l("the quality management rules (seed 002)"),
+    ("satisfaction_rate", 0.93): _l("telecom engineering (seed 002)"),
+}

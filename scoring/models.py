@@ -29,15 +29,17 @@ from routing.models import Case, Staff, Unit
 
 INSPECTION_KINDS = (
     "mystery_shopper", "off_site", "on_site", "self_check", "spot_check", "checklist", "management",
-    "daily_work", "attendance", "self_assessment", "manager_assessment",
+    "daily_work", "attendance", "self_assessment", "manager_assessment", "questionnaire",
 )
 VERDICTS = ("valid", "invalid", "major")
 LEDGER_KINDS = ("violation", "merit")
 AUDIT_ACTIONS = ("view", "export", "enter")
-# The twelve-point ledger (RULES 5.6) moves 1-3 points per entry; a unit's
-# award (bank_branch bonuses, RULES 5.2) is recorded with its own points.
-STAFF_LEDGER_POINTS = (1, 3)
-UNIT_LEDGER_POINTS = (1, 100)
+# The twelve-point ledger (RULES 5.6) moves 1-10 points per entry (a media
+# exposure 5-10); a unit's entry is an award (bank_branch bonuses, RULES 5.2)
+# or a deduction such as an incomplete callback record (0.5-1, RULES 5.3).
+STAFF_LEDGER_POINTS = (Decimal(1), Decimal(10))
+UNIT_LEDGER_POINTS = (Decimal("0.5"), Decimal(100))
+LEDGER_POINT_STEP = Decimal("0.5")
 
 _CURRENT = text("superseded_at IS NULL")
 
@@ -120,7 +122,10 @@ class LedgerEntry(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     kind: Mapped[str] = mapped_column(String(10))
     code: Mapped[str] = mapped_column(String(60))  # "late_or_early", "commendation"...
-    points: Mapped[int] = mapped_column(Integer)
+    points: Mapped[Decimal] = mapped_column(Numeric(5, 1))
+    # The fine or reward in yuan where the checker sets it (a range in the
+    # scheme, such as 200-300); empty: the scheme's amount for the points.
+    yuan: Mapped[Decimal | None] = mapped_column(Numeric(9, 2))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     note: Mapped[str] = mapped_column(Text, default="")
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
@@ -133,7 +138,8 @@ class LedgerEntry(Base):
 
     __table_args__ = (
         CheckConstraint(f"kind IN {LEDGER_KINDS!r}", name="kind"),
-        CheckConstraint("points >= 1", name="points"),
+        CheckConstraint("points > 0", name="points"),
+        CheckConstraint("yuan IS NULL OR yuan >= 0", name="yuan"),
         CheckConstraint("(staff_id IS NULL) <> (unit_id IS NULL)", name="subject"),
         Index("ix_ledger_entry_staff_occurred", "staff_id", "occurred_at"),
         Index("ix_ledger_entry_unit_occurred", "unit_id", "occurred_at"),

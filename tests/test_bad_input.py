@@ -87,13 +87,13 @@ def world(client, make, session, clock):
     w.tokens = {role: create_api_token(session, staff, clock.now(), "t")[0] for role, staff in w.people.items()}
     w.spare_token_id = create_api_token(session, w.spare, clock.now(), "spare")[1].id
 
-    def case(status="claimed", kind="complaint"):
-        c = make.case(unit=outlet, recorded_by=None if status == "new" else handler, kind=kind,
+    def case(status="claimed", kind="complaint", by=handler):
+        c = make.case(unit=outlet, recorded_by=None if status == "new" else by, kind=kind,
                       contact_phone=f"+86138{next(_unique):08d}", category="attitude")
         if status == "waiting":
-            lifecycle.wait_for_customer(session, c, handler, "the receipt", clock.now())
+            lifecycle.wait_for_customer(session, c, by, "the receipt", clock.now())
         if status == "resolved":
-            lifecycle.resolve(session, c, handler, "Refunded.", clock.now())
+            lifecycle.resolve(session, c, by, "Refunded.", clock.now())
         session.commit()
         return c
 
@@ -104,7 +104,10 @@ def world(client, make, session, clock):
                 "weather", "resolve", "close", "reopen", "see")}
     w.api_cases = {step: case(state.get(step, "claimed"), kind.get(step, "complaint")) for step in
                    ("claim", "transfer", "reply", "appointment", "weather", "resolve", "close", "reopen")}
-    w.callback_case, w.api_callback_case = case("resolved"), case("resolved")
+    # Handled by a colleague and called back by the handler, who also works the callback desk:
+    # nobody calls back their own case.
+    handler.callback_desk = True
+    w.callback_case, w.api_callback_case = case("resolved", by=w.colleague), case("resolved", by=w.colleague)
     w.callback = _callback(session, w.callback_case)
     w.api_callback = _callback(session, w.api_callback_case)
     w.inspection = entries.record_inspection(session, entries.NewInspection(
@@ -446,12 +449,13 @@ FORM_GROUPS = {
         f"/cases/{{w.cases[{step}].reference}}#{step}" for step in
         ("claim", "start", "reply", "note", "transfer", "appointment", "wait", "resume", "arrival", "weather",
          "resolve", "close", "reopen")) + ("/callbacks/{w.callback}", "/escalations"),
-        (STEP_RULE, "/callbacks/<int:callback_id>", "/notifications/read"),
+        (STEP_RULE, "/callbacks/<int:callback_id>", "/callbacks/<int:callback_id>/phone", "/notifications/read"),
         {"to_staff": FIRST, "to_unit": "", "at": "2026-11-03T10:00", "reopen": None, "reopen_reason": ""}),
     "account": FormGroup("handler", ("/account/password",), ("/account/password",)),
-    "scores": FormGroup("manager", ("/scores/inspections", "/scores/ledger", "/scores/verdicts"),
-                        ("/scores/inspections", "/scores/ledger", "/scores/verdicts/<reference>",
-                         "/scores/<table>/<int:row_id>/withdraw"),
+    "scores": FormGroup("manager", ("/scores/inspections", "/scores/inspections/checklist", "/scores/ledger",
+                                    "/scores/verdicts"),
+                        ("/scores/inspections", "/scores/inspections/checklist", "/scores/ledger",
+                         "/scores/verdicts/<reference>", "/scores/<table>/<int:row_id>/withdraw"),
                         {"item": "", "reason": "Entered by mistake.", "held_on": "2026-11-01",
                          "period_label": "", "points": "1"}),
 }
@@ -570,7 +574,7 @@ def api_bodies(w) -> dict:
         "create_service_event": {"external_id": f"Q-{n}", "unit": "OA", "staff": handler.username,
                                  "customer_phone": "13812345678", "occurred_at": when, "locale": "en",
                                  "service_type": "deposit"},
-        "create_rating": {"score": 4, "unit": "OA", "staff": handler.username, "touchpoint": w.touchpoint.id,
+        "create_rating": {"score": 4, "unit": "OA", "staff": w.colleague.username, "touchpoint": w.touchpoint.id,
                           "attitude": 5, "skill": 4, "timeliness": 3, "promises": 5, "comment": "Quick.",
                           "locale": "en", "external_id": f"R-{n}"},
         "create_case": {"description": "The fee was charged twice.", "kind": "complaint", "category": "billing",

@@ -41,15 +41,21 @@ class Expect:
     """Who is let in: `role` and above (None: anyone, signed in or not);
     `scoped`: the route acts on a record of the home branch, which staff of
     the other branch below executive may not reach; `twilio`: only a request
-    Twilio signed (no user is let in by being signed in)."""
+    Twilio signed (no user is let in by being signed in); `not_the_subject`:
+    the home handler - owner and first responder of the resolved case, and
+    the staff member the counter's ratings are about - is refused, since
+    nobody calls back or rates their own work (RULES 5)."""
 
     role: str | None = "handler"
     scoped: bool = False
     query: str = ""
     twilio: bool = False
+    not_the_subject: bool = False
 
     def lets_in(self, user: str) -> bool:
         if self.twilio:
+            return False
+        if self.not_the_subject and user == "handler":
             return False
         if self.role is None:
             return True
@@ -62,6 +68,7 @@ class Expect:
 
 
 ANYONE = Expect(None)
+CALLBACK = Expect("handler", scoped=True, not_the_subject=True)
 STAFF = Expect("handler")
 IN_SCOPE = Expect("handler", scoped=True)
 SUPERVISOR = Expect("supervisor")
@@ -72,7 +79,7 @@ EXPECTED = {
     # The customer's side, and signing in and out.
     "GET /": ANYONE, "GET /healthz": ANYONE, "GET /static/<path:filename>": ANYONE,
     "GET /login": ANYONE, "POST /login": ANYONE, "POST /logout": ANYONE, "GET /staff": ANYONE,
-    "GET /q/<token>": ANYONE, "POST /q/<token>": ANYONE, "GET /q/<token>/thanks": ANYONE,
+    "GET /q/<token>": ANYONE, "POST /q/<token>": Expect(None, not_the_subject=True), "GET /q/<token>/thanks": ANYONE,
     "GET /q/<token>/r/<int:rating_id>": ANYONE, "POST /q/<token>/r/<int:rating_id>": ANYONE,  # this device's
     "GET /complain": ANYONE, "POST /complain": ANYONE, "GET /complain/joined": ANYONE,
     "GET /complain/sent/<tracking_token>": ANYONE, "GET /track": ANYONE, "POST /track": ANYONE,
@@ -81,13 +88,15 @@ EXPECTED = {
     # Every member of staff: their own queues, inbox, password and scores.
     "GET /account/password": STAFF, "POST /account/password": STAFF,
     "GET /cases": STAFF, "GET /escalations": STAFF, "POST /notifications/read": STAFF, "GET /callbacks": STAFF,
-    "GET /scores": STAFF, "GET /scores/export.<fmt>": STAFF,
+    "GET /scores": STAFF, "GET /scores/export.<fmt>": STAFF, "GET /overview": SUPERVISOR,
     # A case or callback of the home branch: its unit's people and their managers.
     "GET /cases/<reference>": IN_SCOPE, "POST /cases/<reference>/<step>": IN_SCOPE,
-    "GET /callbacks/<int:callback_id>": IN_SCOPE, "POST /callbacks/<int:callback_id>": IN_SCOPE,
+    "GET /callbacks/<int:callback_id>": CALLBACK, "POST /callbacks/<int:callback_id>": CALLBACK,
+    "POST /callbacks/<int:callback_id>/phone": CALLBACK,
     # Supervisors and above (RULES 7: a handler sees only their own scores).
     "GET /low-ratings": SUPERVISOR, "GET /scores/enter": SUPERVISOR, "GET /scores/report": SUPERVISOR,
-    "GET /scores/inspections": SUPERVISOR, "POST /scores/inspections": SUPERVISOR, "GET /scores/verdicts": SUPERVISOR,
+    "GET /scores/inspections": SUPERVISOR, "POST /scores/inspections": SUPERVISOR,
+    "GET /scores/inspections/checklist": SUPERVISOR, "POST /scores/inspections/checklist": SUPERVISOR, "GET /scores/verdicts": SUPERVISOR,
     "GET /scores/ledger": Expect("manager"), "POST /scores/ledger": Expect("manager"),
     "GET /scores/<kind>/<int:subject_id>": Expect("supervisor", scoped=True),  # the home outlet's scorecard
     "GET /scores/drilldown": Expect("supervisor", scoped=True, query=DRILL),
@@ -116,7 +125,8 @@ EXPECTED = {
         "/touchpoints/<int:touchpoint_id>/qr.pdf", "/cases/<reference>")},
     **{f"POST /api/v1/cases/<reference>/{step}": IN_SCOPE for step in (
         "claim", "transfer", "reply", "appointment", "weather", "resolve", "reopen", "close")},
-    "POST /api/v1/callbacks/<int:callback_id>/outcome": IN_SCOPE,
+    "POST /api/v1/callbacks/<int:callback_id>/outcome": CALLBACK,
+    "POST /api/v1/callbacks/<int:callback_id>/phone": CALLBACK,
     "POST /api/v1/cases": STAFF, "POST /api/v1/ratings": STAFF, "POST /api/v1/service-events": STAFF,
     "GET /api/v1/ratings": SUPERVISOR, "GET /api/v1/ratings/<int:rating_id>": Expect("supervisor", scoped=True),
     "POST /api/v1/units": ADMIN, "POST /api/v1/touchpoints": ADMIN,

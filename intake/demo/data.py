@@ -54,6 +54,9 @@ STAFF = (
     ("rural.leader", "supervisor", "DEMO-POWER-RURAL", "陈勇", "Chen Yong", None),
     # The complaint desks: the branch's, each outlet's lobby manager, the hall's.
     ("bank.desk", "handler", "DEMO-BANK", "褚红", "Chu Hong", None),
+    # The callback desks (回访): they call customers back on cases they did not handle.
+    ("bank.callback", "handler", "DEMO-BANK", "秦月", "Qin Yue", None),
+    ("power.callback", "handler", "DEMO-POWER", "尤佳", "You Jia", None),
     ("rmr.lobby", "handler", "DEMO-BANK-RMR", "许晴", "Xu Qing", None),
     ("jfr.lobby", "handler", "DEMO-BANK-JFR", "曹阳", "Cao Yang", None),
     ("xhr.lobby", "handler", "DEMO-BANK-XHR", "邓丽", "Deng Li", None),
@@ -72,6 +75,20 @@ STAFF = (
     ("rural.repair1", "handler", "DEMO-POWER-RURAL", "韩斌", "Han Bin", None),
     ("rural.repair2", "handler", "DEMO-POWER-RURAL", "杨帆", "Yang Fan", None),
 )
+
+CALLBACK_DESK = ("bank.callback", "power.callback")
+QR_SCAN_RATE = 0.12
+# What to try first, for `feedback demo`'s list of logins.
+LOGIN_GROUPS = (
+    ("Start here: the overview of a manager and of the general manager", ("bank.manager", "gm")),
+    ("What needs a supervisor: escalations, low ratings, verdicts to give", ("rmr.supervisor", "hall.supervisor")),
+    ("Work a queue and call customers back", ("rmr.lobby", "power.desk", "bank.callback")),
+    ("At a counter or in a repair team", ("rmr.teller1", "jfr.teller2", "urban.repair1")),
+    ("Set up policies, calendars, staff and QR codes", ("admin",)),
+)
+# How well each unit does in the checks supervisors enter (0-1; others 0.5).
+UNIT_QUALITY = {"DEMO-BANK-RMR": 0.8, "DEMO-BANK-JFR": 0.35, "DEMO-BANK-XHR": 0.6, "DEMO-POWER": 0.7,
+                "DEMO-POWER-URBAN": 0.85, "DEMO-POWER-RURAL": 0.3}
 
 # Chance of each score 1..5, by how well a staff member serves.
 SCORE_WEIGHTS = {
@@ -140,6 +157,20 @@ DESCRIPTIONS = {
         ("家里整栋楼停电了，楼道里有焦糊味。", "电表箱冒火花，开关一直跳闸。", "村里有一段线路被树枝压断了。"),
         ("The whole building has lost power and there is a burning smell in the stairwell.",)),
 }
+# Said around a description, so no two customers write quite the same.
+OPENINGS = {
+    "zh": ("", "今天上午", "昨天下午", "上周三", "本周一", "前天", "上个月底", "周六上午", "今天中午", "刚才"),
+    "en": ("", "This morning: ", "Yesterday afternoon: ", "Last Wednesday: ", "On Monday: ", "Two days ago: "),
+}
+CLOSINGS = {
+    "zh": ("", "希望给个说法。", "请尽快处理。", "希望以后改进。", "请给我回个电话。", "要求当面道歉。",
+           "希望有人跟进。", "已经不是第一次了。"),
+    "en": ("", " Please call me back.", " I expect an apology.", " Please look into it.", " It is not the first time."),
+}
+DESCRIPTIONS[("reopen", "other")] = (
+    ("回访时客户表示问题没有彻底解决，要求重新处理。", "客户说答应的退款还没到账。", "客户表示维修后同样的故障又出现了。",
+     "客户对处理结果不认可，要求上级领导出面。", "客户说承诺的回电一直没有接到。", "客户认为解释不清楚，要求书面答复。"),
+    ("The customer says the problem came back.",))
 REPLIES = {
     "zh": ("您好，您反映的问题我们已经收到，正在核实，会尽快给您答复。", "您好，已联系相关网点负责人，今天下班前给您回复处理方案。"),
     "en": ("Thank you, we have received your message and are looking into it. We will answer you soon.",),

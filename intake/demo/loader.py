@@ -31,9 +31,11 @@ from werkzeug.security import generate_password_hash
 
 from intake.demo.data import (
     BANK_SERVICES,
+    CALLBACK_DESK,
     CALLBACK_ITEMS,
     CALLBACK_LEVELS,
     CALLBACK_WEIGHTS,
+    CLOSINGS,
     COMMENTS,
     CONFIG,
     DAYS,
@@ -42,7 +44,10 @@ from intake.demo.data import (
     EN_NAMES,
     GIVEN,
     HALL_SERVICES,
+    LOGIN_GROUPS,
+    OPENINGS,
     PASSWORD,
+    QR_SCAN_RATE,
     QUALITY,
     REPLIES,
     RESOLUTIONS,
@@ -58,6 +63,7 @@ from intake.demo.data import (
     UNITS,
     ZONE,
 )
+from intake.demo.scores import enter_scores
 from intake.models import InboundMessage, Survey, Touchpoint
 from intake.services.complaints import Complaint, file_complaint
 from intake.services.ratings import close_the_loop
@@ -117,7 +123,7 @@ def _organisation(session: Session, start: datetime) -> _Org:
     for number, (username, role, unit, zh, en, ladder) in enumerate(STAFF, 1):
         member = create_staff(session, username, role, start, display_name=f"{zh} ({en})", unit=units[unit],
                               phone=f"+86139{number:08d}", email=f"{username}@demo.example.com",
-                              ladder_position=ladder)
+                              ladder_position=ladder, callback_desk=username in CALLBACK_DESK)
         member.password_hash = password_hash
         staff[username] = member
     org = _Org(units, staff)
@@ -173,8 +179,9 @@ class _History:
         self.contacts: dict[str, Customer] = {}
         self.surveys: list[tuple[Survey, Rating | None]] = []
         self.sequence = itertools.count(1)
-        self.bank_customers = [self._customer() for _ in range(900)]
-        self.hall_customers = [self._customer(address=True) for _ in range(500)]
+        self.bank_customers = [self._customer() for _ in range(3000)]
+        self.hall_customers = [self._customer(address=True) for _ in range(1500)]
+        self.said: dict[str, int] = {}  # how often each description was used
         self.unit_by_id = {unit.id: unit for unit in org.units.values()}
 
     def load(self) -> None:
@@ -185,6 +192,8 @@ class _History:
             self._day(today - timedelta(days=back))
         for minutes_ago in (95, 40, 12):  # whenever the demo starts, a few cases wait to be claimed
             self._request(self.now - timedelta(minutes=minutes_ago), claimed=False)
+        for hours_ago in (130, 150, 200):  # and a few were answered but are overdue: red countdowns
+            self._request(self.now - timedelta(hours=hours_ago), stalled=True)
         self.agenda.start(self._ticks(start))
         self.agenda.run()
         self.session.add_all(self.rows)
@@ -194,6 +203,7 @@ class _History:
         for survey, rating in self.surveys:
             survey.rating_id = rating.id if rating is not None else None
         self.session.add_all(survey for survey, _ in self.surveys)
+        enter_scores(self.session, self.org.units, self.org.staff, self.now, self.days, self.rng)
         self._settle(outbox_before)
 
     def _settle(self, outbox_before: int) -> None:
@@ -237,9 +247,17 @@ class _History:
     def _score(self, username: str) -> int:
         return self.rng.choices((1, 2, 3, 4, 5), SCORE_WEIGHTS[QUALITY.get(username, "usual")])[0]
 
-    def _text(self, kind: str, category: str, lang: str) -> str:
+    def _text(self, kind: str, category: str, lang: str, place: str = "") -> str:
+        """A description in the customer's words: the same complaint is never
+        told quite the same way (at most a few repeats)."""
         zh, en = DESCRIPTIONS.get((kind, category)) or DESCRIPTIONS[(kind, "other")]
-        return self.rng.choice(en if lang == "en" else zh)
+        for _ in range(30):
+            text = place + self.rng.choice(OPENINGS[lang]) + self.rng.choice(en if lang == "en" else zh) + \
+                self.rng.choice(CLOSINGS[lang])
+            if self.said.get(text, 0) < 2:
+                break
+        self.said[text] = self.said.get(text, 0) + 1
+        return text
 
     def _staff(self, staff_id: int | None) -> Staff | None:
         return self.session.get(Staff, staff_id) if staff_id else None
@@ -258,7 +276,7 @@ class _History:
         outlet's supervisor."""
         if unit.level != "counter":
             for member in self.org.staff.values():
-                if member.unit_id == unit.id and member.role == "handler":
+                if member.unit_id == unit.id and member.role == "handler" and not member.callback_desk:
                     return member
         return self._supervisor(unit.parent if unit.level == "counter" else unit)
 
@@ -269,10 +287,11 @@ class _History:
         weekday = day.weekday()
         for code, touchpoint in self.org.touchpoints.items():
             bank = code.startswith("DEMO-BANK")
+            # Dozens of services a counter a day (fewer on a bank's weekend; the hall shuts on Sundays).
             if bank:
-                count = rng.randint(6, 9) if weekday < 5 else rng.randint(1, 4)
+                count = rng.randint(28, 45) if weekday < 5 else rng.randint(6, 14)
             else:
-                count = rng.randint(4, 7) if weekday < 6 else 0
+                count = rng.randint(22, 38) if weekday < 6 else 0
             hours = (9, 17) if bank else (8.5, 17.5)
             for _ in range(count):
                 when = self._at(day, self._busy_hour(*hours))
@@ -309,7 +328,8 @@ class _History:
         self._service(touchpoint.unit, touchpoint.staff, when, rng.choice(BANK_SERVICES if bank else HALL_SERVICES),
                       customer)
         rated = when + timedelta(minutes=rng.randint(1, 6))
-        if rng.random() < 0.3 and rated < self.now:
+        # Few customers scan the code: far fewer than half.
+        if rng.random() < QR_SCAN_RATE and rated < self.now:
             self._qr_rating(touchpoint, rated, customer)
 
     def _qr_rating(self, touchpoint: Touchpoint, when: datetime, customer: Customer | None) -> None:
@@ -328,7 +348,9 @@ class _History:
                         touchpoint_id=touchpoint.id, score=score, comment=comment, locale=locale, created_at=when,
                         device_hash=hashlib.sha256(rng.randbytes(16)).hexdigest(), suspect=False, **dimensions)
         if score <= 2 and customer is not None and rng.random() < 0.3:
-            # The customer left a phone number: the rating page opens a case.
+            # The customer left a phone number and said what went wrong: the rating page opens a case.
+            rating.comment = self._text("complaint", rng.choice(("attitude", "waiting_time", "service_quality")),
+                                        lang)
             self.agenda.start(self._low_rating_life(rating, customer))
         else:
             self.rows.append(rating)
@@ -385,13 +407,14 @@ class _History:
 
     # -- cases: planned day by day, lived in time order --------------------
 
-    def _request(self, when: datetime, claimed: bool = True) -> None:
+    def _request(self, when: datetime, claimed: bool = True, stalled: bool = False) -> None:
         """A complaint, question, suggestion or praise at a bank outlet, the
         branch or the hall."""
         if when >= self.now:
             return
         rng = self.rng
-        kind = rng.choices(("complaint", "consultation", "suggestion", "praise"), (55, 20, 10, 15))[0]
+        kind = "complaint" if stalled else \
+            rng.choices(("complaint", "consultation", "suggestion", "praise"), (55, 20, 10, 15))[0]
         category = {"complaint": rng.choices(("attitude", "waiting_time", "service_quality", "billing",
                                               "environment", "other"), (25, 30, 20, 15, 5, 5))[0],
                     "consultation": "other", "suggestion": "environment", "praise": "attitude"}[kind]
@@ -401,10 +424,18 @@ class _History:
         if not claimed:
             channel = rng.choice(("web", "qr", "sms"))
         customer = rng.choice(self.hall_customers if unit.code == "DEMO-POWER" else self.bank_customers)
-        self.agenda.start(self._request_life(when, unit, kind, category, channel, customer, claimed))
+        subject = None
+        if kind == "complaint" and category == "attitude" and unit.level == "outlet":
+            # About a teller: the case is the counter's, and never theirs to handle.
+            counter = rng.choice([u for u in self.org.units.values() if u.parent_id == unit.id])
+            unit = counter
+            subject = next(m for m in self.org.staff.values() if m.unit_id == counter.id)
+        self.agenda.start(self._request_life(when, unit, kind, category, channel, customer, claimed, subject,
+                                             stalled))
 
     def _request_life(self, when: datetime, unit: Unit, kind: str, category: str, channel: str,
-                      customer: Customer, claimed: bool) -> Life:
+                      customer: Customer, claimed: bool, subject: Staff | None = None,
+                      stalled: bool = False) -> Life:
         rng = self.rng
         at = yield when
         desk = self._desk(unit)
@@ -421,19 +452,28 @@ class _History:
                 amount_claimed=amount, contact_name=customer.name, contact_phone=customer.phone,
                 contact_address=customer.address or None, locale=customer.locale, consent=True), at,
                 recorded_by=desk)
+            case.subject_staff_id = subject.id if subject else None
         else:
+            slot = rng.choice((None, None, "anytime", "weekday_afternoon", "weekday_evening", "weekend"))
             filed = file_complaint(self.session, Complaint(
                 description=description, channel=channel, kind=kind, category=category, unit_id=unit.id,
                 name=customer.name, phone=None if email else customer.phone, email=email, consent=True,
-                preferred_callback=rng.choice((None, None, "工作日下午")), locale=customer.locale),
-                now=at, config=self.config)
-            if filed.joined or not claimed:
+                callback_slot=slot, preferred_callback=rng.choice((None, None, None, "周三不方便接电话")),
+                locale=customer.locale), now=at, config=self.config)
+            if filed.joined:
                 return
             case = filed.case
+            case.subject_staff_id = subject.id if subject else None
+            if not claimed:
+                return
             # Now and then a case sits in the queue for a day or two: the tick escalates it.
             wait = rng.randint(20 * 60, 60 * 60) if rng.random() < 0.08 else rng.randint(5, 150)
             at = yield self._working(at + timedelta(minutes=wait))
             claim(self.session, case, desk, at)
+        if stalled:  # answered, then left: its resolution limit runs out
+            at = yield self._working(at + timedelta(minutes=rng.randint(30, 240)))
+            reply(self.session, case, desk, rng.choice(REPLIES[customer.lang]), at)
+            return
         yield from self._handle(case, at, desk, customer.lang)
 
     def _low_rating_life(self, rating: Rating, customer: Customer) -> Life:
@@ -478,7 +518,9 @@ class _History:
         and then nobody answers, rarely the call is forgotten (the tick marks
         it missed), and a customer who is not satisfied has the case reopened."""
         rng = self.rng
-        caller = self._staff(case.first_responder_id) or owner
+        # The callback desk of the case's side calls: never its owner, first responder or subject.
+        caller = self.org.staff["bank.callback" if self.unit_by_id[case.unit_id].code.startswith("DEMO-BANK")
+                                else "power.callback"]
         draw = rng.random()
         if draw < 0.02:
             at = yield callback.due_end + timedelta(hours=rng.uniform(20, 30))
@@ -494,7 +536,7 @@ class _History:
         reopen = unhappy and case.kind in ("complaint", "repair") and rng.random() < 0.4
         record_outcome(self.session, callback, caller, outcome="reached", answers=answers, now=at,
                        comment="客户表示问题没有彻底解决。" if reopen else "",
-                       reopen=reopen, reopen_reason="回访时客户表示问题没有彻底解决，要求重新处理。")
+                       reopen=reopen, reopen_reason=self._text("reopen", "other", "zh"))
         if reopen:
             follow_up = self.session.scalars(select(Case).where(Case.reopened_from_id == case.id)).one()
             yield from self._handle(follow_up, at, self._staff(follow_up.owner_id) or owner, lang)
@@ -525,7 +567,9 @@ class _History:
         at = yield when
         case = open_case(self.session, NewCase(
             channel="phone", kind="repair", category="fault", unit_id=team.id,
-            description=self._text("repair", "fault", customer.lang), contact_name=customer.name,
+            description=self._text("repair", "fault", customer.lang, place=f"{customer.address}："
+                                    if customer.lang == "zh" else f"{customer.address}: "),
+            contact_name=customer.name,
             contact_phone=customer.phone, contact_address=customer.address, locale=customer.locale, consent=True),
             at, recorded_by=desk)
         at = yield at + timedelta(minutes=rng.randint(2, 8))
@@ -568,13 +612,17 @@ def summary(session: Session, public_url: str) -> str:
         f"  Handler queue:                {public_url}/cases",
         f"  Administration:               {public_url}/admin",
         "",
-        f"Logins (every password is {PASSWORD}):",
-        f"  {'username':<16} {'role':<22} {'unit':<18} name",
+        f"Logins (every password is {PASSWORD}), by what to try first:",
     ]
-    for username, role, unit, _zh, _en, ladder in STAFF:
-        member = names.get(username)
-        if member is None:
-            continue
-        shown_role = f"{role} ({ladder})" if ladder else role
-        lines.append(f"  {username:<16} {shown_role:<22} {unit:<18} {member.display_name}")
+    rows = {username: (role, unit, ladder) for username, role, unit, _zh, _en, ladder in STAFF}
+    grouped = [name for _heading, usernames in LOGIN_GROUPS for name in usernames]
+    for heading, usernames in (*LOGIN_GROUPS, ("Everyone else", [u for u in rows if u not in grouped])):
+        lines += ["", f"  {heading}:", f"  {'username':<16} {'role':<22} {'unit':<18} name"]
+        for username in usernames:
+            member = names.get(username)
+            if member is None:
+                continue
+            role, unit, ladder = rows[username]
+            shown_role = f"{role} ({ladder})" if ladder else role + (" (callbacks)" if member.callback_desk else "")
+            lines.append(f"  {username:<16} {shown_role:<22} {unit:<18} {member.display_name}")
     return "\n".join(lines)

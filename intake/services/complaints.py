@@ -22,7 +22,7 @@ from routing.models import Case, Rating, Unit
 from routing.services.cases import NewCase, case_by_reference, open_case, open_case_for_contact
 from routing.services.outbox import enqueue
 from routing.services.timeline import add_customer_message
-from routing.vocabulary import CASE_CATEGORIES, CASE_KINDS, CHANNELS
+from routing.vocabulary import CALLBACK_SLOTS, CASE_CATEGORIES, CASE_KINDS, CHANNELS
 
 DESCRIPTION_MAX_LENGTH = 4000
 NAME_MAX_LENGTH = 120
@@ -56,9 +56,10 @@ class Complaint:
     name: str | None = None
     phone: str | None = None
     email: str | None = None
-    preferred_callback: str | None = None
+    preferred_callback: str | None = None  # the customer's own words: a note for the caller
     consent: bool = False
     locale: str = "zh_Hans_CN"
+    callback_slot: str | None = None  # chosen from the form's list: sets the callback's window
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,9 @@ def _validated(complaint: Complaint, region: str) -> Complaint:
                                 _l("Please agree that we may use your details to handle this case."))
     name = (complaint.name or "").strip()[:NAME_MAX_LENGTH] or None
     callback = (complaint.preferred_callback or "").strip()
+    slot = complaint.callback_slot or None
+    if slot is not None and slot not in CALLBACK_SLOTS:
+        raise ComplaintRejected("invalid_callback_slot", _l("Please choose one of the options offered."))
     if len(callback) > CALLBACK_MAX_LENGTH:
         raise ComplaintRejected("callback_too_long", _l(
             "Please keep the preferred time under %(max)s characters.", max=CALLBACK_MAX_LENGTH))
@@ -117,7 +121,7 @@ def _validated(complaint: Complaint, region: str) -> Complaint:
         description=description, channel=complaint.channel, kind=complaint.kind,
         category=complaint.category, unit_id=complaint.unit_id, touchpoint_id=complaint.touchpoint_id,
         name=name, phone=phone, email=email, preferred_callback=callback or None,
-        consent=True, locale=complaint.locale,
+        consent=True, locale=complaint.locale, callback_slot=slot,
     )
 
 
@@ -135,7 +139,7 @@ def file_complaint(session: Session, complaint: Complaint, *, now: datetime, con
         # Nothing the customer said is lost, though the case keeps its own fields.
         event.data = {**(event.data or {}), "kind": complaint.kind, "category": complaint.category,
                       "unit_id": complaint.unit_id, "touchpoint_id": complaint.touchpoint_id,
-                      "preferred_callback": complaint.preferred_callback}
+                      "preferred_callback": complaint.preferred_callback, "callback_slot": complaint.callback_slot}
         session.flush()
         dedupe_key = f"joined:{event.id}"
     else:
@@ -143,7 +147,8 @@ def file_complaint(session: Session, complaint: Complaint, *, now: datetime, con
             channel=complaint.channel, description=complaint.description, kind=complaint.kind,
             category=complaint.category, unit_id=complaint.unit_id, touchpoint_id=complaint.touchpoint_id,
             contact_name=complaint.name, contact_phone=complaint.phone, contact_email=complaint.email,
-            preferred_callback=complaint.preferred_callback, consent=True, locale=complaint.locale,
+            preferred_callback=complaint.preferred_callback, callback_slot=complaint.callback_slot, consent=True,
+            locale=complaint.locale,
         ), now)
         dedupe_key = f"registered:{case.id}"
     if rating is not None and rating.case_id is None:

@@ -13,9 +13,9 @@ import qrcode.image.pil
 import qrcode.image.svg
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
+
+from scoring.reports.pdf_font import pdf_font
 
 POSTER_LINES_ZH: tuple[str, ...] = (
     "扫一扫，为我们的服务打分",
@@ -27,12 +27,6 @@ POSTER_LINES_EN: tuple[str, ...] = (
     "Point your phone's camera at the code: it takes a few seconds",
     "You can also leave a comment or make a complaint there",
 )
-
-# A built-in CID font: the PDF viewer supplies the glyphs, so Chinese prints
-# without shipping a font file. It also has Latin glyphs, for mixed names.
-CJK_FONT = "STSong-Light"
-LATIN_FONT = "Helvetica"
-
 
 def _qr(url: str, box_size: int = 10, **kwargs) -> qrcode.QRCode:
     code = qrcode.QRCode(box_size=box_size, border=4, **kwargs)
@@ -65,10 +59,9 @@ def poster_pdf(
 ) -> bytes:
     """A one-page poster: the unit's name, the counter, the QR code large,
     short instructions in Chinese and English, and the URL for typing."""
-    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+    font = pdf_font()  # embedded: Chinese, Latin and punctuation print the same in every viewer
     out = io.BytesIO()
-    pdf = canvas.Canvas(out, pagesize=pagesize)
+    pdf = canvas.Canvas(out, pagesize=pagesize, initialFontName=font)
     pdf.setTitle(unit_name)
     width, height = pagesize
     margin = 12 * mm
@@ -84,9 +77,9 @@ def poster_pdf(
         pdf.drawCentredString(width / 2, y, text)
         y -= size * (gap - 1)
 
-    line(unit_name, CJK_FONT, 22)
+    line(unit_name, font, 22)
     if counter_name:
-        line(counter_name, CJK_FONT, 15)
+        line(counter_name, font, 15)
 
     # The code as vector shapes, sharp at any print size; one rectangle per
     # run of dark modules, so viewers draw no seams between neighbours.
@@ -111,12 +104,12 @@ def poster_pdf(
 
     # Each language's first line is its headline.
     for i, text in enumerate(lines_zh):
-        line(text, CJK_FONT, 15 if i == 0 else 12)
+        line(text, font, 15 if i == 0 else 12)
     y -= 2 * mm
     for i, text in enumerate(lines_en):
-        line(text, LATIN_FONT, 13 if i == 0 else 10)
+        line(text, font, 13 if i == 0 else 10)
     y = margin + 8  # the URL sits on the bottom margin, for typing in
-    line(url, LATIN_FONT, 8)
+    line(url, font, 8)
 
     pdf.showPage()
     pdf.save()

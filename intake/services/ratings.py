@@ -20,6 +20,8 @@ from intake.services.touchpoints import active_token, plausible_token
 from routing.errors import Conflict, NotFound, RoutingError
 from routing.foundation.db import DriverStatement, write_on_driver
 from routing.models import Rating, Staff, Unit
+from routing.rules import access
+from routing.services.alerts import low_rating_alert
 from routing.vocabulary import CHANNELS
 
 # RULES 4: attitude, skill, arrival time (timeliness), keeping promises.
@@ -29,6 +31,12 @@ SCORES = range(1, 6)
 
 class RatingRejected(RoutingError):
     status = 400
+
+
+class SelfRating(RatingRejected):
+    """A staff member rating their own service: not allowed anywhere."""
+
+    status = 403
 
 
 class RatingClosed(Conflict):
@@ -63,6 +71,7 @@ def _dimensions(values: Mapping[str, int | None]) -> dict[str, int | None]:
 
 
 REPEAT_DEVICE = "repeat_device"
+SELF_RATING = "self_rating"
 _RATING = Rating.__table__.c
 _TOUCHPOINT = Touchpoint.__table__.c
 
@@ -120,6 +129,14 @@ def record_tap(engine: Engine, token: str, *, score: int, device_hash: str, loca
     return row[0] if row else None
 
 
+def alert_if_low(session: Session, unit_id: int, score: int, now: datetime, config: Mapping) -> None:
+    """A low rating may complete a burst: the supervisor hears of it (routing.services.alerts)."""
+    threshold = config.get("LOW_RATING_THRESHOLD", 2)
+    if score <= threshold:
+        low_rating_alert(session, unit_id, now, count=config.get("LOW_RATING_ALERT_COUNT", 3),
+                         within=timedelta(minutes=config.get("LOW_RATING_ALERT_MINUTES", 60)), threshold=threshold)
+
+
 def record_rating(
     session: Session,
     *,
@@ -141,8 +158,10 @@ def record_rating(
     contact_name: str | None = None,
     contact_phone: str | None = None,
     contact_email: str | None = None,
+    recorded_by: Staff | None = None,
 ) -> Rating:
-    """Record a rating. A second rating from the same device at the same
+    """Record a rating. Staff never rate themselves (`recorded_by`: who posts
+    it, such as an API token's staff member). A second rating from the same device at the same
     touchpoint within RATING_INTERVAL_MINUTES is kept and flagged suspect.
     A retried `external_id` returns the rating recorded the first time.
     A low rating with contact details opens (or joins) a case."""
@@ -152,6 +171,8 @@ def record_rating(
             return existing
     if channel not in CHANNELS:
         raise RatingRejected("invalid_channel", _l("Unknown channel."))
+    if not access.may_rate(recorded_by.id if recorded_by else None, staff.id if staff else None):
+        raise SelfRating(SELF_RATING, _l("Staff cannot rate their own service."))
     _check_score(score, "invalid_score", required=True)
     rating = Rating(
         channel=channel, unit_id=unit.id, staff_id=staff.id if staff else None,
@@ -172,6 +193,7 @@ def record_rating(
     else:
         session.add(rating)
         session.flush()
+    alert_if_low(session, unit.id, score, now, config)
     if contact_phone or contact_email:
         close_the_loop(session, rating, name=contact_name, phone=contact_phone, email=contact_email,
                        now=now, config=config)

@@ -20,6 +20,7 @@ from intake.shell.jobs import start_scheduler
 from intake.shell.jobs import tick as run
 from intake.shell.qr_cli import qr
 from intake.shell.schema import new_revision, upgrade
+from intake.shell.serving import check_port, shown_host
 from intake.shell.worker import run_worker
 from routing.errors import RoutingError
 from routing.services.official_calendars import refresh_calendars
@@ -86,8 +87,9 @@ def users():
 @click.option("--name", "display_name")
 @click.option("--phone")
 @click.option("--email")
+@click.option("--callbacks", is_flag=True, help="the callback desk: calls customers back on the unit's cases")
 @with_appcontext
-def users_create(username, role, unit_code, password, display_name, phone, email):
+def users_create(username, role, unit_code, password, display_name, phone, email, callbacks):
 
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -99,7 +101,7 @@ def users_create(username, role, unit_code, password, display_name, phone, email
                 raise click.UsageError(f"no unit with code {unit_code}")
         try:
             staff = create_staff(session, username, role, _now(), display_name=display_name, unit=unit,
-                                 password=password, phone=phone, email=email)
+                                 password=password, phone=phone, email=email, callback_desk=callbacks)
         except RoutingError as error:
             raise click.UsageError(error.message) from error
         session.commit()
@@ -164,9 +166,11 @@ def demo(host, port, no_serve):
     """Create the embedded database, load the demo organisation once, and serve
     the app with the scheduler running."""
     app = current_app._get_current_object()
+    if not no_serve:
+        check_port(host, port)  # before anything is loaded, printed or ticked
     if "FEEDBACK_PUBLIC_URL" not in os.environ:  # links and QR codes lead to where it serves
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-        app.config["PUBLIC_URL"] = f"http://{shown}:{port}"
+        shown = shown_host(host)
+        app.config["PUBLIC_URL"] = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
     upgrade(app.config["DATABASE_URL"])
     with _session() as session:
         summary = load_demo(session, _now(), public_url=app.config["PUBLIC_URL"])

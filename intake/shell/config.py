@@ -25,6 +25,9 @@ DEFAULTS = {
     "RATING_INTERVAL_MINUTES": 30,  # one rating per device per touchpoint
     "RATING_EDIT_MINUTES": 30,  # step two may change a rating this long, same device only
     "LOW_RATING_THRESHOLD": 2,
+    # A burst of low ratings at one counter alerts its supervisor: this many within these minutes.
+    "LOW_RATING_ALERT_COUNT": 3,
+    "LOW_RATING_ALERT_MINUTES": 60,
     "COMMENT_MAX_LENGTH": 1000,
     "SURVEY_DELAY_MINUTES": 10,
     "SURVEY_THROTTLE_DAYS": 30,

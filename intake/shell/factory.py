@@ -27,6 +27,7 @@ from routing.services.tick_jobs import router_tick_jobs
 from routing.web.extensions import babel, csrf, limiter, login_manager
 from routing.web.glue import RecordId, close_db_session, role_at_least, watch_writes
 from routing.web.staff_session import load_signed_in
+from scoring.services.coverage import coverage_tick
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -69,6 +70,9 @@ def _bind_services(app: Flask) -> None:
     app.extensions.setdefault("tick_jobs", {})["surveys"] = expire_surveys
     app.extensions["tick_jobs"]["inbound_spool"] = spool_job(app)
     app.extensions["tick_jobs"].update(router_tick_jobs(app))
+    # Where each role lands after login (routing.web.auth.staff_home): what needs them first.
+    app.extensions["landing"] = {role: "overview.overview_page" for role in ("supervisor", "manager", "executive")}
+    app.extensions["tick_jobs"]["coverage"] = lambda session, now: coverage_tick(session, now, app.config["TIMEZONE"])
     app.teardown_appcontext(close_db_session)
 
 

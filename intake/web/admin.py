@@ -15,7 +15,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
-from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, TelField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from intake.labels import LANGUAGE_NAMES
@@ -123,6 +123,7 @@ class StaffForm(FlaskForm):
                      description=_l("For escalation messages by SMS."))
     email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=200), _email])
     locale = SelectField(_l("Language"), choices=options(LANGUAGE_NAMES), default="zh_Hans_CN")
+    callback_desk = BooleanField(_l("Callback desk: calls customers back on cases of the unit and below"))
 
 
 class PasswordForm(FlaskForm):
@@ -269,7 +270,8 @@ def staff():
                 display_name=form.display_name.data.strip(),
                 unit=session.get(Unit, form.unit.data) if form.unit.data else None,
                 password=form.password.data, phone=form.phone.data or None, email=form.email.data or None,
-                locale=form.locale.data, ladder_position=form.ladder_position.data or None)
+                locale=form.locale.data, ladder_position=form.ladder_position.data or None,
+                callback_desk=form.callback_desk.data)
         except RoutingError as error:
             session.rollback()
             form_error(form, error)

@@ -31,6 +31,8 @@ from intake.services.complaints import (
     clean_phone,
 )
 from intake.services.ratings import DIMENSIONS
+from routing.labels import CALLBACK_SLOT_LABELS
+from routing.vocabulary import CALLBACK_SLOTS
 
 SCALE = [SelectChoice(n, str(n)) for n in range(1, 6)]
 
@@ -90,7 +92,10 @@ class ComplaintForm(FlaskForm):
     phone = TelField(_l("Phone number"), validators=[Optional(), _checked_by(_phone)])
     email = EmailField(_l("E-mail address"), validators=[Optional(), Length(max=EMAIL_MAX_LENGTH),
                                                         _checked_by(clean_email)])
-    preferred_callback = StringField(_l("When may we call you back?"), validators=[
+    callback_slot = SelectField(_l("When may we call you back?"),
+                                choices=[SelectChoice(slot, CALLBACK_SLOT_LABELS[slot]) for slot in CALLBACK_SLOTS],
+                                default="anytime")
+    preferred_callback = StringField(_l("Anything else about when to call?"), validators=[
         Optional(), Length(max=CALLBACK_MAX_LENGTH,
                            message=_l("Please keep this under %(max)d characters."))])
     consent = BooleanField(

@@ -22,6 +22,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -53,6 +54,7 @@ from intake.services.ratings import (
     RatingClosed,
     RatingRejected,
     add_details,
+    alert_if_low,
     device_hash,
     is_low,
     low_ratings,
@@ -66,6 +68,7 @@ from intake.web.session_cookie import served_over_https
 from routing.errors import RoutingError
 from routing.foundation.db import read_transaction
 from routing.models import Case, Rating
+from routing.rules import access
 from routing.services.cases import case_by_tracking_token
 from routing.services.org import subtree_ids
 from routing.web.extensions import limiter
@@ -133,6 +136,8 @@ def rate(token: str):
     transaction that takes no write lock: taps queue only for their insert.
     The page sets no session: a tap needs none (see intake.same_origin)."""
     if request.method == "POST":
+        if current_user.is_authenticated and _own_counter(token):
+            abort(403, _l("Staff cannot rate their own service."))
         try:
             rating_id = record_tap(current_app.extensions["db"].engine, token,
                                    score=request.form.get("score", type=int), device_hash=current_device(),
@@ -142,6 +147,11 @@ def rate(token: str):
         else:
             if rating_id is None:
                 return code_invalid()
+            score = request.form.get("score", type=int)
+            if score <= current_app.config["LOW_RATING_THRESHOLD"]:  # only a low tap costs a second look
+                session = db_session()
+                alert_if_low(session, session.get(Rating, rating_id).unit_id, score, now(), current_app.config)
+                session.commit()
             return redirect(url_for(".rate_details", token=token, rating_id=rating_id), 303)
     session = db_session()
     with read_transaction(session):
@@ -152,6 +162,19 @@ def rate(token: str):
     invalid_score = request.method == "POST"
     return render_template("intake/rate.html", invalid_score=invalid_score, touchpoint=touchpoint,
                            face_labels=FACE_LABELS), 400 if invalid_score else 200
+
+
+def _own_counter(token: str) -> bool:
+    """Is the signed-in staff member the one this touchpoint rates? Looked up
+    only for staff: a customer's tap stays one INSERT."""
+    session = db_session()
+    staff_id = current_user.id
+    # Loading the signed-in staff member began a transaction (on SQLite one
+    # that holds the write lock): end it, or the tap's own insert would wait.
+    session.rollback()
+    with read_transaction(session):
+        touchpoint = touchpoint_by_token(session, token)
+    return touchpoint is not None and not access.may_rate(staff_id, touchpoint.staff_id)
 
 
 @bp.route("/q/<token>/r/<int:rating_id>", methods=["GET", "POST"])
@@ -257,6 +280,7 @@ def complain():
                 kind=form.kind.data, category=form.category.data, unit_id=form.unit.data or None,
                 touchpoint_id=touchpoint.id if touchpoint else None, name=form.name.data,
                 phone=form.phone.data, email=form.email.data, preferred_callback=form.preferred_callback.data,
+                callback_slot=form.callback_slot.data,
                 consent=form.consent.data, locale=current_locale(),
             ), now=now(), config=current_app.config, rating=_own_rating(session, form.rating.data, touchpoint))
         except ComplaintRejected as exc:

@@ -180,6 +180,52 @@ def may_take_over(colleague: StaffLike, case: CaseLike, wider_units: Collection[
     return wider_units is None or colleague.unit_id in wider_units
 
 
+# --- callbacks -----------------------------------------------------------------
+
+class CallerLike(StaffLike, Protocol):
+    callback_desk: bool
+
+
+# Why a staff member may not record a case's callback (routing.labels words them).
+CALLBACK_REFUSALS = ("inactive", "owner", "first_responder", "subject", "not_a_caller", "outside_pool")
+
+
+def callback_refusal(staff: CallerLike, case: CaseLike, *, in_pool: bool) -> str | None:
+    """Why `staff` may not record `case`'s callback, or None when they may.
+
+    The callback checks the work independently (RULES 4, DESIGN "callbacks are
+    made by someone other than the person rated"): never by the case's owner,
+    its first responder or the person the complaint is about. Callers are the
+    callback desk (a permission of any role) and supervisors and above; each
+    works the shared pool of their unit tree (`in_pool`: the callback's unit
+    is in it), executives and administrators every pool."""
+    if not staff.active:
+        return "inactive"
+    if staff.id == case.owner_id:
+        return "owner"
+    if staff.id == case.first_responder_id:
+        return "first_responder"
+    if is_subject(staff, case):
+        return "subject"
+    if not (staff.callback_desk or at_least(staff.role, "supervisor")):
+        return "not_a_caller"
+    if not (in_pool or record_reach(staff.role) == ALL):
+        return "outside_pool"
+    return None
+
+
+def may_record_callback(staff: CallerLike, case: CaseLike, *, in_pool: bool) -> bool:
+    """Whoever may make the call also sees the customer's full number for it
+    (each reveal is audited by the caller)."""
+    return callback_refusal(staff, case, in_pool=in_pool) is None
+
+
+def may_rate(staff_id: int | None, rated_staff_id: int | None) -> bool:
+    """No rating of oneself: a rating made or recorded by a staff member
+    (QR while signed in, API token, callback) is never about that member."""
+    return staff_id is None or rated_staff_id is None or staff_id != rated_staff_id
+
+
 # --- scores --------------------------------------------------------------------
 
 def may_enter_scores(staff: StaffLike, tree: Collection[int], *, unit_id: int | None = None,

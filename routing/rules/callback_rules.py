@@ -7,9 +7,17 @@ default window is the next working morning after the case was resolved.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
-from routing.rules.calendar import Calendar, as_utc, at_local, next_working_day, next_working_moment, working_until
+from routing.rules.calendar import (
+    Calendar,
+    as_utc,
+    at_local,
+    is_working_day,
+    next_working_day,
+    next_working_moment,
+    working_until,
+)
 
 CALLBACK_ITEMS = ("attitude", "skill", "arrival_time", "keeping_promises")
 CALLBACK_LEVELS = ("very_satisfied", "satisfied", "average", "poor")
@@ -47,6 +55,31 @@ def callback_window(calendar: Calendar, resolved_at: datetime, requested_at: dat
         if start < closing:
             return start, min(closing, working_until(calendar, start))
     raise ValueError(f"no working day in {MAX_TRIES} has working hours between {opens} and {closes}")
+
+
+# The customer's preferred time (the forms' list, routing.vocabulary.CALLBACK_SLOTS):
+# local hours, on official working days or on rest days (weekends, holidays).
+SLOT_HOURS = {
+    "weekday_morning": (time(9), time(12), True),
+    "weekday_afternoon": (time(14), time(17, 30), True),
+    "weekday_evening": (time(18), time(20, 30), True),
+    "weekend": (time(10), time(17), False),
+}
+
+
+def slot_window(official: Calendar, resolved_at: datetime, slot: str) -> tuple[datetime, datetime] | None:
+    """(start, end) in UTC of the first window of `slot` after the local day
+    the case was resolved, by the official calendar (`official`: working days
+    with public holidays and make-up days); None for no slot ("anytime")."""
+    if slot not in SLOT_HOURS:
+        return None
+    opens, closes, working = SLOT_HOURS[slot]
+    day = as_utc(resolved_at).astimezone(official.zone).date()
+    for _ in range(60):  # a rest day comes within a week, a working day within a holiday
+        day = day + timedelta(days=1)
+        if is_working_day(official, day) == working:
+            return at_local(official, day, opens), at_local(official, day, closes)
+    return None
 
 
 def _checked(answers: Mapping[str, str]) -> Mapping[str, str]:

@@ -1,10 +1,13 @@
-"""A callback's outcome (RULES 4): the call is recorded with the four-item
-survey as a rating of the case owner; a dissatisfied customer's case can be
-reopened on the spot; when nobody answers it is tried again in the next
-window, until the attempts run out."""
+"""A callback's outcome (RULES 4): each call is an attempt on record (who,
+when, what came of it); a reached customer's four-item survey becomes a
+rating of the case owner, recorded by the caller, who is never the owner,
+the first responder or the person complained about; a dissatisfied
+customer's case can be reopened on the spot; when nobody answers it is tried
+again at the time the caller set, or in the next window, until the attempts
+run out. Showing the customer's number to the caller is audited too."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app, has_app_context
@@ -12,16 +15,18 @@ from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from routing.errors import Conflict, Forbidden, RoutingError
-from routing.models import Callback, Rating, Staff
-from routing.rules import access
+from routing.labels import CALLBACK_REFUSAL_LABELS
+from routing.models import Callback, CallbackAttempt, Rating, Staff
 from routing.rules.callback_rules import callback_satisfied, callback_scores, callback_window
 from routing.services import lifecycle
-from routing.services.callbacks import calendar_for
-from routing.services.org import subtree_ids
+from routing.services.callbacks import calendar_for, refusal
 from routing.services.timeline import add_event
+from routing.vocabulary import CALLBACK_OUTCOMES
 
-OUTCOMES = ("reached", "no_answer", "wrong_number")
+OUTCOMES = CALLBACK_OUTCOMES
 DEFAULT_MAX_ATTEMPTS = 3
+# "Call again at" is at most this far ahead: a callback checks a fresh outcome.
+CALL_AGAIN_WITHIN = timedelta(days=14)
 # The callback survey's items as Rating columns.
 RATING_COLUMNS = {"attitude": "attitude", "skill": "skill", "arrival_time": "timeliness",
                   "keeping_promises": "promises"}
@@ -33,35 +38,49 @@ def _max_attempts() -> int:
     return DEFAULT_MAX_ATTEMPTS
 
 
-def _may_call(session: Session, staff: Staff, callback: Callback) -> bool:
-    if not staff.active:
-        return False
-    if access.may_see_case(staff, callback.case) or access.record_reach(staff.role) == access.ALL:
-        return True
-    return (staff.unit_id is not None and callback.assigned_unit_id is not None
-            and callback.assigned_unit_id in subtree_ids(session, staff.unit_id))
+def check_caller(session: Session, staff: Staff, callback: Callback) -> None:
+    """Refuse, with the reason in words, a staff member who may not make this call."""
+    reason = refusal(session, staff, callback)
+    if reason is not None:
+        raise Forbidden(f"callback_{reason}", str(CALLBACK_REFUSAL_LABELS[reason]))
+
+
+def reveal_phone(session: Session, callback: Callback, staff: Staff, now: datetime) -> str | None:
+    """The customer's full number for the caller to dial; each reveal is on the case's timeline."""
+    check_caller(session, staff, callback)
+    add_event(session, callback.case, now, "phone_revealed", actor="staff", staff=staff,
+              data={"callback": callback.id})
+    return callback.case.contact_phone
 
 
 def record_outcome(session: Session, callback: Callback, staff: Staff, *, outcome: str,
                    answers: dict[str, str] | None, comment: str = "", reopen: bool = False,
-                   reopen_reason: str = "", now: datetime, max_attempts: int | None = None) -> Rating | None:
+                   reopen_reason: str = "", now: datetime, max_attempts: int | None = None,
+                   call_again_at: datetime | None = None) -> Rating | None:
     """Record a call. Reached: the survey answers become a rating (channel
     "callback") of the case owner, and a dissatisfied customer's case can be
-    reopened on the spot. No answer: tried again in the next window, until
-    `max_attempts` (CALLBACK_MAX_ATTEMPTS) calls went unanswered."""
+    reopened on the spot. No answer: tried again at `call_again_at` or in the
+    next window, until `max_attempts` (CALLBACK_MAX_ATTEMPTS) calls went unanswered."""
     case = callback.case
     if callback.status != "scheduled":
         raise Conflict("callback_done", gettext("This callback was already recorded."))
-    if not _may_call(session, staff, callback):
-        raise Forbidden("not_allowed", gettext("You may not record callbacks of this unit."))
+    check_caller(session, staff, callback)
     if outcome not in OUTCOMES:
         raise RoutingError("invalid_outcome", gettext("Choose the outcome of the call."))
     if reopen and outcome != "reached":
         raise RoutingError("reopen_unreached", gettext("A case can only be reopened after talking to the customer."))
     if reopen and not (reopen_reason or "").strip():
         raise RoutingError("reason_required", gettext("Say why the customer is not satisfied."))
+    if call_again_at is not None:
+        if outcome != "no_answer":
+            raise RoutingError("call_again_unneeded", gettext("Set a time to call again only when nobody answered."))
+        if call_again_at.tzinfo is None or not now < call_again_at <= now + CALL_AGAIN_WITHIN:
+            raise RoutingError("invalid_call_again", gettext(
+                "The time to call again must be in the next %(days)s days.", days=CALL_AGAIN_WITHIN.days))
     scores = _scores(answers) if outcome == "reached" else None
     comment = (comment or "").strip()
+    session.add(CallbackAttempt(callback_id=callback.id, staff_id=staff.id, at=now, outcome=outcome,
+                                call_again_at=call_again_at, note=comment or None))
     callback.attempts += 1
     callback.staff_id, callback.outcome_at, callback.comment = staff.id, now, comment or None
     rating = None
@@ -75,13 +94,14 @@ def record_outcome(session: Session, callback: Callback, staff: Staff, *, outcom
     elif callback.attempts >= (max_attempts or _max_attempts()):
         callback.status = "no_answer"
     else:
-        # Nobody answered: try again in the next window.
-        callback.due_start, callback.due_end = callback_window(calendar_for(session, case), now)
+        # Nobody answered: try again when the caller said, or in the next window.
+        callback.due_start, callback.due_end = callback_window(calendar_for(session, case), now, call_again_at)
         callback.reminded_at = None
     callback.next_check_at = callback.due_start if callback.status == "scheduled" else None
     add_event(session, case, now, "callback", actor="staff", staff=staff, body=comment, data=data)
     if reopen:
-        lifecycle.reopen(session, case, staff, reopen_reason, now, by_customer=True)
+        # The customer rejects the outcome, through the caller (already checked above).
+        lifecycle.reopen(session, case, None, reopen_reason, now, by_customer=True)
     return rating
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from routing.models import Callback, Case, Staff
 from routing.rules import access
-from routing.rules.callback_rules import callback_window
+from routing.rules.callback_rules import callback_window, slot_window
 from routing.services.notify import notify_each
 from routing.services.org import subtree_ids
 from routing.services.policies import OFFICIAL_CALENDAR, calendar_named, rule_named
@@ -44,7 +44,9 @@ def schedule_callback(session: Session, case: Case, now: datetime,
     if existing is not None:
         return existing
     requested_at = requested_at or requested_time(case)
-    start, end = callback_window(calendar_for(session, case), now, requested_at)
+    slot = None if requested_at else slot_window(calendar_named(session, "business"), now, case.callback_slot or "")
+    start, end = slot or callback_window(calendar_for(session, case), now, requested_at)
+    requested_at = requested_at or (start if slot else None)
     callback = Callback(case_id=case.id, due_start=start, due_end=end, requested=requested_at is not None,
                         status="scheduled", attempts=0, assigned_unit_id=case.unit_id, next_check_at=start,
                         created_at=now)
@@ -72,8 +74,20 @@ def reschedule_callback(session: Session, case: Case, now: datetime) -> Callback
     return callback
 
 
+def in_pool(session: Session, staff: Staff, callback: Callback) -> bool:
+    """Is the callback in the shared pool of the staff member's unit tree?"""
+    return (staff.unit_id is not None and callback.assigned_unit_id is not None
+            and callback.assigned_unit_id in subtree_ids(session, staff.unit_id))
+
+
+def refusal(session: Session, staff: Staff, callback: Callback) -> str | None:
+    """Why the staff member may not record this callback (routing.rules.access), or None."""
+    return access.callback_refusal(staff, callback.case, in_pool=in_pool(session, staff, callback))
+
+
 def callback_list(session: Session, staff: Staff, now: datetime, limit: int = 500) -> list[Callback]:
-    """Callbacks still to make in the staff member's unit subtree, the most urgent first."""
+    """Callbacks still to make in the staff member's unit subtree (the pool
+    of their unit and those below it), the most urgent first."""
     query = (select(Callback).where(Callback.status == "scheduled")
              .options(selectinload(Callback.case))
              .order_by(Callback.due_start, Callback.due_end, Callback.id).limit(limit))

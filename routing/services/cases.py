@@ -39,6 +39,7 @@ class NewCase:
     contact_email: str | None = None
     contact_address: str | None = None
     preferred_callback: str | None = None
+    callback_slot: str | None = None
     consent: bool = False
     locale: str = "zh_Hans_CN"
     amount_claimed: Decimal | None = None

@@ -273,6 +273,7 @@ def reopen(session: Session, case: Case, by: Staff | None, reason: str, now: dat
         severity=case.severity, unit_id=case.unit_id, touchpoint_id=case.touchpoint_id,
         contact_name=case.contact_name, contact_phone=case.contact_phone, contact_email=case.contact_email,
         contact_address=case.contact_address, preferred_callback=case.preferred_callback,
+        callback_slot=case.callback_slot,
         consent=case.consent, locale=case.locale, amount_claimed=case.amount_claimed,
     ), now, reopened_from=case)
     add_event(session, case, now, "reopened", actor="customer" if by_customer or by is None else "staff",

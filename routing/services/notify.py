@@ -45,6 +45,7 @@ TEXTS = {
                    "it was reopened as %(new_reference)s."),
     "callback_due": _l("The callback for case %(reference)s is due now."),
     "callback_missed": _l("The callback for case %(reference)s was not made in its window."),
+    "low_ratings": _l("%(count)s low ratings at %(unit)s within %(minutes)s minutes: please look into it."),
 }
 
 

@@ -49,14 +49,15 @@ def create_unit(session: Session, code: str, name: str, level: str = "outlet",
 
 def create_staff(session: Session, username: str, role: str, now: datetime, *, display_name: str | None = None,
                  unit: Unit | None = None, password: str | None = None, phone: str | None = None,
-                 email: str | None = None, locale: str = "zh_Hans_CN", ladder_position: str | None = None) -> Staff:
+                 email: str | None = None, locale: str = "zh_Hans_CN", ladder_position: str | None = None,
+                 callback_desk: bool = False) -> Staff:
     if role not in ROLES:
         raise RoutingError("invalid_role", f"role must be one of {', '.join(ROLES)}")
     if staff_by_username(session, username):
         raise Conflict("staff_exists", f"the username {username} is taken")
     staff = Staff(username=username, display_name=display_name or username, role=role, unit=unit,
                   phone=phone, email=email, locale=locale, ladder_position=ladder_position,
-                  created_at=now, active=True)
+                  created_at=now, active=True, callback_desk=callback_desk)
     if password:
         set_password(staff, password)
     session.add(staff)

@@ -131,5 +131,9 @@ def own_password():
 
 @bp.route("/staff")
 def staff_home():
-    """Where staff land after login: their case queue."""
-    return redirect(url_for("cases.queue"))
+    """Where staff land after login: the page the app gave their role (the
+    shell maps supervisors, managers and executives to their overview), or
+    else their case queue."""
+    landing = current_app.extensions.get("landing", {})
+    role = getattr(current_user, "role", None)
+    return redirect(url_for(landing.get(role, "cases.queue")))

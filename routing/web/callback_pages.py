@@ -1,8 +1,11 @@
-"""The callback list (RULES 4: every resolved case is called back) and the
-form that records a call's outcome and the customer's four answers."""
+"""The callback list (RULES 4: every resolved case is called back), the
+form that records a call's outcome and the customer's four answers, and the
+caller's audited look at the customer's full number."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -10,11 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from routing.errors import RoutingError
+from routing.labels import CALLBACK_REFUSAL_LABELS
 from routing.models import Callback, CaseEvent, Staff
-from routing.rules import access
 from routing.rules.privacy import mask_phone
 from routing.services import callback_outcome, callbacks
-from routing.services.org import subtree_ids
 from routing.web import forms
 from routing.web.glue import db_session, now, role_required
 
@@ -33,7 +35,7 @@ def callback_list():
 @role_required("handler")
 def record(callback_id: int):
     session = db_session()
-    callback = _visible_callback(session, current_user, callback_id)
+    callback = _callers_callback(session, current_user, callback_id)
     form = forms.CallbackOutcomeForm()
     if callback.status != "scheduled" and form.is_submitted():
         flash(gettext("This callback was already recorded."), "error")
@@ -43,7 +45,8 @@ def record(callback_id: int):
             rating = callback_outcome.record_outcome(
                 session, callback, current_user, outcome=form.outcome.data, answers=form.answers() or None,
                 comment=(form.comment.data or "").strip(), reopen=form.reopen.data,
-                reopen_reason=(form.reopen_reason.data or "").strip(), now=now())
+                reopen_reason=(form.reopen_reason.data or "").strip(), now=now(),
+                call_again_at=_local(form.call_again_at.data))
             session.commit()
         except RoutingError as error:
             session.rollback()
@@ -51,9 +54,28 @@ def record(callback_id: int):
             return redirect(url_for(".record", callback_id=callback_id), 303)
         flash(_outcome_message(form.outcome.data, rating is not None, form.reopen.data), "success")
         return redirect(url_for(".callback_list"), 303)
-    status = 400 if form.is_submitted() else 200
-    return render_template("routing/callback.html", row=_row(session, current_user, callback), form=form,
-                           resolution=_resolution(session, callback.case_id)), status
+    return _record_page(session, callback, form, status=400 if form.is_submitted() else 200)
+
+
+@bp.route("/callbacks/<int:callback_id>/phone", methods=["POST"])
+@role_required("handler")
+def reveal(callback_id: int):
+    """The full number, for the caller only; the reveal goes on the case's timeline."""
+    session = db_session()
+    callback = _callers_callback(session, current_user, callback_id)
+    phone = callback_outcome.reveal_phone(session, callback, current_user, now())
+    session.commit()
+    return _record_page(session, callback, forms.CallbackOutcomeForm(formdata=None), phone=phone)
+
+
+def _record_page(session: Session, callback: Callback, form, *, status: int = 200, phone: str | None = None):
+    return render_template("routing/callback.html", row=_row(session, current_user, callback, phone=phone),
+                           form=form, resolution=_resolution(session, callback.case_id)), status
+
+
+def _local(value):
+    """datetime-local carries no zone: it is the organisation's wall clock."""
+    return None if value is None else value.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
 
 
 def _outcome_message(outcome: str, rated: bool, reopened: bool) -> str:
@@ -65,24 +87,25 @@ def _outcome_message(outcome: str, rated: bool, reopened: bool) -> str:
     return gettext("The callback was recorded; it will be tried again if attempts are left.")
 
 
-def _visible_callback(session: Session, staff: Staff, callback_id: int) -> Callback:
+def _callers_callback(session: Session, staff: Staff, callback_id: int) -> Callback:
+    """The callback, if `staff` may make the call; else 404 or 403 with the reason."""
     callback = session.get(Callback, callback_id)
     if callback is None:
         abort(404, _l("There is no such callback."))
-    # Whoever sees the case, or works in the unit subtree the callback is assigned to.
-    assigned = staff.unit_id is not None and callback.assigned_unit_id in subtree_ids(session, staff.unit_id)
-    if not (assigned or access.may_see_case(staff, callback.case)):
-        abort(403, _l("This callback belongs to a unit outside yours."))
+    reason = callbacks.refusal(session, staff, callback)
+    if reason is not None:
+        abort(403, CALLBACK_REFUSAL_LABELS[reason])
     return callback
 
 
-def _row(session: Session, staff: Staff, callback: Callback) -> dict:
-    """A callback with its case, and the phone number as far as the staff
-    member may see it."""
+def _row(session: Session, staff: Staff, callback: Callback, phone: str | None = None) -> dict:
+    """A callback with its case; the number masked until its caller asks to
+    see it (`phone`, audited), and why the staff member may not call, if so."""
     case = callback.case
-    sees = "see_phone" in access.allowed_actions(staff, case)
-    return {"callback": callback, "case": case,
-            "phone": case.contact_phone if sees else mask_phone(case.contact_phone), "sees_phone": sees}
+    refusal = callbacks.refusal(session, staff, callback)
+    return {"callback": callback, "case": case, "phone": phone or mask_phone(case.contact_phone),
+            "revealed": phone is not None, "refusal": refusal and CALLBACK_REFUSAL_LABELS[refusal],
+            "may_call": refusal is None and callback.status == "scheduled"}
 
 
 def _resolution(session: Session, case_id: int) -> CaseEvent | None:

@@ -141,6 +141,9 @@ class CallbackOutcomeForm(FlaskForm):
     reopen = BooleanField(_l("Customer not satisfied: reopen the case"))
     reopen_reason = StringField(_l("Why is the customer not satisfied?"), validators=[Optional(), Length(max=500)],
                                 description=_l("Only when the case is to be reopened."))
+    call_again_at = DateTimeLocalField(_l("Call again at"), format="%Y-%m-%dT%H:%M", validators=[Optional()],
+                                       description=_l("When nobody answered: the time the next call is due. "
+                                                      "Empty: the next callback window."))
 
     def answers(self) -> dict[str, str]:
         return {item: getattr(self, item).data for item in CALLBACK_ITEMS if getattr(self, item).data}

@@ -26,6 +26,7 @@ _TEMPLATES = {
     "performance_pay": "base {base} x score {score} / 100",
     "performance_pay_cut": "score below {below}: loses {share} of the performance pay",
     "per_point": "{points} points x {yuan_per_point} yuan",
+    "flag_pay": "{flag}: paid {pay} yuan, no performance pay",
     "ranking_first": "first place",
     "ranking_last": "last place",
 }

@@ -43,12 +43,16 @@ class Event:
     """Something counted against or for the subject: a valid complaint, a problem
     found in inspection, a violation, a merit. `points` (a magnitude) overrides
     the scheme's default where the rule gives a range (e.g. 0.5-1, 1-3); `at`
-    is needed where recurrence matters (the twelve-point ledger)."""
+    is needed where recurrence matters (the twelve-point ledger); `yuan` (a
+    magnitude) is the fine or reward recorded with it, where the rule gives a
+    range of money."""
 
     kind: str
     ref: str | None = None
     points: Decimal | None = None
     at: datetime | None = None
+    yuan: Decimal | None = None
+    unjudged: bool = False  # a complaint counted as the scheme says until someone judges it
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class ScoreInputs:
     inspected: frozenset[str] = frozenset()
     responses: Mapping[str, Sequence[str] | Mapping[str, int]] = field(default_factory=dict)
     events: Sequence[Event | tuple] = ()
+    unjudged: int = 0  # complaints of the subject nobody has judged yet (shown on the scorecard)
 
     def __post_init__(self) -> None:
         setattr_ = object.__setattr__
@@ -87,8 +92,10 @@ class ScoreInputs:
         for event in self.events:
             if not isinstance(event, Event):
                 event = Event(*event)
-            if event.points is not None:
-                event = Event(event.kind, event.ref, abs(decimal_of(event.points, event.kind)), event.at)
+            if event.points is not None or event.yuan is not None:
+                event = Event(event.kind, event.ref,
+                              None if event.points is None else abs(decimal_of(event.points, event.kind)), event.at,
+                              None if event.yuan is None else abs(decimal_of(event.yuan, event.kind)), event.unjudged)
             events.append(event)
         setattr_(self, "events", tuple(events))
 

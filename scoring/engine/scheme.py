@@ -37,6 +37,13 @@ class EventRule:
     multiplier: Decimal = Decimal(1)
     repeat_within_days: int | None = None
     repeat_multiplier: Decimal = Decimal(2)
+    # Money that goes with the points (the 004 ledger: "扣1分罚款100元"): yuan
+    # for the rule's default points, fines negative and rewards positive; an
+    # event recorded with other points scales it, one recorded with its own
+    # amount (within money_range) keeps that.
+    money: Decimal | None = None
+    money_range: tuple[Decimal, Decimal] | None = None
+    money_sign: int = -1  # -1 a fine, +1 a reward
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,21 @@ class MoneyRule:
 
 
 @dataclass(frozen=True)
+class Fit:
+    """Whom a scheme scores: units of these levels, or staff of these roles
+    whose unit is of these levels, so a ranking compares like with like (a
+    bank outlet's scheme is no hotline's; tellers are ranked among tellers)."""
+
+    subject: str  # "unit" | "staff"
+    levels: tuple[str, ...] = ()  # empty: any level
+    roles: tuple[str, ...] = ()  # staff only; empty: any role
+
+    def admits(self, subject: str, level: str | None, role: str | None = None) -> bool:
+        return (subject == self.subject and (not self.levels or level in self.levels)
+                and (subject != "staff" or not self.roles or role in self.roles))
+
+
+@dataclass(frozen=True)
 class Scheme:
     name: str
     title: str
@@ -108,6 +130,13 @@ class Scheme:
     not_rated: tuple[Rule, ...] = ()
     higher_is_better: bool = True
     series: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    fits: Fit | None = None  # None: offered for anyone
+    # How a complaint nobody has judged yet counts: as a valid one (the
+    # preset: an unjudged complaint is no free pass) or not at all ("ignore").
+    unjudged: str = "valid"
+    # What a raised flag pays instead of the month's pay (004: a suspended
+    # employee gets 450 yuan and no performance pay): flag -> yuan.
+    flag_pay: Mapping[str, Decimal] = field(default_factory=dict)
 
 
 # Rules across periods take these keyword arguments; a scheme may set them in [series.<name>].
@@ -172,7 +201,8 @@ def _parse_condition(table: Mapping, where: str) -> Condition:
 def _parse_event_rule(table: Mapping, where: str) -> EventRule:
     _check_keys(
         table,
-        {"kind", "add", "deduct", "range", "multiplier", "repeat_within_days", "repeat_multiplier"},
+        {"kind", "add", "deduct", "range", "multiplier", "repeat_within_days", "repeat_multiplier",
+         "fine", "reward", "fine_range", "reward_range"},
         where,
         ("kind",),
     )
@@ -184,6 +214,13 @@ def _parse_event_rule(table: Mapping, where: str) -> EventRule:
     bounds = table.get("range")
     if bounds is not None and len(bounds) != 2:
         raise SchemeError(f"{where}.range: expected [low, high]")
+    if "fine" in table and "reward" in table:
+        raise SchemeError(f"{where}: give at most one of fine / reward")
+    money_sign = -1 if "fine" in table or "fine_range" in table else 1
+    money = table.get("fine", table.get("reward"))
+    money_bounds = table.get("fine_range", table.get("reward_range"))
+    if money_bounds is not None and len(money_bounds) != 2:
+        raise SchemeError(f"{where}.fine_range: expected [low, high]")
     return EventRule(
         kind=table["kind"],
         points=points,
@@ -192,6 +229,9 @@ def _parse_event_rule(table: Mapping, where: str) -> EventRule:
         multiplier=decimal_of(table.get("multiplier", 1), where),
         repeat_within_days=table.get("repeat_within_days"),
         repeat_multiplier=decimal_of(table.get("repeat_multiplier", 2), where),
+        money=None if money is None else money_sign * decimal_of(money, f"{where}.fine"),
+        money_range=(decimal_of(money_bounds[0]), decimal_of(money_bounds[1])) if money_bounds else None,
+        money_sign=money_sign,
     )
 
 
@@ -271,7 +311,7 @@ def parse_scheme(data: Mapping[str, Any], name: str | None = None) -> Scheme:
     allowed = {
         "name", "title", "source", "period", "round", "reweight", "higher_is_better",
         "components", "adjustments", "grades", "grade_scale", "grade_caps", "money",
-        "flags", "not_rated", "series",
+        "flags", "not_rated", "series", "fits", "unjudged", "flag_pay",
     }  # fmt: skip
     _check_keys(data, allowed, "scheme", ("components",))
     name = data.get("name", name)
@@ -323,6 +363,15 @@ def parse_scheme(data: Mapping[str, Any], name: str | None = None) -> Scheme:
             k: int(v) if k in _COUNT_KEYS else decimal_of(v, f"series.{key}.{k}") for k, v in table.items()
         }
 
+    if data.get("unjudged", "valid") not in ("valid", "ignore"):
+        raise SchemeError("unjudged: valid or ignore")
+    fits = None
+    if "fits" in data:
+        _check_keys(data["fits"], {"subject", "levels", "roles"}, "fits", ("subject",))
+        if data["fits"]["subject"] not in ("unit", "staff"):
+            raise SchemeError("fits.subject: unit or staff")
+        fits = Fit(data["fits"]["subject"], tuple(data["fits"].get("levels", ())), tuple(data["fits"].get("roles", ())))
+
     return Scheme(
         name=name,
         title=data.get("title", name),
@@ -340,6 +389,9 @@ def parse_scheme(data: Mapping[str, Any], name: str | None = None) -> Scheme:
         not_rated=not_rated,
         higher_is_better=bool(data.get("higher_is_better", True)),
         series=series,
+        fits=fits,
+        unjudged=data.get("unjudged", "valid"),
+        flag_pay={flag: decimal_of(v, f"flag_pay.{flag}") for flag, v in data.get("flag_pay", {}).items()},
     )
 
 

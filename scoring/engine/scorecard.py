@@ -52,6 +52,7 @@ class Scorecard:
     breakdown: tuple[Line, ...] = ()
     money_breakdown: tuple[Line, ...] = ()
     components: Mapping[str, ComponentResult] = field(default_factory=dict)
+    unjudged: int = 0  # complaints not yet judged (counted as the scheme says)
 
 
 @dataclass
@@ -61,6 +62,7 @@ class _Raw:
     value: Decimal
     lines: list[tuple[str, Decimal, dict[str, Any]]]
     lowest: Decimal
+    money: list[tuple[str, Decimal, dict[str, Any]]] = field(default_factory=list)  # fines and rewards, yuan
 
 
 def _event_points(rule: EventRule, event: Event) -> Decimal:
@@ -76,6 +78,22 @@ def _event_points(rule: EventRule, event: Event) -> Decimal:
     return rule.sign * event.points
 
 
+def _event_money(rule: EventRule, event: Event, points: Decimal) -> Decimal | None:
+    """The fine (negative) or reward of an event, before a repeat doubles it."""
+    if event.yuan is not None:
+        if rule.money is None and rule.money_range is None:
+            raise ScoreInputError(f"{event.kind} {event.ref or ''}: this kind carries no fine or reward")
+        if rule.money_range and not rule.money_range[0] <= event.yuan <= rule.money_range[1]:
+            low, high = rule.money_range
+            raise ScoreInputError(f"{event.kind} {event.ref or ''}: {event.yuan} yuan is outside {low}-{high}")
+        return rule.money_sign * event.yuan
+    if rule.money is None:
+        return None
+    if rule.points and points != rule.points * rule.multiplier:
+        return rule.money * abs(points / (rule.points * rule.multiplier))  # "扣2-3分及200-300元": per point
+    return rule.money
+
+
 def _apply_events(component: Component, events: Sequence[Event], raw: _Raw) -> None:
     matched: list[tuple[Event, EventRule]] = []
     for event in events:
@@ -89,21 +107,27 @@ def _apply_events(component: Component, events: Sequence[Event], raw: _Raw) -> N
     last_seen: dict[str, datetime] = {}
     for event, rule in matched:
         points = _event_points(rule, event) * rule.multiplier
+        money = _event_money(rule, event, points)
         params: dict[str, Any] = {"kind": event.kind}
         if event.ref:
             params["ref"] = event.ref
+        if event.unjudged:
+            params["unjudged"] = True
         if rule.multiplier != 1:
             params["multiplier"] = rule.multiplier
         if rule.repeat_within_days is not None:
             previous = last_seen.get(event.kind)
             if previous is not None and event.at - previous <= timedelta(days=rule.repeat_within_days):
                 points *= rule.repeat_multiplier
+                money = None if money is None else money * rule.repeat_multiplier  # "加倍处罚": the fine too
                 params.update(
                     repeat=True, within_days=rule.repeat_within_days, repeat_multiplier=rule.repeat_multiplier
                 )
             last_seen[event.kind] = event.at
         raw.value += points
         raw.lines.append((event.kind, points, params))
+        if money is not None:
+            raw.money.append((event.kind, money, params))
         # A balance never runs below its floor: a merit after points ran out adds to 0, not to a debt.
         _clamp_to_floor(component, raw)
         raw.lowest = min(raw.lowest, raw.value)
@@ -274,7 +298,7 @@ def quantize(value: Decimal, places: int) -> Decimal:
 
 def score(scheme: Scheme, inputs: ScoreInputs) -> Scorecard:
     """Score one subject for one period. The breakdown lines sum to the total."""
-    card = lambda **kw: Scorecard(scheme.name, inputs.subject, inputs.period, **kw)  # noqa: E731
+    card = lambda **kw: Scorecard(scheme.name, inputs.subject, inputs.period, unjudged=inputs.unjudged, **kw)  # noqa: E731
     pre = _Context(inputs, None, {})
     for rule in scheme.not_rated:
         if _holds(rule.when, pre):
@@ -286,12 +310,14 @@ def score(scheme: Scheme, inputs: ScoreInputs) -> Scorecard:
     weights = _effective_weights(scheme, raws)
     results = {c.id: ComponentResult(c.id, False) for c in scheme.components + scheme.adjustments}
     exact: list[Line] = []
+    event_money: list[Line] = []
     for component in scheme.components + scheme.adjustments:
         raw = _evaluate(component, inputs) if component.adjustment else raws.get(component.id)
         if raw is None:
             continue
         weight = weights.get(component.id, Decimal(1))
         results[component.id] = ComponentResult(component.id, True, raw.value, weight, raw.lowest)
+        event_money.extend(Line(component.id, amount, reason, params) for reason, amount, params in raw.money)
         for reason, points, params in raw.lines:
             if component.adjustment and reason == "start":
                 continue  # an adjustment starts from nothing
@@ -309,9 +335,12 @@ def score(scheme: Scheme, inputs: ScoreInputs) -> Scorecard:
     grade, capped = _grade(scheme, ctx)
     money_lines = [
         Line(l.component, quantize(l.points, 2), l.reason, l.params)
-        for l in (_money(scheme.money, total, inputs) if scheme.money else [])
+        for l in event_money + (_money(scheme.money, total, inputs) if scheme.money else [])
     ]
     flags = [rule.code for rule in scheme.flags if _holds(rule.when, ctx)]
+    # A flag that changes the pay says so on the money lines (it is pay, not a fine: no amount).
+    money_lines += [Line("money", ZERO, "flag_pay", {"flag": flag, "pay": scheme.flag_pay[flag]})
+                    for flag in flags if flag in scheme.flag_pay]
     if capped:
         flags.append("grade_capped")
     return card(

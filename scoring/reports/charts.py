@@ -32,6 +32,7 @@ class Tick:
 class TargetLine:
     y: float
     value: Number
+    label_y: float = 0.0  # where its label sits: apart from the other targets' labels
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,11 @@ class Chart:
     x_ticks: tuple[Tick, ...]
     low: float
     high: float
+    step: float = 1.0  # between value ticks: how many decimals tell them apart
+
+    def decimals(self, scale: float = 1.0) -> int:
+        """Decimals that keep neighbouring ticks distinct (scale 100 for percentages)."""
+        return max(0, math.ceil(-math.log10(self.step * scale) - 1e-9))
 
     @property
     def empty(self) -> bool:
@@ -68,15 +74,24 @@ def nice_step(span: float, steps: int = 4) -> float:
 
 
 def value_range(values: Sequence[float], *, include_zero: bool = False,
-                clamp: tuple[float, float] | None = None, steps: int = 4) -> tuple[float, float, float]:
+                clamp: tuple[float, float] | None = None, steps: int = 4,
+                min_span: float = 0.0) -> tuple[float, float, float]:
     """(low, high, step) with round bounds around `values`; `clamp` keeps a
-    rate inside 0..1 so a 100% line is the top of the chart, not beyond it."""
+    rate inside 0..1 so a 100% line is the top of the chart, not beyond it;
+    `min_span` keeps a small wiggle from filling the chart (a rate: 10 points).
+    Values that are never negative never get a negative axis."""
     low, high = min(values), max(values)
+    never_negative = low >= 0
     if include_zero:
         low, high = min(low, 0.0), max(high, 0.0)
+    if high - low < min_span:
+        middle = (low + high) / 2
+        low, high = middle - min_span / 2, middle + min_span / 2
     if high - low < 1e-12:
         pad = abs(high) * 0.1 or 1.0
         low, high = low - pad, high + pad
+    if never_negative and low < 0:
+        low, high = 0.0, high - low
     step = nice_step(high - low, steps)
     low, high = _tidy(math.floor(low / step + 1e-9) * step), _tidy(math.ceil(high / step - 1e-9) * step)
     if clamp is not None:
@@ -90,7 +105,7 @@ def line_chart(values: Sequence[Number | None], labels: Sequence[str], *,
                targets: Sequence[Number] = (), width: int = 360, height: int = 180,
                margin: tuple[int, int, int, int] = (12, 12, 26, 44),
                include_zero: bool = False, clamp: tuple[float, float] | None = None,
-               label_every: int = 1) -> Chart:
+               label_every: int = 1, min_span: float = 0.0, label_gap: float = 11.0) -> Chart:
     """The geometry of a line chart of `values` (one per label, None for a gap)
     with horizontal target lines. margin: top, right, bottom, left in pixels."""
     if len(values) != len(labels):
@@ -99,7 +114,8 @@ def line_chart(values: Sequence[Number | None], labels: Sequence[str], *,
     right, bottom = width - right_margin, height - bottom_margin
     known = [float(v) for v in values if v is not None]
     scale_values = known + [float(t) for t in targets]
-    low, high, step = value_range(scale_values or [0.0, 1.0], include_zero=include_zero, clamp=clamp)
+    low, high, step = value_range(scale_values or [0.0, 1.0], include_zero=include_zero, clamp=clamp,
+                                  min_span=min_span)
 
     def x_of(i: int) -> float:
         if len(values) == 1:
@@ -118,10 +134,14 @@ def line_chart(values: Sequence[Number | None], labels: Sequence[str], *,
     count = int(round((high - low) / step))
     y_ticks = tuple(Tick(y_of(low + k * step), _tidy(low + k * step)) for k in range(count + 1))
     x_ticks = tuple(Tick(x_of(i), label) for i, label in enumerate(labels) if i % max(label_every, 1) == 0)
-    target_lines = tuple(TargetLine(y_of(float(t)), t) for t in targets
-                         if low - 1e-9 <= float(t) <= high + 1e-9)
-    return Chart(width, height, left, top, right, bottom, " ".join(runs), points, target_lines,
-                 y_ticks, x_ticks, low, high)
+    shown = sorted((t for t in targets if low - 1e-9 <= float(t) <= high + 1e-9), key=float, reverse=True)
+    target_lines, label_y = [], -math.inf
+    for t in shown:  # top down, each label at least `label_gap` below the one above
+        y = y_of(float(t))
+        label_y = round(max(y + 3.5, label_y + label_gap), 2)
+        target_lines.append(TargetLine(y, t, label_y))
+    return Chart(width, height, left, top, right, bottom, " ".join(runs), points, tuple(target_lines),
+                 y_ticks, x_ticks, low, high, step)
 
 
 def _tidy(value: float) -> float:

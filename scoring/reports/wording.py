@@ -18,6 +18,10 @@ MINUS = "\u2212"
 
 # --- numbers as people read them ----------------------------------------------
 
+# Shown where there is nothing to count: no rate of nothing, never a 0.0% that reads as failure.
+NOTHING = "—"
+
+
 def _plain(value: Decimal | int | float) -> str:
     """A number inside an explanation: at most two decimals, as the points are."""
     return format_decimal(value, format="#,##0.##")
@@ -26,7 +30,7 @@ def _plain(value: Decimal | int | float) -> str:
 def points_text(value: Decimal | None, signed: bool = False) -> str:
     """77 / 92.5 / +2 / −6: no trailing zeros, a real minus sign."""
     if value is None:
-        return "–"
+        return NOTHING
     text = format_decimal(abs(value), format="#,##0.##")
     if value < 0:
         return MINUS + text
@@ -42,12 +46,29 @@ def money_text(value: Decimal | None) -> str:
 
 def metric_text(value: Decimal | int | None, metric: str) -> str:
     if value is None:
-        return "–"
+        return NOTHING
     if metric in metrics.RATES:
         return format_percent(value, format="#,##0.0%")
     if isinstance(value, int):
         return format_decimal(value, format="#,##0")
     return format_decimal(value, format="#,##0.00")
+
+
+def axis_text(value, metric: str, decimals: int = 0) -> str:
+    """A chart's tick or target: as many decimals as tell neighbouring ticks apart."""
+    places = "." + "0" * decimals if decimals else ""
+    if metric in metrics.RATES:
+        return format_percent(value, format=f"#,##0{places}%")
+    return format_decimal(value, format=f"#,##0{places or '.##'}")
+
+
+def change_text(value, metric: str) -> str:
+    """A change from the last period: a rate's in percentage points, signed."""
+    if value is None:
+        return NOTHING
+    if metric in metrics.RATES:
+        return gettext("%(change)s percentage points", change=points_text(round(Decimal(value) * 100, 1), signed=True))
+    return points_text(round(Decimal(value), 2), signed=True)
 
 
 def _percent(value) -> str:
@@ -139,6 +160,9 @@ def explain(line: Line) -> str:
         text = {"fine_band": gettext("Fine for a score of %(band)s", band=band),
                 "reward_band": gettext("Reward for a score of %(band)s", band=band),
                 "no_fine": gettext("No fine for a score of %(band)s", band=band)}[reason]
+    elif reason == "flag_pay":
+        text = gettext("%(flag)s: paid %(pay)s yuan this month and no performance pay",
+                       flag=labels.FLAG_LABELS.get(p["flag"], p["flag"]), pay=values["pay"])
     elif reason == "performance_pay_cut":
         text = gettext("Score below %(below)s: loses %(share)s of the performance pay",
                        below=values["below"], share=_percent(p["share"]))
@@ -146,6 +170,8 @@ def explain(line: Line) -> str:
         text = _event_text(reason, p.get("ref"))
         if text is None:
             return describe(line)
+    if p.get("unjudged"):
+        text = gettext("%(text)s, not yet judged", text=text)
     if p.get("multiplier") not in (None, 1):
         text = gettext("%(text)s, counts ×%(times)s", text=text, times=values["multiplier"])
     if p.get("repeat"):

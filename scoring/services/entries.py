@@ -18,6 +18,7 @@ from scoring.engine.periods import Period, PeriodError
 from scoring.models import (
     INSPECTION_KINDS,
     LEDGER_KINDS,
+    LEDGER_POINT_STEP,
     STAFF_LEDGER_POINTS,
     UNIT_LEDGER_POINTS,
     VERDICTS,
@@ -76,6 +77,14 @@ def _decimal(value, code: str, low: Decimal, high: Decimal) -> Decimal:
     if not number.is_finite() or not low <= number <= high:
         raise RoutingError(code, str(_l("The score must be between %(low)s and %(high)s.", low=low, high=high)))
     return number
+
+
+def _number(value) -> Decimal | None:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
 
 
 def record_inspection(session: Session, new: NewInspection, by: Staff | None, now: datetime,
@@ -138,16 +147,19 @@ def decide_complaint(session: Session, case: Case, verdict: str, reason: str, by
 class NewLedgerEntry:
     kind: str  # "violation" | "merit"
     code: str
-    points: int
+    points: Decimal | int | str
     occurred_at: datetime
     staff_id: int | None = None
     unit_id: int | None = None
     note: str = ""
+    yuan: Decimal | int | str | None = None  # the fine or reward, where the checker sets it
 
 
 def record_ledger_entry(session: Session, new: NewLedgerEntry, by: Staff | None, now: datetime,
                         *, replaces: LedgerEntry | None = None) -> LedgerEntry:
-    """A violation or merit of a staff member (1-3 points), or a unit's award."""
+    """A violation or merit of a staff member (whole points, 1-10), or a unit's
+    award or deduction (0.5-100 in steps of 0.5: RULES 5.3 "0.5-1 point" per
+    incomplete callback record), with its fine or reward where set."""
     if new.kind not in LEDGER_KINDS:
         raise RoutingError("invalid_ledger_kind", str(_l("An entry is a violation or a merit.")))
     if (new.staff_id is None) == (new.unit_id is None):
@@ -156,9 +168,15 @@ def record_ledger_entry(session: Session, new: NewLedgerEntry, by: Staff | None,
     if not code or len(code) > 60 or not all(ch.isalnum() or ch == "_" for ch in code):
         raise RoutingError("invalid_ledger_code", str(_l("Give the entry's code, such as late_or_early.")))
     low, high = STAFF_LEDGER_POINTS if new.staff_id is not None else UNIT_LEDGER_POINTS
-    if isinstance(new.points, bool) or not isinstance(new.points, int) or not low <= new.points <= high:
-        raise RoutingError("invalid_ledger_points",
-                           str(_l("Points must be a whole number from %(low)s to %(high)s.", low=low, high=high)))
+    step = Decimal(1) if new.staff_id is not None else LEDGER_POINT_STEP
+    points = None if isinstance(new.points, (bool, float)) else _number(new.points)
+    if points is None or not low <= points <= high or points % step:
+        message = _l("Points must be a whole number from %(low)s to %(high)s.", low=low, high=high) if step == 1 \
+            else _l("Points must be from %(low)s to %(high)s in steps of %(step)s.", low=low, high=high, step=step)
+        raise RoutingError("invalid_ledger_points", str(message))
+    yuan = None if new.yuan in (None, "") else _number(new.yuan)
+    if new.yuan not in (None, "") and (yuan is None or not 0 <= yuan <= 1_000_000):
+        raise RoutingError("invalid_yuan", str(_l("The amount in yuan must be a number, 0 or more.")))
     if new.occurred_at.tzinfo is None:
         raise RoutingError("invalid_time", str(_l("The time needs its time zone.")))
     if new.staff_id is not None and session.get(Staff, new.staff_id) is None:
@@ -166,12 +184,12 @@ def record_ledger_entry(session: Session, new: NewLedgerEntry, by: Staff | None,
     if new.unit_id is not None and session.get(Unit, new.unit_id) is None:
         raise NotFound("unit_not_found", str(_l("There is no such unit.")))
     _check_may_enter(session, by, new.unit_id, new.staff_id)
-    row = LedgerEntry(staff_id=new.staff_id, unit_id=new.unit_id, kind=new.kind, code=code, points=new.points,
+    row = LedgerEntry(staff_id=new.staff_id, unit_id=new.unit_id, kind=new.kind, code=code, points=points, yuan=yuan,
                       occurred_at=new.occurred_at, note=new.note or "", entered_by_id=by.id if by else None,
                       created_at=now)
     _record(session, row, now, replaces=replaces)
     subject = f"staff {new.staff_id}" if new.staff_id is not None else f"unit {new.unit_id}"
-    _audit(session, by, f"ledger {row.id} {new.kind} {code} {new.points} {subject}"
+    _audit(session, by, f"ledger {row.id} {new.kind} {code} {points} {subject}"
            + (f" replaces {replaces.id}" if replaces is not None else ""), now)
     return row
 

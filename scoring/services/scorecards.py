@@ -33,7 +33,7 @@ from decimal import Decimal
 from fnmatch import fnmatchcase
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from routing.models import Callback, Case, Staff, Unit
@@ -61,7 +61,8 @@ INSPECTION_ALIASES = {
 # Checks by the service management office whose problems count against the
 # standards (RULES 5.1); a unit's own self-check and staff assessments do not.
 STANDARDS_KINDS = ("mystery_shopper", "off_site", "on_site", "spot_check", "checklist")
-# The questionnaire of RULES 5.3 is the customers' satisfaction rate, out of 100.
+# The questionnaire of RULES 5.3, out of 100: as entered, or else the
+# customers' satisfaction rate from their ratings.
 QUESTIONNAIRE = "questionnaire"
 SURVEY = "survey"
 HUNDRED = Decimal(100)
@@ -92,6 +93,27 @@ def subjects(session: Session, subject_kind: str, subject_ids: Iterable[int] | N
     if model is Unit:
         return [Subject("unit", u.id, u.code, u.name, u.id, u.level) for u in session.scalars(stmt)]
     return [Subject("staff", s.id, s.username, s.display_name, s.unit_id) for s in session.scalars(stmt)]
+
+
+def fitting_subjects(session: Session, scheme: Scheme, subject_ids: Iterable[int] | None = None) -> list[Subject]:
+    """The active subjects a scheme fits (its [fits]: unit levels, staff roles),
+    so a ranking compares like with like; every subject of the scheme's kind
+    when it says nothing."""
+    kind = scheme.fits.subject if scheme.fits else "unit"
+    found = subjects(session, kind, subject_ids)
+    if scheme.fits is None:
+        return found
+    if kind == "unit":
+        return [s for s in found if scheme.fits.admits("unit", s.level)]
+    staff = {m.id: m for m in session.scalars(select(Staff).where(Staff.id.in_([s.id for s in found])))}
+    levels = dict(session.execute(select(Unit.id, Unit.level)).all())
+    return [s for s in found if scheme.fits.admits("staff", levels.get(s.unit_id), staff[s.id].role)]
+
+
+def schemes_fitting(subject_kind: str, level: str | None, role: str | None = None) -> list[str]:
+    """Names of the preset schemes offered for a unit of `level` (or a staff member of `role` in one)."""
+    return [name for name in available_schemes()
+            if (fit := load_scheme(name).fits) is None or fit.admits(subject_kind, level, role)]
 
 
 # --------------------------------------------------------------------------- what a scheme reads
@@ -139,6 +161,8 @@ class _Gathered:
     inspected: set = field(default_factory=set)
     responses: dict = field(default_factory=dict)
     events: list = field(default_factory=list)
+    rated_satisfaction: Decimal | None = None
+    unjudged: int = 0
 
 
 def _labels_within(period: Period) -> list[str]:
@@ -178,7 +202,7 @@ def build_inputs(session: Session, scheme: Scheme, subject_kind: str, subject_li
             if needs.survey and counts.get("rated"):
                 g.responses[SURVEY] = {band: counts.get(f"score_{n}", 0) for n, band in SURVEY_BANDS.items()}
             if needs.questionnaire and counts.get("rated"):
-                g.inspections[QUESTIONNAIRE].append(Decimal(counts["satisfied"]) * HUNDRED / counts["rated"])
+                g.rated_satisfaction = Decimal(counts["satisfied"]) * HUNDRED / counts["rated"]
 
     if ids:
         _gather_inspections(session, subject_kind, ids, periods, needs, gathered)
@@ -191,9 +215,13 @@ def build_inputs(session: Session, scheme: Scheme, subject_kind: str, subject_li
     for subject in subject_list:
         for period in periods:
             g = gathered.get((subject.id, period), _Gathered())
+            if g.rated_satisfaction is not None and not g.inspections.get(QUESTIONNAIRE):
+                # No questionnaire entered: the customers' ratings stand in for it.
+                g.inspections[QUESTIONNAIRE].append(g.rated_satisfaction)
             out[(subject.id, period)] = ScoreInputs(
                 subject.key, period.label, metrics=g.metrics, inspections=dict(g.inspections),
-                inspected=frozenset(g.inspected), responses=g.responses, events=tuple(g.events))
+                inspected=frozenset(g.inspected), responses=g.responses, events=tuple(g.events),
+                unjudged=g.unjudged)
     return out
 
 
@@ -264,26 +292,32 @@ def _ancestors(session: Session, ids: Sequence[int]) -> dict[int, list[int]]:
 
 
 def _gather_verdicts(session, subject_kind, ids, periods, scheme, needs, tz, gathered) -> None:
-    if not any(_complaint_kind(needs, v) for v in ("valid", "major")):
-        return
+    """Judged complaints as their verdict says; a complaint nobody has judged
+    yet counts as the scheme says (preset: valid) and is counted as unjudged,
+    so a unit never scores well on complaints it has not looked at."""
     start, end = _window(periods, tz, scheme)
-    stmt = (select(ComplaintVerdict, Case.reference, Case.created_at, Case.unit_id, Case.first_responder_id,
-                   Case.owner_id)
-            .join(Case, Case.id == ComplaintVerdict.case_id)
-            .where(ComplaintVerdict.superseded_at.is_(None), ComplaintVerdict.verdict.in_(("valid", "major")),
-                   Case.kind == "complaint", Case.created_at >= start, Case.created_at < end))
+    current = (select(ComplaintVerdict).where(ComplaintVerdict.superseded_at.is_(None))).subquery()
+    stmt = (select(current.c.verdict, current.c.points, Case.reference, Case.created_at, Case.unit_id,
+                   Case.first_responder_id, Case.owner_id, Case.subject_staff_id)
+            .outerjoin(current, current.c.case_id == Case.id)
+            .where(Case.kind == "complaint", Case.created_at >= start, Case.created_at < end,
+                   or_(current.c.verdict.is_(None), current.c.verdict.in_(("valid", "major")))))
     ancestors = _ancestors(session, ids) if subject_kind == "unit" else None
     wanted = set(ids)
-    for verdict, reference, created_at, unit_id, first_responder_id, owner_id in session.execute(
-            stmt.order_by(Case.created_at, Case.id)):
-        kind = _complaint_kind(needs, verdict.verdict)
+    for verdict, points, reference, created_at, unit_id, first_responder_id, owner_id, subject_id in \
+            session.execute(stmt.order_by(Case.created_at, Case.id)):
         if subject_kind == "unit":
             targets = ancestors.get(unit_id, [])
-        else:
-            targets = [s for s in {first_responder_id, owner_id} if s in wanted]
-        for subject_id in targets:
+        else:  # who received it, who handled it, and whom it is about
+            targets = [s for s in {first_responder_id, owner_id, subject_id} if s in wanted]
+        judged_as = verdict or (scheme.unjudged if scheme.unjudged != "ignore" else None)
+        kind = _complaint_kind(needs, judged_as) if judged_as else None
+        for target in targets:
             for period in _periods_holding(created_at, periods, tz, scheme):
-                gathered[(subject_id, period)].events.append(Event(kind, reference, verdict.points, created_at))
+                g = gathered[(target, period)]
+                g.unjudged += verdict is None
+                if kind is not None:
+                    g.events.append(Event(kind, reference, points, created_at, unjudged=verdict is None))
 
 
 def _gather_ledger(session, subject_kind, ids, periods, scheme, needs, tz, gathered) -> None:
@@ -299,7 +333,7 @@ def _gather_ledger(session, subject_kind, ids, periods, scheme, needs, tz, gathe
             kind = needs.first_counted(row.code, f"merit.{row.code}")
         if kind is None:
             continue
-        event = Event(kind, _local_date(row.occurred_at, tz), Decimal(row.points), row.occurred_at)
+        event = Event(kind, _local_date(row.occurred_at, tz), Decimal(row.points), row.occurred_at, row.yuan)
         for period in _periods_holding(row.occurred_at, periods, tz, scheme):
             gathered[(getattr(row, column.key), period)].events.append(event)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
-from flask_babel import format_decimal, format_percent, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -50,9 +50,13 @@ def _targets() -> Mapping[str, Sequence[float]]:
     return current_app.config.get("SCORE_TARGETS") or DEFAULT_TARGETS
 
 
+# What the trend charts need to label their axes and each target line (the macros see globals).
+bp.add_app_template_global(metrics.RATES, "rates")
+bp.add_app_template_global(labels.TARGET_NAMES, "target_names")
 bp.add_app_template_filter(wording.points_text, "score_points")
 bp.add_app_template_filter(wording.money_text, "score_money")
 bp.add_app_template_filter(wording.metric_text, "metric_value")
+bp.add_app_template_filter(wording.change_text, "metric_change")
 
 
 # --- what is shown ---------------------------------------------------------------
@@ -111,26 +115,6 @@ def _visible_units(session: Session, sight: Sight) -> list[Unit]:
 
 def _selection(session: Session, sight: Sight, form: forms.DashboardForm, units: list[Unit]) -> Selection:
     """Read the form, fill in defaults, refuse what cannot be read (400)."""
-    schemes = available_schemes()
-    form.scheme.choices = [SelectChoice(name, labels.scheme_title(name, name)) for name in schemes]
-    name = form.scheme.data or current_app.config.get("SCORE_DEFAULT_SCHEME", DEFAULT_SCHEME)
-    if name not in schemes:
-        abort(400, _l("There is no scheme called %(name)s.", name=name))
-    try:
-        scheme = load_scheme(name)
-    except SchemeError:
-        abort(400, _l("The scheme %(name)s cannot be used as written; ask an administrator.", name=name))
-    at = now()
-    try:
-        period = Period.parse(form.period.data) if form.period.data else _default_period(scheme, at)
-    except PeriodError:
-        abort(400, _l("The period must look like 2026-10, 2026-Q3, 2026-H2 or 2026."))
-    form.period.choices = forms.period_choices(Period.containing(at, "month", timezone()))
-    if not any(period.label == c.value for c in form.period.choices):
-        form.period.choices.append(SelectChoice(period.label, labels.period_name(period), optgroup=gettext("Chosen")))
-    form.period.data = period.label
-    form.scheme.data = scheme.name
-
     kind = form.kind.data or ("staff" if sight.only_self else "unit")
     if kind not in labels.SUBJECT_KIND_LABELS:
         abort(400, _l("Scores are shown for units or for staff."))
@@ -155,7 +139,49 @@ def _selection(session: Session, sight: Sight, form: forms.DashboardForm, units:
     chosen = request.args.get("level")
     level = chosen if chosen == "" or chosen in levels else _default_level(units, unit_id, levels)
     form.level.data = level
+
+    schemes = available_schemes()
+    # Each scheme is offered where it fits (its [fits]): a bank outlet's scheme for outlets, a ledger for tellers.
+    fitting = _fitting_schemes(schemes, kind, level) or schemes
+    name = form.scheme.data or current_app.config.get("SCORE_DEFAULT_SCHEME", DEFAULT_SCHEME)
+    if not form.scheme.data and name not in fitting:
+        name = fitting[0] if kind == "unit" else _scheme_for_most(session, fitting, _staff_ids(session, sight, units,
+                                                                                              unit_id))
+    if name not in schemes:
+        abort(400, _l("There is no scheme called %(name)s.", name=name))
+    try:
+        scheme = load_scheme(name)
+    except SchemeError:
+        abort(400, _l("The scheme %(name)s cannot be used as written; ask an administrator.", name=name))
+    form.scheme.choices = [SelectChoice(n, labels.scheme_title(n, n)) for n in schemes if n in fitting or n == name]
+    at = now()
+    try:
+        period = Period.parse(form.period.data) if form.period.data else _default_period(scheme, at)
+    except PeriodError:
+        abort(400, _l("The period must look like 2026-10, 2026-Q3, 2026-H2 or 2026."))
+    form.period.choices = forms.period_choices(Period.containing(at, "month", timezone()))
+    if not any(period.label == c.value for c in form.period.choices):
+        form.period.choices.append(SelectChoice(period.label, labels.period_name(period), optgroup=gettext("Chosen")))
+    form.period.data = period.label
+    form.scheme.data = scheme.name
     return Selection(scheme, period, kind, unit_id, level)
+
+
+def _scheme_for_most(session: Session, names: Sequence[str], staff_ids: list[int]) -> str:
+    """The staff scheme that ranks the most of these people (ties: the first)."""
+    fitted = [(len(scorecards.fitting_subjects(session, load_scheme(n), staff_ids)), -i, n) for i, n in enumerate(names)]
+    return max(fitted)[2]
+
+
+def _fitting_schemes(schemes: Sequence[str], kind: str, level: str) -> list[str]:
+    """Schemes for this kind of subject; for units, those that fit the level shown."""
+    fitting = []
+    for name in schemes:
+        fit = load_scheme(name).fits
+        if fit is None or fit.subject == kind and (kind == "staff" or not level or not fit.levels
+                                                   or level in fit.levels):
+            fitting.append(name)
+    return fitting
 
 
 def _in_tree(units: list[Unit], root: int | None) -> list[Unit]:
@@ -194,7 +220,16 @@ def _subject_ids(session: Session, sight: Sight, sel: Selection, units: list[Uni
         return [u.id for u in tree if not sel.level or u.level == sel.level]
     if sight.only_self:
         return [current_user.id]
-    unit_ids = [u.id for u in tree]
+    ids = _staff_ids(session, sight, units, sel.unit_id)
+    if sel.scheme.fits is not None and sel.scheme.fits.subject == "staff":
+        # Like with like: only the staff the scheme fits (by role and the level of their unit).
+        ids = [s.id for s in scorecards.fitting_subjects(session, sel.scheme, ids)]
+    return ids
+
+
+def _staff_ids(session: Session, sight: Sight, units: list[Unit], root: int | None) -> list[int]:
+    """The active staff of the chosen unit's tree that the viewer may see."""
+    unit_ids = [u.id for u in _in_tree(units, root)]
     query = select(Staff.id).where(Staff.active.is_(True), Staff.unit_id.in_(unit_ids or [-1]))
     allowed = None if sight.staff is None else set(sight.staff)
     return sorted(i for i in session.scalars(query) if allowed is None or i in allowed)
@@ -244,18 +279,15 @@ def _trends(session: Session, kind: str, subject_id: int, period: Period) -> lis
         targets = tuple(_targets().get(metric, ()))
         rate = metric in metrics.RATES
         chart = charts.line_chart(values, months_shown, targets=targets, clamp=(0.0, 1.0) if rate else None,
-                                  include_zero=not rate, width=420, height=190, margin=(12, 34, 26, 40))
+                                  include_zero=not rate, min_span=0.1 if rate else 0.0,
+                                  width=420, height=190, margin=(12, 34, 26, 40))
         last = next((i for i in range(len(values) - 1, -1, -1) if values[i] is not None), None)
         trends.append(Trend(metric, chart, None if last is None else values[last],
                             "" if last is None else labels.period_name(months[last]), tuple(months), targets))
     return trends
 
 
-@bp.app_template_filter("axis_value")
-def axis_text(value, metric: str) -> str:
-    if metric in metrics.RATES:
-        return format_percent(value, format="#,##0%")
-    return format_decimal(value, format="#,##0.##")
+bp.add_app_template_filter(wording.axis_text, "axis_value")
 
 
 # --- the dashboard ----------------------------------------------------------------

@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 
 from routing.errors import RoutingError
 from routing.models import Case, Staff, Unit
+from routing.services import lifecycle
 from routing.services.cases import case_by_reference
 from routing.web.glue import db_session, now, record_id, role_at_least, role_required
 from scoring import labels, models
@@ -80,6 +81,36 @@ def enter():
     return redirect(url_for(".inspections"))
 
 
+@bp.route("/scores/inspections/checklist", methods=["GET", "POST"])
+@role_required("supervisor")
+def checklist():
+    """The whole checklist of one station in one form: one entry per item, all or none."""
+    session = db_session()
+    units = _enter_units(session)
+    form = forms.ChecklistForm(today=_local_today())
+    form.unit.choices = unit_choices(units)
+    if request.method == "GET":
+        form.held_on.data = form.held_on.data or _local_today()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            for item, score in form.scores().items():
+                entries.record_inspection(session, entries.NewInspection(
+                    unit_id=form.unit.data, kind="checklist", item=item, held_on=form.held_on.data, score=score,
+                    note=(form.note.data or "").strip()), current_user, now())
+            session.commit()
+        except RoutingError as error:
+            status = _refused(session, error, form)
+        else:
+            total = sum(form.scores().values())
+            flash(gettext("The checklist was recorded: %(count)s items, %(total)s points.",
+                          count=len(form.scores()), total=total), "success")
+            return redirect(url_for(".inspections"), 303)
+    elif request.method == "POST":
+        status = 400
+    return render_template("scoring/checklist.html", form=form, labels=labels, section="inspections"), status
+
+
 @bp.route("/scores/inspections", methods=["GET", "POST"])
 @role_required("supervisor")
 def inspections():
@@ -121,6 +152,12 @@ def _complaints(session: Session, units: list[Unit], period: Period, status: str
              .order_by(Case.created_at.desc()).limit(500))
     if status == "resolved":
         query = query.where(Case.status.in_(("resolved", "closed")))
+    if status == "unjudged":  # the supervisors' "to judge" list: any month, oldest first
+        judged = select(models.ComplaintVerdict.id).where(models.ComplaintVerdict.case_id == Case.id,
+                                                          models.ComplaintVerdict.superseded_at.is_(None))
+        query = (select(Case).where(Case.kind == "complaint", ~judged.exists(),
+                                    Case.unit_id.in_([u.id for u in units] or [-1]))
+                 .order_by(Case.created_at).limit(500))
     cases = list(session.scalars(query))
     verdicts = {}
     if cases:
@@ -149,7 +186,7 @@ def _render_verdicts(session: Session, failed: tuple[Case, forms.VerdictForm] | 
     units = _enter_units(session)
     period = _verdict_period(Period.containing(failed[0].created_at, "month", timezone()) if failed else None)
     shown = request.args.get("show", "resolved")
-    shown = shown if shown in ("resolved", "all") else "resolved"
+    shown = shown if shown in ("resolved", "all", "unjudged") else "resolved"
     complaints = _complaints(session, units, period, shown)
     if failed and failed[0].id not in {case.id for case, _ in complaints} and failed[0].unit_id in {u.id for u in units}:
         complaints.insert(0, (failed[0], entries.current_verdict(session, failed[0].id)))
@@ -184,6 +221,8 @@ def decide(reference: str):
     try:
         entries.decide_complaint(session, case, form.verdict.data, form.reason.data, current_user, now(),
                                 points=form.points.data)
+        if form.close.data and case.status == "resolved":  # a complaint closes with its verdict
+            lifecycle.close(session, case, current_user, now())
         session.commit()
     except RoutingError as error:
         status = _refused(session, error, form)
@@ -214,7 +253,8 @@ def ledger():
             status = 400
         else:
             new = entries.NewLedgerEntry(kind=kind, code=code, points=form.points.data, occurred_at=occurred,
-                                        staff_id=form.staff.data, note=(form.note.data or "").strip())
+                                        staff_id=form.staff.data, note=(form.note.data or "").strip(),
+                                        yuan=form.yuan.data)
             try:
                 row = entries.record_ledger_entry(session, new, current_user, now())
                 session.commit()

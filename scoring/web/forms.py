@@ -11,6 +11,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     DecimalField,
@@ -116,6 +117,40 @@ class InspectionForm(FlaskForm):
         return ok
 
 
+class ChecklistForm(FlaskForm):
+    """The whole 100-point checklist (RULES 5.4) in one form: a score per item,
+    each at most the item's points; items left empty were not checked."""
+
+    unit = SelectField(_l("Station"), coerce=int, validators=[InputRequired(_l("Choose the unit inspected."))])
+    held_on = DateField(_l("Held on"), validators=[InputRequired(_l("Give the date of the inspection.")),
+                                                   _local_date_not_future])
+    note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+
+    def __init__(self, *args, today: date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def item_fields(self):
+        return [getattr(self, f"item_{code}") for code in CHECKLIST_ITEMS]
+
+    def scores(self) -> dict[str, object]:
+        return {code: getattr(self, f"item_{code}").data for code in CHECKLIST_ITEMS
+                if getattr(self, f"item_{code}").data is not None}
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and not self.scores():
+            self.form_errors.append(_l("Give the score of at least one item."))
+            ok = False
+        return ok
+
+
+for _code, (_label, _most) in CHECKLIST_ITEMS.items():
+    setattr(ChecklistForm, f"item_{_code}", DecimalField(
+        _l("%(item)s (at most %(points)s)", item=_label, points=_most), places=1,
+        validators=[Optional(), NumberRange(0, _most, _l("This item scores at most %(points)s.", points=_most))]))
+
+
 class VerdictForm(FlaskForm):
     verdict = RadioField(_l("Verdict"), choices=choices(VERDICT_LABELS),
                          validators=[InputRequired(_l("Choose valid, invalid or major."))])
@@ -123,13 +158,17 @@ class VerdictForm(FlaskForm):
         DataRequired(_l("Give the reason for the verdict.")), Length(max=2000)])
     points = DecimalField(_l("Points"), places=1, validators=[
         Optional(), NumberRange(0.5, 20, _l("Points are between 0.5 and 20."))])
+    close = BooleanField(_l("Close the case with this verdict"))
 
 
 class LedgerForm(FlaskForm):
     staff = SelectField(_l("Staff member"), coerce=int, validators=[InputRequired(_l("Choose the staff member."))])
     code = SelectField(_l("What happened"), validators=[DataRequired(_l("Choose what happened."))])
     points = IntegerField(_l("Points"), validators=[
-        InputRequired(_l("Give the points.")), NumberRange(1, 3, _l("Points are a whole number from 1 to 3."))])
+        InputRequired(_l("Give the points.")), NumberRange(1, 10, _l("Points are a whole number from 1 to 10."))])
+    yuan = DecimalField(_l("Fine or reward (yuan)"), places=2, validators=[
+        Optional(), NumberRange(0, 1_000_000, _l("The amount in yuan must be a number, 0 or more."))],
+        description=_l("Only where the rules give a range, such as 200-300 yuan; empty: the amount set for the points."))
     occurred_at = DateTimeLocalField(_l("When"), format="%Y-%m-%dT%H:%M", validators=[
         InputRequired(_l("Give the date and time, for example 2026-10-14 09:30."))])
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)])

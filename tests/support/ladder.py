@@ -30,6 +30,7 @@ class LadderOrg:
     handler: Staff
     colleague: Staff
     stranger: Staff  # a handler of the other outlet
+    caller: Staff  # the branch's callback desk
 
 
 def build_ladder_org(make) -> LadderOrg:
@@ -46,6 +47,7 @@ def build_ladder_org(make) -> LadderOrg:
         handler=make.staff("handler", unit=outlet, phone="+8613800000005"),
         colleague=make.staff("handler", unit=outlet),
         stranger=make.staff("handler", unit=other),
+        caller=make.staff("handler", unit=branch, callback_desk=True),
     )
 
 

@@ -24,11 +24,10 @@ from routing.models import Case as CaseRecord
 from routing.rules import access
 from routing.rules.callback_rules import CALLBACK_ITEMS, CALLBACK_LEVELS
 from routing.services import callback_outcome, callbacks, lifecycle
-from routing.vocabulary import CALLBACK_STATUSES
+from routing.vocabulary import CALLBACK_OUTCOMES, CALLBACK_STATUSES
 from routing.web.glue import db_session, now
 
 NO_CALLBACK = _l("There is no such callback.")
-OUTCOMES = ("reached", "no_answer", "wrong_number")
 STEP_ANSWERS = {
     409: "The step is not allowed in the case's state, or not for this token's staff member.",
     422: "The step cannot be taken with these values (for example an appointment in the past).",
@@ -204,10 +203,11 @@ LEVEL = Field(description="The customer's rating of the staff member on this ite
 
 
 class CallbackOutcome(Body):
-    """What came of the call. When reached, give at least one of attitude, skill, arrival_time,
-    keeping_promises."""
+    """What came of the call. The case's owner, its first responder and the person the complaint is
+    about may not record it (403 with the reason). When reached, give at least one of attitude, skill,
+    arrival_time, keeping_promises."""
 
-    outcome: choice(OUTCOMES)
+    outcome: choice(CALLBACK_OUTCOMES)
     attitude: Annotated[Level | None, LEVEL] = None
     skill: Annotated[Level | None, LEVEL] = None
     arrival_time: Annotated[Level | None, LEVEL] = None
@@ -216,6 +216,8 @@ class CallbackOutcome(Body):
     reopen: Annotated[Flag | None, Field(
         description="The customer is not satisfied: open a new case linked to this one.")] = None
     reopen_reason: Annotated[Text(500) | None, Field(description="Needed with reopen.")] = None
+    call_again_at: Annotated[Timestamp | None, Field(
+        description="No answer: when to call again (within 14 days); else the next callback window.")] = None
 
     rules = (
         Given(CALLBACK_ITEMS, _l("reached, which needs at least one of %(items)s", items=", ".join(CALLBACK_ITEMS)),
@@ -226,19 +228,45 @@ class CallbackOutcome(Body):
 
 @operation("POST", "/callbacks/<int:callback_id>/outcome", summary="Record the outcome of a callback",
            tag="callbacks",
-           responses={200: Callback, 409: "The callback was recorded already, or its case may not be reopened."})
+           responses={200: Callback, 403: "The token's staff member may not make this call (the reason is given).",
+                      409: "The callback was recorded already, or its case may not be reopened."})
 def record_callback_outcome(callback_id, body: CallbackOutcome):
     session = db_session()
-    callback = session.get(CallbackRecord, callback_id)
+    callback = _visible_callback(session, callback_id)
     staff = api_staff()
-    if callback is None or not (in_scope(callback.assigned_unit_id) or in_scope(callback.case.unit_id)
-                                or staff.id in (callback.case.owner_id, callback.case.first_responder_id)):
-        raise not_found(NO_CALLBACK)
     if callback.status != "scheduled":
         raise ApiError(409, _("This callback was recorded already."), "callback_recorded")
     answers = {item: getattr(body, item) for item in CALLBACK_ITEMS if getattr(body, item) is not None}
     callback_outcome.record_outcome(session, callback, staff, outcome=body.outcome, answers=answers or None,
                                     comment=body.comment or "", reopen=bool(body.reopen),
-                                    reopen_reason=body.reopen_reason or "", now=now())
+                                    reopen_reason=body.reopen_reason or "", now=now(),
+                                    call_again_at=body.call_again_at)
     session.flush()
     return callback
+
+
+def _visible_callback(session, callback_id: int) -> CallbackRecord:
+    """A callback by id; out of the token's scope is as good as absent."""
+    callback = session.get(CallbackRecord, callback_id)
+    staff = api_staff()
+    if callback is None or not (in_scope(callback.assigned_unit_id) or in_scope(callback.case.unit_id)
+                                or staff.id in (callback.case.owner_id, callback.case.first_responder_id)):
+        raise not_found(NO_CALLBACK)
+    return callback
+
+
+class CallbackPhone(Answer):
+    """The customer's full number, for the caller to dial."""
+
+    callback_id: int
+    customer_phone: str | None
+
+
+@operation("POST", "/callbacks/<int:callback_id>/phone", summary="Show the customer's number to the caller",
+           tag="callbacks", responses={200: CallbackPhone, 403: "The token's staff member may not make this call."},
+           description="Each reveal is recorded on the case's timeline.")
+def reveal_callback_phone(callback_id):
+    session = db_session()
+    callback = _visible_callback(session, callback_id)
+    phone = callback_outcome.reveal_phone(session, callback, api_staff(), now())
+    return {"callback_id": callback.id, "customer_phone": phone}

@@ -37,7 +37,15 @@ from routing.rules.ladder import LEVELS
 from routing.services.cases import NewCase as NewCaseRecord
 from routing.services.cases import case_by_reference, open_case
 from routing.services.deadlines import DEADLINE_STATES, deadline_outcome
-from routing.vocabulary import CASE_CATEGORIES, CASE_KINDS, CASE_STATUSES, CHANNELS, DEADLINE_TARGETS, SEVERITIES
+from routing.vocabulary import (
+    CALLBACK_SLOTS,
+    CASE_CATEGORIES,
+    CASE_KINDS,
+    CASE_STATUSES,
+    CHANNELS,
+    DEADLINE_TARGETS,
+    SEVERITIES,
+)
 from routing.web.glue import db_session, now
 
 NO_CASE = _l("There is no such case.")
@@ -96,6 +104,7 @@ class Case(Answer):
     locale: str
     description: str
     preferred_callback: str | None
+    callback_slot: choice(CALLBACK_SLOTS) | None
     consent: bool
     amount_claimed: Annotated[str | None, Field(description='A decimal, e.g. "120.50".'),
                               Read(lambda case, reading: _amount(case))]
@@ -132,8 +141,10 @@ class NewCase(Body):
         description="Stored in E.164; national numbers are read in FEEDBACK_DEFAULT_REGION.")] = None
     contact_email: Email | None = None
     contact_address: Text(300) | None = None
+    callback_slot: Annotated[choice(CALLBACK_SLOTS) | None, Field(
+        description="When the customer wants the callback: sets its window.")] = None
     preferred_callback: Annotated[Text(CALLBACK_MAX_LENGTH) | None, Field(
-        description="When the customer wants a call.")] = None
+        description="Anything else the customer said about when to call: a note for the caller.")] = None
     consent: Annotated[Flag | None, Field(
         description="The customer agreed that their details be used for this case.")] = None
     locale: Annotated[Locale | None, Field(
@@ -171,7 +182,7 @@ def create_case(body: NewCase):
         category=body.category or "other", severity=body.severity or "normal",
         unit_id=unit.id if unit else None, contact_name=body.contact_name, contact_phone=body.contact_phone,
         contact_email=body.contact_email, contact_address=body.contact_address,
-        preferred_callback=body.preferred_callback, consent=bool(body.consent),
+        preferred_callback=body.preferred_callback, callback_slot=body.callback_slot, consent=bool(body.consent),
         locale=body.locale or current_app.config["BABEL_DEFAULT_LOCALE"],
         amount_claimed=body.amount_claimed, external_id=body.external_id, received_at=body.received_at,
     )

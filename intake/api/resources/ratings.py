@@ -28,7 +28,7 @@ from intake.api.schemas import (
     Whole,
     choice,
 )
-from intake.api.scope import find_staff, find_unit, get_visible, require_scope, unit_filter, within_scope
+from intake.api.scope import api_staff, find_staff, find_unit, get_visible, require_scope, unit_filter, within_scope
 from intake.models import Touchpoint
 from intake.services.ratings import DIMENSIONS, record_rating
 from routing.models import Rating as RatingRecord
@@ -92,7 +92,7 @@ class RatingFilter(Paged):
 
 
 @operation("POST", "/ratings", summary="Record a rating (channel api)", tag="ratings",
-           responses={201: Rating, 200: Rating},
+           responses={201: Rating, 200: Rating, 403: "A staff member may not rate their own service."},
            description="201 when recorded; 200 with the first rating when this external_id was recorded before.")
 def create_rating(body: NewRating):
     session = db_session()
@@ -119,7 +119,7 @@ def create_rating(body: NewRating):
     return record_rating(
         session, unit=unit, staff=staff, touchpoint=touchpoint, channel="api", score=body.score,
         **{name: getattr(body, name) for name in DIMENSIONS}, comment=body.comment, locale=body.locale,
-        external_id=body.external_id, now=now(), config=current_app.config), 201
+        external_id=body.external_id, now=now(), config=current_app.config, recorded_by=api_staff()), 201
 
 
 @operation("GET", "/ratings", summary="List ratings", tag="ratings", role="supervisor",

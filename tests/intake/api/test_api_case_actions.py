@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from routing.models import Callback, Case, OutboundMessage, Rating
+from routing.services import lifecycle
 
 PHONE = "+8613812345678"
 TUESDAY_9 = datetime(2026, 11, 3, 1, 0, tzinfo=timezone.utc)  # the callback window after a Monday resolution
@@ -118,6 +119,10 @@ def test_callbacks_are_listed_by_due_time_and_their_outcome_recorded(api_as, mak
     assert [(i["case_reference"], i["due_start"], i["status"]) for i in items] == [
         (case.reference, "2026-11-03T01:00:00Z", "scheduled")]
     assert items[0]["customer_phone"] == "+86 138****5678"  # a handler's token gets the number masked
+    body = problem_of(api.post(f"/callbacks/{items[0]['id']}/outcome", json={"outcome": "no_answer"}), 403)
+    assert "You handled this case" in body["detail"]  # the owner never calls back their own case
+    api = api_as(make.staff("handler", unit=bank.branch, username="callback-desk", callback_desk=True))
+    assert ok(api.post(f"/callbacks/{items[0]['id']}/phone"))["customer_phone"] == "+8613812345678"
     clock.set(TUESDAY_9 + timedelta(minutes=10))
     body = problem_of(api.post(f"/callbacks/{items[0]['id']}/outcome", json={"outcome": "reached"}), 400)
     assert "at least one" in body["detail"]
@@ -153,3 +158,29 @@ def test_the_steps_are_in_the_openapi_document(anonymous):
     outcome = document["components"]["schemas"]["CallbackOutcome"]
     levels = outcome["properties"]["keeping_promises"]["anyOf"]
     assert levels == [{"enum": ["very_satisfied", "satisfied", "average", "poor"], "type": "string"}, {"type": "null"}]
+
+
+def test_the_api_refuses_the_first_responder_and_the_subject_as_callers(api_as, make, bank, session):
+    teller = make.staff("handler", unit=bank.counter_a, username="teller-a2")
+    case = make.case(bank.counter_a, kind="complaint", contact_phone="+8613812345678", channel="phone",
+                     recorded_by=bank.handler_a)
+    case.subject_staff_id = teller.id
+    session.commit()
+    lifecycle.transfer(session, case, bank.handler_a, to_staff=bank.supervisor_a, reason="Needs the supervisor",
+                       now=case.created_at)
+    session.commit()
+    ok(api_as(bank.supervisor_a).post(f"/cases/{case.reference}/resolve", json={"summary": "Apologised."}))
+    callback = session.scalars(select(Callback).where(Callback.case_id == case.id)).one()
+    session.commit()
+    for who, code in ((bank.supervisor_a, "callback_owner"), (bank.handler_a, "callback_first_responder"),
+                      (teller, "callback_subject")):
+        body = problem_of(api_as(who).post(f"/callbacks/{callback.id}/outcome", json={"outcome": "no_answer"}), 403)
+        assert body["code"] == code and body["detail"]
+        problem_of(api_as(who).post(f"/callbacks/{callback.id}/phone"), 403)
+
+
+def test_a_token_cannot_rate_its_own_staff_member(api_as, make, bank):
+    touchpoint = make.touchpoint(bank.counter_a, bank.handler_a)
+    body = problem_of(api_as(bank.handler_a).post("/ratings", json={"touchpoint": touchpoint.id, "score": 5}), 403)
+    assert body["code"] == "self_rating"
+    assert ok(api_as(bank.supervisor_a).post("/ratings", json={"touchpoint": touchpoint.id, "score": 5}), 201)

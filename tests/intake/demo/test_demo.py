@@ -1,6 +1,8 @@
 """`feedback demo`: a demo organisation with about 90 days of realistic
 history, loaded once, with logins that work."""
 import re
+import socket
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -9,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from intake import create_app
-from intake.demo.data import PASSWORD
+from intake.demo.data import LOGIN_GROUPS, PASSWORD
 from intake.demo.loader import load_demo
 from intake.models import InboundMessage, Survey, Touchpoint
 from intake.services.touchpoints import touchpoint_by_token
@@ -28,6 +30,10 @@ from routing.models import (
     Unit,
 )
 from routing.vocabulary import OPEN_STATUSES
+from scoring.engine.periods import Period
+from scoring.engine.scheme import available_schemes, load_scheme
+from scoring.models import ComplaintVerdict, Inspection, LedgerEntry
+from scoring.services.scorecards import fitting_subjects, scorecards_for
 
 PUBLIC_URL = "https://feedback.example.com"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -96,7 +102,8 @@ def test_the_history_covers_about_90_days_up_to_now_in_shanghai_working_hours(hi
     services = session.scalars(select(ServiceEvent)).all()
     first, last = min(s.occurred_at for s in services), max(s.occurred_at for s in services)
     assert now - timedelta(days=91) <= first < now - timedelta(days=88) and last <= now
-    assert 40 <= len(services) / 90 <= 80
+    counters = session.scalar(select(func.count()).select_from(Unit).where(Unit.level == "counter"))
+    assert 20 <= len(services) / 90 / counters <= 45  # dozens of services a counter a day
     bank_units = set(session.scalars(select(Unit.id).where(Unit.code.like("DEMO-BANK-%"))))
     bank = [s for s in services if s.unit_id in bank_units]
     assert bank and all(9 <= s.occurred_at.astimezone(SHANGHAI).hour < 17 for s in bank)
@@ -204,3 +211,122 @@ def test_feedback_demo_creates_the_database_and_prints_the_same_summary_twice(tm
         assert session.scalar(select(func.count()).select_from(OutboundMessage).where(
             OutboundMessage.status == "pending")) == 0
     app.extensions["db"].dispose()
+
+
+def test_few_customers_scan_and_no_complaint_is_told_the_same_way_more_than_a_few_times(history):
+    session = history
+    scans = session.scalar(select(func.count()).select_from(Rating).where(Rating.channel == "qr"))
+    assert scans / session.scalar(select(func.count()).select_from(ServiceEvent)) < 0.2
+    told = Counter(session.scalars(select(Case.description)))
+    assert told.most_common(1)[0][1] <= 3, told.most_common(3)
+
+
+def test_complaints_about_a_teller_are_the_counters_and_never_theirs_to_handle(history):
+    session = history
+    about = session.scalars(select(Case).where(Case.subject_staff_id.is_not(None))).all()
+    assert len(about) >= 5
+    for case in about:
+        assert case.unit.level == "counter" and case.subject_staff.unit_id == case.unit_id
+        assert case.subject_staff_id not in (case.owner_id, case.first_responder_id)
+
+
+def test_callbacks_are_made_by_the_callback_desk_never_by_who_handled_the_case(history):
+    session = history
+    made = session.scalars(select(Callback).where(Callback.staff_id.is_not(None))).all()
+    callers = {session.get(Staff, cb.staff_id).username for cb in made}
+    assert callers == {"bank.callback", "power.callback"}
+    for cb in made:
+        assert cb.staff_id not in (cb.case.owner_id, cb.case.first_responder_id, cb.case.subject_staff_id)
+        assert cb.attempt_log and cb.attempt_log[-1].staff_id == cb.staff_id
+    ratings = session.scalars(select(Rating).where(Rating.channel == "callback")).all()
+    assert ratings and all(r.staff_id not in {s.id for s in session.scalars(
+        select(Staff).where(Staff.callback_desk.is_(True)))} for r in ratings)
+
+
+def test_complaints_were_judged_except_the_last_weeks_and_checks_were_entered(history):
+    session = history
+    verdicts = session.scalars(select(ComplaintVerdict)).all()
+    assert {v.verdict for v in verdicts} == {"valid", "invalid", "major"}
+    judged = {v.case_id for v in verdicts}
+    unjudged = session.scalars(select(Case).where(Case.kind == "complaint", Case.id.not_in(judged),
+                                                  Case.status.in_(("resolved", "closed")))).all()
+    assert unjudged and all(c.created_at >= NOW - timedelta(days=8) for c in unjudged)
+    assert {i.kind for i in session.scalars(select(Inspection))} >= {
+        "mystery_shopper", "off_site", "on_site", "checklist", "self_check", "questionnaire", "daily_work",
+        "attendance", "self_assessment", "manager_assessment", "management"}
+    assert {(e.kind, e.code) for e in session.scalars(select(LedgerEntry))} >= {
+        ("violation", "late_or_early"), ("merit", "service_star"), ("violation", "other")}
+
+
+def test_a_newcomer_sees_open_cases_past_their_limits(history):
+    session = history
+    overdue = session.scalars(select(Case).where(Case.status.in_(OPEN_STATUSES), Case.next_due_at < NOW)).all()
+    assert len(overdue) >= 3
+
+
+@pytest.mark.parametrize("name", available_schemes())
+def test_every_shipped_scheme_ranks_the_demos_units_with_distinct_totals(history, name):
+    scheme = load_scheme(name)
+    period = Period.containing(NOW, scheme.period, "Asia/Shanghai")
+    if scheme.period != "year":  # the last complete period; a year counts to date
+        period = period.previous()
+    fitting = fitting_subjects(history, scheme)
+    cards = scorecards_for(history, scheme, period, scheme.fits.subject, fitting)
+    assert cards and all(not card.not_rated for card in cards), [(c.subject, c.not_rated_reason) for c in cards]
+    totals = [card.total for card in cards]
+    assert len(set(totals)) == len(totals), sorted(zip(totals, (c.subject for c in cards)))
+    if name != "bank_branch":  # the demo has one branch
+        assert len(cards) >= 3
+
+
+def test_the_logins_are_grouped_by_what_to_try_first(demo):
+    for heading, usernames in LOGIN_GROUPS:
+        assert heading in demo
+        for username in usernames:
+            assert re.search(rf"^\s+{re.escape(username)}\s", demo, re.M), username
+    assert demo.index(LOGIN_GROUPS[0][0]) < demo.index(LOGIN_GROUPS[-1][0])
+
+
+def test_a_busy_port_is_reported_before_anything_is_loaded_or_printed(tmp_path, clock, monkeypatch):
+    monkeypatch.setenv("FEEDBACK_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "CLOCK": clock,
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"})
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = app.test_cli_runner().invoke(demo_command, ["--port", str(port)])
+    assert result.exit_code == 2
+    assert f"Port {port} on 127.0.0.1 is already in use" in result.output and "--port" in result.output
+    assert "Demo organisation" not in result.output and "admin" not in result.output
+    assert not (tmp_path / "fresh.db").exists()  # nothing created, loaded or ticked
+    app.extensions["db"].dispose()
+
+
+def test_on_all_interfaces_the_links_use_the_local_network_address(tmp_path, clock, monkeypatch):
+    monkeypatch.setenv("FEEDBACK_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.delenv("FEEDBACK_PUBLIC_URL", raising=False)
+    monkeypatch.setattr("intake.demo.loader.DAYS", 3)
+    monkeypatch.setattr("intake.shell.serving.lan_addresses", lambda: ["192.168.1.23"])
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "CLOCK": clock,
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"})
+    result = app.test_cli_runner().invoke(demo_command, ["--no-serve", "--host", "0.0.0.0", "--port", "5055"])
+    assert result.exit_code == 0, result.output
+    assert "http://192.168.1.23:5055/login" in result.output and "http://192.168.1.23:5055/q/" in result.output
+    assert "127.0.0.1" not in result.output
+    app.extensions["db"].dispose()
+
+
+def test_on_either_database_every_scheme_ranks_five_weeks_of_the_demo_with_distinct_totals(session, clock):
+    # The same check on the app's database (SQLite and PostgreSQL), on a shorter history that still
+    # reaches into the last quarter and holds the whole last month.
+    load_demo(session, clock.now(), PUBLIC_URL, days=36)
+    session.commit()
+    for name in available_schemes():
+        scheme = load_scheme(name)
+        period = Period.containing(clock.now(), scheme.period, "Asia/Shanghai")
+        period = period if scheme.period == "year" else period.previous()
+        cards = scorecards_for(session, scheme, period, scheme.fits.subject, fitting_subjects(session, scheme))
+        totals = [card.total for card in cards]
+        assert cards and None not in totals and len(set(totals)) == len(totals), (name, sorted(
+            (str(c.total), c.subject, c.not_rated_reason) for c in cards))

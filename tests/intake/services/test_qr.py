@@ -6,6 +6,8 @@ import zxingcpp
 from PIL import Image
 
 from intake.services.qr import POSTER_LINES_EN, POSTER_LINES_ZH, poster_pdf, qr_png, qr_svg
+from scoring.reports.pdf_font import FONT_NAME
+from support.pdf import pdf_fonts, pdf_text
 
 URL = "https://feedback.example.com/q/7Hx3kQ2pLm"
 
@@ -70,3 +72,10 @@ def test_a_long_name_is_shrunk_to_fit_the_page():
     for index in range(len(name)):
         left, _, right, _ = textpage.get_charbox(index)
         assert 0 <= left and right <= width
+
+
+def test_the_poster_embeds_its_font_and_prints_every_sign():
+    pdf = poster_pdf(URL, "人民路营业部 · 1号窗口", "VIP − 3号柜台")
+    text = pdf_text(pdf)
+    assert "人民路营业部 · 1号窗口" in text and "VIP − 3号柜台" in text and URL in text
+    assert pdf_fonts(pdf) == {FONT_NAME: True}

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from intake import create_app, errors
 from intake.services.ratings import RatingRejected, low_ratings, record_rating
+from intake.web.pages import DEVICE_COOKIE
 from routing.models import Case, OutboundMessage, Rating
 from routing.web.extensions import limiter
 from support.factories import Factory
@@ -260,3 +261,36 @@ def test_too_many_posts_from_one_address_get_the_translated_429_page(limited_app
         assert [client.post(path, data={}).status_code for path in others] == [429, 429, 429]
         assert client.get(f"/q/{counter.token}").status_code == 200  # reading is not limited
         assert len(ratings(session)) == 2
+
+
+def test_staff_signed_in_cannot_rate_their_own_counter(client, counter, session, make, sign_in):
+    sign_in(counter.staff)
+    assert tap(client, counter, 5).status_code == 403
+    assert ratings(session) == []
+    sign_in(make.staff("handler", unit=counter.unit))  # anyone else's tap counts
+    assert tap(client, counter, 5).status_code == 303
+    assert [r.score for r in ratings(session)] == [5]
+
+
+def test_three_low_ratings_within_an_hour_alert_the_supervisor_through_the_outbox(client, counter, session, make,
+                                                                                   clock):
+    supervisor = make.staff("supervisor", unit=counter.unit, phone="+8613900000009")
+    supervisor_id = supervisor.id
+    session.commit()
+    def customer_taps(score):  # each on their own phone: one device's repeats are suspect and not counted
+        client.delete_cookie(DEVICE_COOKIE)
+        return tap(client, counter, score)
+
+    for score in (1, 5, 2):
+        assert customer_taps(score).status_code == 303
+        clock.advance(timedelta(minutes=10))
+    assert session.scalars(select(OutboundMessage).where(OutboundMessage.purpose == "alert")).all() == []
+    session.commit()
+    assert customer_taps(2).status_code == 303  # the third low one within the hour
+    for _ in range(2):  # more low ones in the same hour: still one alert
+        clock.advance(timedelta(minutes=1))
+        customer_taps(1)
+    sent = session.scalars(select(OutboundMessage).where(OutboundMessage.purpose == "alert")).all()
+    assert [(m.to, m.staff_id, m.status) for m in sent] == [("+8613900000009", supervisor_id, "pending")]
+    assert sent[0].body == "Lujiazui Outlet在60分钟内收到3条低分评价，请及时查看处理。"  # in the supervisor's language
+    session.commit()

@@ -59,6 +59,8 @@ def test_a_handler_claims_answers_and_resolves_and_the_callback_is_recorded_next
     outlet = make.unit(name="陆家嘴营业部 Lujiazui Outlet", parent=branch)
     handler = make.staff("handler", unit=outlet, username="wang.li", display_name="王丽 Wang Li", locale="en")
     make.staff("supervisor", unit=outlet, username="chen.gang", display_name="陈刚 Chen Gang")
+    desk = make.staff("handler", unit=branch, username="qin.yue", display_name="秦月 Qin Yue", locale="en",
+                      callback_desk=True)
     cases = open_cases(make, clock, outlet)
     complaint = cases["complaint"]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -124,6 +126,16 @@ def test_a_handler_claims_answers_and_resolves_and_the_callback_is_recorded_next
         page.wait_for_url(re.compile(r"/callbacks$"))
         row = page.locator("table.queue tbody tr", has_text=complaint.reference)
         assert "2026-11-03 09:00" in row.inner_text()
+        assert "You handled this case" in row.inner_text()  # the callback checks Wang Li's work: not hers to make
+        # The branch's callback desk makes the call.
+        page = browser(locale="en-US", viewport=DESKTOP)
+        page.goto(base_url + "/login?lang=en")
+        page.fill("input[name=username]", desk.username)
+        page.fill("input[name=password]", PASSWORD)
+        page.locator("form button[type=submit]").click()
+        page.wait_for_url(re.compile(r"/cases"))
+        page.goto(base_url + "/callbacks?lang=en")
+        row = page.locator("table.queue tbody tr", has_text=complaint.reference)
         row.get_by_role("link", name=re.compile("Record the call")).click()
         page.wait_for_url(re.compile(r"/callbacks/\d+$"))
         page.get_by_label("Reached the customer").check()
@@ -143,7 +155,7 @@ def test_a_handler_claims_answers_and_resolves_and_the_callback_is_recorded_next
     assert (rating.channel, rating.staff_id, rating.unit_id) == ("callback", handler.id, outlet.id)
     assert (rating.attitude, rating.skill, rating.timeliness, rating.promises, rating.score) == (5, 4, 4, 3, 4)
     callback = session.scalars(select(Callback).where(Callback.case_id == complaint.id)).one()
-    assert (callback.status, callback.staff_id, callback.rating_id) == ("done", handler.id, rating.id)
+    assert (callback.status, callback.staff_id, callback.rating_id) == ("done", desk.id, rating.id)
     case = session.get(Case, complaint.id)
     assert (case.status, case.first_responder_id, case.owner_id) == ("resolved", handler.id, handler.id)
     reply = session.scalars(select(OutboundMessage).where(OutboundMessage.case_id == complaint.id,

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from routing.models import Callback, Case, Rating
+from routing.models import Callback, Case, CaseEvent, Rating
 from support.pages import page_of
 
 PHONE = "+8613812345678"
@@ -28,6 +28,11 @@ def resolved_case(client, make, unit, description="The teller was rude.", **fiel
     return case
 
 
+def desk(make, bank):
+    """The branch's callback desk: calls back the cases of its outlets."""
+    return make.staff("handler", unit=bank.branch, username="callback-desk", callback_desk=True)
+
+
 def callback_of(session, case) -> Callback:
     session.expire_all()
     callback = session.scalars(select(Callback).where(Callback.case_id == case.id)).one()
@@ -42,7 +47,8 @@ def test_a_resolved_case_is_called_back_the_next_working_morning(client, sign_in
     assert (callback.due_start, callback.due_end) == (TUESDAY_9, TUESDAY_9 + timedelta(hours=3))
     page = page_of(client.get("/callbacks?lang=en"))
     assert case.reference in page and "2026-11-03 09:00</time> – 12:00" in page
-    assert f'href="tel:{PHONE}"' in page  # the owner may see the number to dial
+    # The owner does not call back: the row says why, and the number stays masked.
+    assert "You handled this case" in page and PHONE not in page and "Record the call" not in page
 
 
 def test_the_list_is_sorted_by_due_time(client, sign_in, make, bank, clock):
@@ -58,6 +64,7 @@ def test_a_reached_customer_rates_the_owner_on_the_four_items(client, sign_in, m
     sign_in(bank.handler_a)
     case = resolved_case(client, make, bank.counter_a)
     callback = callback_of(session, case)
+    sign_in(desk(make, bank))
     clock.set(TUESDAY_9 + timedelta(minutes=20))
     sign_in(bank.handler_a)  # the next morning: signed in again
     form = page_of(client.get(f"/callbacks/{callback.id}?lang=en"))
@@ -77,6 +84,7 @@ def test_a_reached_customer_rates_the_owner_on_the_four_items(client, sign_in, m
 def test_reached_without_any_answer_is_an_error_on_the_form(client, sign_in, make, bank, session):
     sign_in(bank.handler_a)
     callback = callback_of(session, resolved_case(client, make, bank.counter_a))
+    sign_in(desk(make, bank))
     page = page_of(client.post(f"/callbacks/{callback.id}?lang=en", data={"outcome": "reached"}), 400)
     assert "record at least one of the four answers" in page
     page = page_of(client.post(f"/callbacks/{callback.id}?lang=en", data={}), 400)
@@ -88,6 +96,7 @@ def test_no_answer_is_tried_again_the_next_morning(client, sign_in, make, bank, 
     sign_in(bank.handler_a)
     case = resolved_case(client, make, bank.counter_a)
     callback = callback_of(session, case)
+    sign_in(desk(make, bank))
     clock.set(TUESDAY_9 + timedelta(minutes=5))
     sign_in(bank.handler_a)  # the next morning: signed in again
     response = client.post(f"/callbacks/{callback.id}", data={"outcome": "no_answer"})
@@ -103,12 +112,14 @@ def test_a_dissatisfied_customer_has_the_case_reopened_on_the_spot(client, sign_
     sign_in(bank.handler_a)
     case = resolved_case(client, make, bank.counter_a)
     callback = callback_of(session, case)
+    sign_in(desk(make, bank))
     refused = page_of(client.post(f"/callbacks/{callback.id}?lang=en", data={
         "outcome": "reached", **ANSWERS, "attitude": "poor", "reopen": "y"}), 400)
     assert "Say why the customer is not satisfied." in refused
     response = client.post(f"/callbacks/{callback.id}", data={
         "outcome": "reached", **ANSWERS, "attitude": "poor", "reopen": "y", "reopen_reason": "Still rude."})
     assert response.status_code == 303
+    session.commit()  # a fresh read: the sign-in above read in an older transaction
     new = session.scalars(select(Case).where(Case.reopened_from_id == case.id)).one()
     assert (new.owner_id, new.first_responder_id, new.unit_id) == (bank.handler_a.id, bank.handler_a.id,
                                                                    bank.counter_a.id)
@@ -117,6 +128,7 @@ def test_a_dissatisfied_customer_has_the_case_reopened_on_the_spot(client, sign_
 def test_a_callback_is_recorded_once(client, sign_in, make, bank, session):
     sign_in(bank.handler_a)
     callback = callback_of(session, resolved_case(client, make, bank.counter_a))
+    sign_in(desk(make, bank))
     client.post(f"/callbacks/{callback.id}", data={"outcome": "wrong_number"})
     response = client.post(f"/callbacks/{callback.id}", data={"outcome": "reached", **ANSWERS})
     assert "This callback was already recorded." in page_of(client.get(response.headers["Location"] + "?lang=en"))
@@ -135,17 +147,46 @@ def test_callbacks_follow_the_unit_tree(client, sign_in, make, bank, session):
     assert callback.case.reference in page
 
 
-def test_a_handler_who_does_not_own_the_case_sees_the_phone_masked(client, sign_in, make, bank, session):
+def test_the_caller_sees_the_number_on_asking_and_the_reveal_is_recorded(client, sign_in, make, bank, session):
     sign_in(bank.handler_a)
     callback = callback_of(session, resolved_case(client, make, bank.counter_a))
-    sign_in(make.staff("handler", unit=bank.counter_a, username="teller-a2"))
+    caller = sign_in(desk(make, bank))
     page = page_of(client.get(f"/callbacks/{callback.id}"))
     assert "+86 138****5678" in page and PHONE not in page
+    page = page_of(client.post(f"/callbacks/{callback.id}/phone"))
+    assert f'href="tel:{PHONE}"' in page
+    session.expire_all()
+    event = session.scalars(select(CaseEvent).where(CaseEvent.case_id == callback.case_id,
+                                                    CaseEvent.kind == "phone_revealed")).one()
+    assert event.staff_id == caller.id
+    sign_in(make.staff("handler", unit=bank.counter_a, username="teller-a2"))  # no caller: no number
+    page_of(client.post(f"/callbacks/{callback.id}/phone"), 403)
+
+
+def test_the_owner_first_responder_and_subject_are_refused_with_the_reason(client, sign_in, make, bank, session):
+    teller = make.staff("handler", unit=bank.counter_a, username="teller-a2")
+    case = make.case(bank.counter_a, kind="complaint", locale="en", contact_phone=PHONE, channel="phone",
+                     recorded_by=bank.handler_a)
+    case.subject_staff_id = teller.id
+    session.commit()
+    sign_in(bank.handler_a)
+    assert client.post(f"/cases/{case.reference}/transfer", data={
+        "to_staff": bank.supervisor_a.id, "reason": "Needs the supervisor"}).status_code == 303
+    sign_in(bank.supervisor_a)
+    assert client.post(f"/cases/{case.reference}/resolve", data={"summary": "Apologised."}).status_code == 303
+    callback = callback_of(session, case)
+    for who, reason in ((bank.supervisor_a, "You handled this case"), (bank.handler_a, "You first received"),
+                        (teller, "This complaint is about you")):
+        sign_in(who)
+        assert reason in page_of(client.get(f"/callbacks/{callback.id}"), 403)
+        assert reason in page_of(client.post(f"/callbacks/{callback.id}", data={"outcome": "reached", **ANSWERS}), 403)
+    assert callback_of(session, case).status == "scheduled"
 
 
 def test_the_callback_pages_speak_chinese(client, sign_in, make, bank, session):
     sign_in(bank.handler_a)
     callback = callback_of(session, resolved_case(client, make, bank.counter_a))
+    sign_in(desk(make, bank))
     page = page_of(client.get(f"/callbacks/{callback.id}?lang=zh_Hans_CN"))
     assert '<html lang="zh-Hans">' in page
     assert len(re.findall(r'type="radio"', page)) == 3 + 4 * 4  # the outcome and the four items of four levels

@@ -63,7 +63,7 @@ def test_a_series_without_any_data_is_empty_but_still_has_axes():
 def test_target_lines_sit_at_their_value_even_when_the_data_is_far_above():
     targets = [Decimal("0.90"), Decimal("0.85"), Decimal("0.93")]
     chart = line_chart([Decimal("0.99")] * 12, MONTHS, targets=targets, clamp=(0, 1))
-    assert [t.value for t in chart.targets] == targets
+    assert sorted(t.value for t in chart.targets) == sorted(targets)  # top down, for their labels
     by_value = {t.value: t.y for t in chart.targets}
     assert by_value[Decimal("0.85")] > by_value[Decimal("0.90")] > by_value[Decimal("0.93")] > chart.points[0].y
     assert chart.low <= 0.85 and chart.high == 1.0
@@ -83,3 +83,24 @@ def test_labels_may_be_thinned_out_for_a_narrow_chart():
 def test_one_label_per_value():
     with pytest.raises(ValueError):
         line_chart([1, 2], MONTHS[:3])
+
+
+def test_an_all_zero_series_starts_at_zero():
+    low, high, _ = value_range([0.0, 0.0, 0.0], include_zero=True)
+    assert low == 0 and high > 0
+
+
+def test_a_rate_wiggling_by_a_point_gets_a_ten_point_axis_whose_ticks_differ():
+    chart = line_chart([0.875, 0.88, 0.885], MONTHS[:3], clamp=(0.0, 1.0), min_span=0.1)
+    assert chart.high - chart.low >= 0.1 - 1e-9
+    shown = [f"{tick.value * 100:.{chart.decimals(100)}f}%" for tick in chart.y_ticks]
+    assert len(set(shown)) == len(shown), shown
+    narrow = line_chart([0.875, 0.88, 0.885], MONTHS[:3], clamp=(0.0, 1.0))  # without a minimum span
+    shown = [f"{tick.value * 100:.{narrow.decimals(100)}f}%" for tick in narrow.y_ticks]
+    assert len(set(shown)) == len(shown), shown
+
+
+def test_each_target_line_keeps_its_own_label():
+    chart = line_chart([0.8, 0.95], MONTHS[:2], targets=[0.90, 0.85, 0.93], clamp=(0.0, 1.0), height=190)
+    label_ys = [target.label_y for target in chart.targets]
+    assert len(chart.targets) == 3 and all(b - a >= 11 for a, b in zip(label_ys, label_ys[1:]))

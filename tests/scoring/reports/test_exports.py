@@ -11,9 +11,11 @@ from openpyxl import load_workbook
 
 from scoring.engine.periods import Period
 from scoring.reports.exports import drilldown_csv, drilldown_xlsx, to_csv, to_xlsx
+from scoring.reports.pdf_font import FONT_NAME
 from scoring.reports.quarterly import ReportError, quarterly_report, quarterly_report_pdf, render_pdf
 from scoring.services.metrics import drilldown
 from scoring.services.scorecards import places, scorecards
+from support.pdf import pdf_fonts, pdf_text
 from support.records import Records
 
 TZ = "Asia/Shanghai"
@@ -129,6 +131,8 @@ def test_the_pdf_explains_the_points_in_the_readers_language(app, session, quart
     assert "：−3；投诉：有效投诉" in text and "服务态度：2" in text, text
     assert "below the target" not in text and "x weight" not in text
     assert "unqualified" not in text and "attitude" not in text  # grades and categories in words too
+    # The minus sign and the points come through extraction as printed, in the embedded font only.
+    assert "−3" in pdf_text(pdf) and pdf_fonts(pdf) == {FONT_NAME: True}, pdf_fonts(pdf)
 
 
 def test_the_report_is_quarterly(session, english):
@@ -138,3 +142,13 @@ def test_the_report_is_quarterly(session, english):
 
 def test_an_empty_report_still_renders(session, english):
     assert render_pdf(quarterly_report(session, "2026-Q1", TZ, unit_ids=[], now=NOW)).startswith(b"%PDF")
+
+
+def test_the_report_carries_the_trend_charts(session, quarter, english):
+    report = quarterly_report(session, Period.parse("2026-Q3"), TZ, unit_ids=[quarter["poor"].id], now=NOW)
+    assert [trend.metric for trend in report.trends] == ["satisfaction_rate", "complaint_rate",
+                                                         "on_time_first_response", "on_time_resolution"]
+    assert any(trend.chart.points for trend in report.trends)
+    text = pdf_text(render_pdf(report))
+    assert f"Trends of {report.scope_name}, twelve months to 2026-Q3" in text
+    assert "Satisfaction rate" in text and "On-time resolution" in text and "90.0%" in text  # the target's label

@@ -1,7 +1,9 @@
 """Scorecards computed from recorded data reproduce RULES 5's worked examples,
 explain every point, and apply the rules across periods."""
+import tomllib
 from datetime import date, datetime, timezone
 from decimal import Decimal as D
+from importlib import resources
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +12,7 @@ from routing.errors import Forbidden, RoutingError
 from scoring.engine.explain import describe
 from scoring.engine.inputs import ScoreInputs
 from scoring.engine.periods import Period
-from scoring.engine.scheme import load_scheme
+from scoring.engine.scheme import load_scheme, parse_scheme
 from scoring.engine.scorecard import score
 from scoring.models import ComplaintVerdict, Inspection, ScoreAudit
 from scoring.services.entries import (
@@ -306,10 +308,12 @@ def test_who_may_enter_results(session, tree, people, who, unit, subject, allowe
 
 
 def test_ledger_points_stay_within_the_rules(session, people):
-    entry = NewLedgerEntry("violation", "quarrel", 4, NOW, staff_id=people["handler"].id)
-    with pytest.raises(RoutingError) as refused:
-        record_ledger_entry(session, entry, people["manager"], NOW)
-    assert refused.value.code == "invalid_ledger_points"
+    # A staff member's entry is whole points up to 10 (a media exposure costs 5-10); a unit's may be 0.5.
+    for points in (11, "1.5", 0):
+        entry = NewLedgerEntry("violation", "quarrel", points, NOW, staff_id=people["handler"].id)
+        with pytest.raises(RoutingError) as refused:
+            record_ledger_entry(session, entry, people["manager"], NOW)
+        assert refused.value.code == "invalid_ledger_points"
     row = record_ledger_entry(session, NewLedgerEntry("merit", "Service Star", 1, NOW, staff_id=people["handler"].id),
                               people["manager"], NOW)
     assert row.code == "service_star"
@@ -352,3 +356,28 @@ def test_survey_answers_given_as_counts_score_like_the_list_of_answers():
     assert score(scheme, counted).components["survey"].score == score(scheme, listed).components["survey"].score \
         == D(52) / 3  # (20 + 20 + 12) / 3
     assert score(scheme, counted).total == D("97.33")
+
+
+def test_an_unjudged_complaint_counts_as_valid_until_judged_and_is_shown_as_unjudged(session, rec, tree):
+    # The issue's outlet: one inspection and complaints nobody judged must not make it "excellent".
+    o1 = tree["o1"]
+    rec.inspection(o1, "on_site", "2026-10", problems=0)
+    for day in (3, 9, 17):
+        rec.case(o1, f"2026-10-{day:02d} 10:00")
+    card = card_of(scorecards(session, "satisfaction_50_20_30", "2026-10", "unit", [o1.id], TZ), "O1")
+    # 50 + 20 (no survey answers: counts as 20) + 30 - 3 x 6 = 82, unqualified.
+    assert (card.total, card.grade, card.unjudged) == (82, "unqualified", 3)
+    assert [line.params.get("unjudged") for line in card.breakdown if line.component == "complaints"][1:] == [True] * 3
+
+
+def test_a_scheme_may_leave_unjudged_complaints_out(session, rec, tree):
+    o1 = tree["o1"]
+    rec.inspection(o1, "on_site", "2026-10", problems=0)
+    rec.case(o1, "2026-10-03 10:00")
+    scheme = load_scheme("satisfaction_50_20_30")
+    text = resources.files("scoring.schemes").joinpath("satisfaction_50_20_30.toml").read_text(encoding="utf-8")
+    lenient = parse_scheme({**tomllib.loads(text), "unjudged": "ignore"})
+    inputs = build_inputs(session, lenient, "unit", subjects(session, "unit", [o1.id]), [Period.parse("2026-10")], TZ)
+    card = score(lenient, inputs[(o1.id, Period.parse("2026-10"))])
+    assert (card.total, card.unjudged) == (100, 1)
+    assert scheme.unjudged == "valid"

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from routing.models import Case
 from scoring.models import ComplaintVerdict, Inspection, LedgerEntry, ScoreAudit
 from support.records import Records
 from support.score_pages import build_org, reading, ref
@@ -170,6 +171,29 @@ def test_the_complaints_of_the_period_are_listed_for_a_verdict(client, login, or
     assert "13812345678" not in html
 
 
+def test_unjudged_complaints_wait_on_the_to_judge_list_and_count_as_valid_meanwhile(app, client, login, org):
+    login(org.manager)
+    html = client.get(f"/scores/unit/{org.o1.id}?period=2026-10&lang=en").get_data(as_text=True)
+    assert "1 complaint has not been judged yet" in html
+    assert f"Valid complaint {org.open_complaint.reference}, not yet judged" in html
+    login(org.supervisor)
+    html = client.get("/scores/verdicts?show=unjudged&lang=en").get_data(as_text=True)
+    assert "Complaints to judge" in html
+    assert org.open_complaint.reference in html and org.complaint.reference not in html  # that one is judged
+
+
+def test_a_resolved_complaint_closes_with_its_verdict(app, client, login, org):
+    login(org.supervisor)
+    case = org.open_complaint  # resolved, not judged
+    response = post(client, f"/scores/verdicts/{case.reference}",
+                    {**verdict(case, "invalid", "The machine was fine."), f"c{case.id}-close": "y"})
+    assert response.status_code == 303
+    assert one(app, Case, Case.id == case.id).status == "closed"
+    login(org.manager)
+    html = client.get(f"/scores/unit/{org.o1.id}?period=2026-10&lang=en").get_data(as_text=True)
+    assert "not been judged yet" not in html and "79.67" not in html  # the invalid one counts no more
+
+
 def test_a_supervisor_judges_a_complaint_valid(app, client, login, org):
     login(org.supervisor)
     case = org.open_complaint
@@ -273,7 +297,7 @@ def test_a_merit_shows_on_the_twelve_point_ledger(client, login, org):
 
 
 @pytest.mark.parametrize("changes, message", [
-    ({"points": "4"}, "Points are a whole number from 1 to 3."),
+    ({"points": "11"}, "Points are a whole number from 1 to 10."),
     ({"points": ""}, "Give the points."),
     ({"code": "violation.napping"}, "Not a valid choice"),
     ({"occurred_at": "yesterday"}, "Not a valid datetime value"),
@@ -313,3 +337,21 @@ def test_entry_forms_need_their_csrf_token(app, client, login, org):
     token = re.search(rf'name="c{case.id}-csrf_token"[^>]*value="([^"]+)"', html).group(1)
     assert post(client, f"/scores/verdicts/{case.reference}",
                 {**verdict(case), f"c{case.id}-csrf_token": token}).status_code == 303
+
+
+def test_a_whole_checklist_is_entered_in_one_form(app, client, login, org):
+    login(org.supervisor)
+    form = client.get("/scores/inspections/checklist?lang=en").get_data(as_text=True)
+    assert "Staff conduct (at most 20)" in form and "Tidy counter (at most 10)" in form
+    scores = {"phone_answering": "10", "phone_duty": "8", "staff_conduct": "18.5", "counter_tidy": "10"}
+    refused = post(client, "/scores/inspections/checklist", {
+        "unit": org.o1.id, "held_on": "2026-10-20", **{f"item_{k}": v for k, v in scores.items()},
+        "item_corners": "6"})
+    assert refused.status_code == 400 and "This item scores at most 5." in refused.get_data(as_text=True)
+    assert count(app, Inspection, Inspection.kind == "checklist") == 0  # all or none
+    done = post(client, "/scores/inspections/checklist", {
+        "unit": org.o1.id, "held_on": "2026-10-20", **{f"item_{k}": v for k, v in scores.items()}})
+    assert done.status_code == 303
+    rows = all_of(app, Inspection, Inspection.kind == "checklist")
+    assert sorted((r.item, float(r.score)) for r in rows) == sorted((k, float(v)) for k, v in scores.items())
+    assert {r.period_label for r in rows} == {"2026-10"}
