@@ -64,9 +64,9 @@ def test_a_reached_customer_rates_the_owner_on_the_four_items(client, sign_in, m
     sign_in(bank.handler_a)
     case = resolved_case(client, make, bank.counter_a)
     callback = callback_of(session, case)
-    sign_in(desk(make, bank))
+    clerk = desk(make, bank)
     clock.set(TUESDAY_9 + timedelta(minutes=20))
-    sign_in(bank.handler_a)  # the next morning: signed in again
+    sign_in(clerk)  # the next morning
     form = page_of(client.get(f"/callbacks/{callback.id}?lang=en"))
     assert "Apologised." in form and "Keeping promises" in form and "Very satisfied" in form
     response = client.post(f"/callbacks/{callback.id}", data={"outcome": "reached", "comment": "Happy now.",
@@ -96,9 +96,9 @@ def test_no_answer_is_tried_again_the_next_morning(client, sign_in, make, bank, 
     sign_in(bank.handler_a)
     case = resolved_case(client, make, bank.counter_a)
     callback = callback_of(session, case)
-    sign_in(desk(make, bank))
+    clerk = desk(make, bank)
     clock.set(TUESDAY_9 + timedelta(minutes=5))
-    sign_in(bank.handler_a)  # the next morning: signed in again
+    sign_in(clerk)  # the next morning
     response = client.post(f"/callbacks/{callback.id}", data={"outcome": "no_answer"})
     assert response.status_code == 303
     callback = callback_of(session, case)
