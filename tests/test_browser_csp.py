@@ -50,6 +50,7 @@ def world(session, clock, make):
     case = make.case(unit=o1, contact_phone="+8613812345678", category="attitude",
                      description="First line.\nSecond line: kept as written.")
     bob = session.get(Staff, org.bob.id)
+    session.get(Staff, org.ann.id).callback_desk = True  # ann calls back bob's case
     called_back = make.case(unit=o1, recorded_by=bob, contact_phone="+8613812345679", description="Rude.\nAnd slow.")
     lifecycle.resolve(session, called_back, bob, "Apologised.", clock.now())
     session.commit()
