@@ -27,7 +27,7 @@ CHANNEL_LABELS = {
 SEVERITY_LABELS = {"minor": _l("Minor"), "normal": _l("Normal"), "major": _l("Major"), "emergency": _l("Emergency")}
 QUEUE_LABELS = {
     "mine": _l("Mine"), "unit": _l("My unit's"), "first_received": _l("First received by me"),
-    "overdue": _l("Overdue"), "waiting": _l("Waiting"),
+    "overdue": _l("Overdue"), "waiting": _l("Waiting"), "all": _l("Every case"),
 }
 TARGET_LABELS = {
     "acknowledge": _l("Acknowledge"), "first_response": _l("First response"), "arrival": _l("Arrival on site"),

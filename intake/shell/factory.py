@@ -10,6 +10,7 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from intake import errors, i18n
+from intake.services.touchpoints import touchpoint_server
 from intake.shell import (
     config,
     schema,  # noqa: F401  (registers every package's tables)
@@ -72,6 +73,8 @@ def _bind_services(app: Flask) -> None:
     app.extensions["tick_jobs"].update(router_tick_jobs(app))
     # Where each role lands after login (routing.web.auth.staff_home): what needs them first.
     app.extensions["landing"] = {role: "overview.overview_page" for role in ("supervisor", "manager", "executive")}
+    # The case page names the counter a case came from (routing knows no touchpoints).
+    app.extensions["touchpoint_server"] = touchpoint_server
     app.extensions["tick_jobs"]["coverage"] = lambda session, now: coverage_tick(session, now, app.config["TIMEZONE"])
     app.teardown_appcontext(close_db_session)
 

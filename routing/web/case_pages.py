@@ -6,7 +6,6 @@ refusing with a RoutingError, shown as a flash message).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
@@ -29,7 +28,7 @@ from routing.rules import access
 from routing.rules.countdown import deadline_state
 from routing.rules.ladder import LEVELS
 from routing.rules.privacy import mask_phone
-from routing.services import lifecycle, notify, queues
+from routing.services import customer_history, lifecycle, notify, queues
 from routing.services.cases import case_by_reference
 from routing.services.org import subtree_ids
 from routing.web import forms
@@ -121,21 +120,17 @@ def queue():
     filters = {"status": None, "kind": None, "category": None, "unit_id": None, "search": None}
     if form.validate():
         filters.update(status=form.status.data or None, kind=form.kind.data or None,
-                       category=form.category.data or None, search=_search_text(form.q.data),
+                       category=form.category.data or None, search=(form.q.data or "").strip() or None,
                        unit_id=int(form.unit.data) if form.unit.data else None)
-    cases = queues.queue(session, current_user, tab, now(), **filters)
+    if filters["search"]:
+        # A search looks through every case in sight, open or finished.
+        tab = "all"
+    cases = queues.queue(session, current_user, tab, now(), region=current_app.config.get("DEFAULT_REGION", "CN"),
+                         **filters)
     filtered = any(filters.values())
     return render_template("routing/queue.html", cases=cases, tab=tab, tabs=queues.QUEUES, form=form,
                            filtered=filtered, filter_args={k: v for k, v in request.args.items() if k != "tab"},
                            unread=notify.unread_count(session, current_user))
-
-
-def _search_text(text: str | None) -> str | None:
-    """A phone number typed as "138 1234-5678" searches by its digits (numbers
-    are stored as +8613812345678); anything else as typed."""
-    text = (text or "").strip()
-    digits = re.sub(r"[\s().-]", "", text)
-    return (digits if digits.lstrip("+").isdigit() else text) or None
 
 
 def _units(session: Session, staff: Staff, limit: int = 500) -> list[Unit]:
@@ -274,4 +269,6 @@ def _render_case(session: Session, case: Case, failed: dict[str, FlaskForm] | No
         origin=session.get(Case, case.reopened_from_id) if case.reopened_from_id else None,
         phone=case.contact_phone if "see_phone" in actions else mask_phone(case.contact_phone),
         now=at, ladder=LEVELS,
+        customer=customer_history.history(session, current_user, case,
+                                          current_app.extensions.get("touchpoint_server")),
     )

@@ -70,7 +70,7 @@ class QueueFilterForm(FlaskForm):
     category = SelectField(_l("Category"), choices=[any_option(), *options(CATEGORY_LABELS, CASE_CATEGORIES)],
                            default="")
     unit = SelectField(_l("Unit"), choices=[any_option()], default="")
-    q = SearchField(_l("Reference or phone"), validators=[Optional(), Length(max=40)])
+    q = SearchField(_l("Reference, phone, name or words"), validators=[Optional(), Length(max=100)])
 
 
 class StepForm(FlaskForm):
