@@ -45,7 +45,8 @@ EVENT_LABELS = {
     "phone_revealed": _l("Customer's number shown to a caller"),
 }
 DEADLINE_STATE_LABELS = {
-    "ok": _l("On time"), "near": _l("Due soon"), "over": _l("Overdue"), "met": _l("Met"),
+    "ok": _l("On time"), "near": _l("Due soon"), "urgent": _l("Due within the hour"), "over": _l("Overdue"),
+    "met": _l("Met"),
     "met_late": _l("Met late"), "paused": _l("Paused"),
 }
 ESCALATION_KIND_LABELS = {"warning": _l("Warning"), "breach": _l("Limit missed"), "immediate": _l("Immediate")}

@@ -25,7 +25,7 @@ from routing import labels
 from routing.errors import RoutingError
 from routing.models import Case, Deadline, Staff, Unit
 from routing.rules import access
-from routing.rules.countdown import deadline_state
+from routing.rules.countdown import AMBER_WITHIN, RED_WITHIN, deadline_state
 from routing.rules.ladder import LEVELS
 from routing.rules.privacy import mask_phone
 from routing.services import customer_history, lifecycle, notify, queues
@@ -81,7 +81,7 @@ def case_due_state(case: Case) -> str:
     """The queue's colour for a case: its next pending deadline's state."""
     if case.next_due_at is None:
         return "ok"
-    return deadline_state(case.next_due_at, now(), start=case.created_at, paused=case.status == "waiting")
+    return deadline_state(case.next_due_at, now(), paused=case.status == "waiting")
 
 
 def event_detail(event) -> str:
@@ -101,6 +101,8 @@ def event_detail(event) -> str:
 def template_words():
     at = now()
     return {"labels": labels, "now_dt": at, "clock_now": at.isoformat(),
+            "countdown_minutes": {"red": int(RED_WITHIN.total_seconds() // 60),
+                                  "amber": int(AMBER_WITHIN.total_seconds() // 60)},
             "event_label": lambda kind: labels.EVENT_LABELS.get(kind) or kind.replace("_", " "),
             "event_detail": event_detail, "iso_time": datetime.fromisoformat}
 
@@ -260,8 +262,8 @@ def _render_case(session: Session, case: Case, failed: dict[str, FlaskForm] | No
         _transfer_choices(session, case, step_forms["transfer"])
     deadlines = list(session.scalars(select(Deadline).where(Deadline.case_id == case.id).order_by(Deadline.due_at)))
     at = now()
-    states = {d.target: deadline_state(d.due_at, at, start=d.started_at, warn_at=d.warn_at, met_at=d.met_at,
-                                       paused=d.paused_at is not None) for d in deadlines}
+    states = {d.target: deadline_state(d.due_at, at, met_at=d.met_at, paused=d.paused_at is not None)
+              for d in deadlines}
     linked = list(session.scalars(select(Case).where(Case.reopened_from_id == case.id).order_by(Case.id)))
     return render_template(
         "routing/case.html", case=case, actions=actions, step_forms=step_forms, deadlines=deadlines,

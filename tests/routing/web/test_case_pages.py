@@ -46,9 +46,10 @@ def test_the_unit_queue_is_sorted_by_the_next_deadline_with_a_countdown(client, 
 def test_near_and_overdue_cases_are_coloured_and_say_so_in_words(client, sign_in, make, bank, clock):
     repair = make.case(bank.counter_a, kind="repair", category="fault", description="No power")
     sign_in(bank.handler_a)
-    clock.advance(minutes=25)  # 5 of 30 minutes left
+    clock.advance(minutes=25)  # 5 minutes left: red, under an hour
     page = page_of(client.get("/cases?tab=unit&lang=en"))
-    assert re.search(r'class="badge near"[^>]*>in 5 min<', page)
+    assert re.search(r'class="badge urgent"[^>]*>in 5 min<', page)
+    assert "Due within the hour" in page
     clock.advance(minutes=40)
     sign_in(bank.handler_a)  # after 40 idle minutes the session has ended
     page = page_of(client.get("/cases?tab=overdue&lang=en"))
