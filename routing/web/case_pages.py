@@ -197,8 +197,17 @@ STEPS: dict[str, Step] = {
     "reopen": Step(forms.ReopenForm, lambda s, c, me, f, at: lifecycle.reopen(s, c, me, f.reason.data.strip(), at),
                    _l("A new case %(reference)s was opened and linked to the original one.")),
 }
+def _compose(session: Session, case: Case, me: Staff, form: forms.ComposeForm, at: datetime) -> None:
+    """The composer: a reply to the customer or an internal note, as switched."""
+    step = COMPOSED[form.audience.data]
+    STEPS[step].run(session, case, me, form, at)
+
+
+# The composer's switch: which step each choice takes.
+COMPOSED = {"customer": "reply", "internal": "note"}
+STEPS["compose"] = Step(forms.ComposeForm, _compose, "")
 # The order the step forms appear in on the page.
-STEP_ORDER = ("claim", "start", "reply", "note", "appointment", "arrival", "weather", "wait", "resume",
+STEP_ORDER = ("claim", "start", "compose", "appointment", "arrival", "weather", "wait", "resume",
               "transfer", "resolve", "close", "reopen")
 
 
@@ -218,7 +227,9 @@ def case_step(reference: str, step: str):
     form = STEPS[step].form()
     if step == "transfer":
         _transfer_choices(session, case, form)
-    if step not in access.allowed_actions(current_user, case):
+    # The composer takes the step its switch names (a reply, or a note).
+    needed = COMPOSED.get(request.form.get("audience"), "reply") if step == "compose" else step
+    if needed not in access.allowed_actions(current_user, case):
         flash(gettext("You cannot do this with %(reference)s now: it is %(status)s.", reference=case.reference,
                       status=labels.STATUS_LABELS.get(case.status, case.status)), "error")
         return redirect(url_for(".case_page", reference=case.reference), 303)
@@ -232,8 +243,18 @@ def case_step(reference: str, step: str):
         flash(error.message, "error")
         return redirect(url_for(".case_page", reference=reference), 303)
     target = result if isinstance(result, Case) else case  # reopen leads to the new case
-    flash(str(STEPS[step].done) % {"reference": target.reference}, "success")
+    flash(str(STEPS[needed].done) % {"reference": target.reference}, "success")
     return redirect(url_for(".case_page", reference=target.reference), 303)
+
+
+def _own_ids(form: FlaskForm, step: str) -> FlaskForm:
+    """Each step's fields get ids of their own ("reply-body", "wait-reason"):
+    several forms on one page share field names, never ids."""
+    for field in form:
+        if field.type != "CSRFTokenField":
+            field.id = f"{step}-{field.name}"
+            field.label.field_id = field.id
+    return form
 
 
 def _transfer_choices(session: Session, case: Case, form: forms.TransferForm) -> None:
@@ -254,10 +275,17 @@ def _transfer_choices(session: Session, case: Case, form: forms.TransferForm) ->
 
 def _render_case(session: Session, case: Case, failed: dict[str, FlaskForm] | None = None):
     actions = access.allowed_actions(current_user, case)
+    if actions & set(COMPOSED.values()):
+        actions = actions | {"compose"}
     step_forms = {}
     for step in STEP_ORDER:
         if step in actions:
-            step_forms[step] = (failed or {}).get(step) or STEPS[step].form(formdata=None)
+            step_forms[step] = _own_ids((failed or {}).get(step) or STEPS[step].form(formdata=None), step)
+    if "compose" in step_forms and "reply" not in actions:
+        # A closed case takes notes only: the switch offers no reply.
+        compose = step_forms["compose"]
+        compose.audience.choices = [c for c in compose.audience.choices if c.value == "internal"]
+        compose.audience.data = "internal"
     if "transfer" in step_forms:
         _transfer_choices(session, case, step_forms["transfer"])
     deadlines = list(session.scalars(select(Deadline).where(Deadline.case_id == case.id).order_by(Deadline.due_at)))
@@ -267,6 +295,7 @@ def _render_case(session: Session, case: Case, failed: dict[str, FlaskForm] | No
     linked = list(session.scalars(select(Case).where(Case.reopened_from_id == case.id).order_by(Case.id)))
     return render_template(
         "routing/case.html", case=case, actions=actions, step_forms=step_forms, deadlines=deadlines,
+        failed_form=next(iter((failed or {}).values()), None),
         states=states, linked=linked,
         origin=session.get(Case, case.reopened_from_id) if case.reopened_from_id else None,
         phone=case.contact_phone if "see_phone" in actions else mask_phone(case.contact_phone),

@@ -89,6 +89,23 @@ class NoteForm(FlaskForm):
                          description=_l("Only staff see notes."))
 
 
+class ComposeForm(FlaskForm):
+    """The case page's one composer: a reply the customer receives, or a
+    note only staff see, chosen with a switch (the same rules as ReplyForm
+    and NoteForm)."""
+
+    audience = RadioField(_l("Write"), default="customer", validators=[InputRequired()], choices=[
+        SelectChoice("customer", _l("Reply to the customer")), SelectChoice("internal", _l("Internal note"))])
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=2000)])
+
+    LIMITS = {"customer": 1000, "internal": 2000}
+
+    def validate_body(self, field) -> None:
+        limit = self.LIMITS.get(self.audience.data, 1000)
+        if field.data and len(field.data) > limit:
+            raise ValidationError(_l("Please keep it to %(max)s characters or fewer.", max=limit))
+
+
 class TransferForm(FlaskForm):
     to_staff = SelectField(_l("To a colleague"), default="",
                            choices=[SelectChoice("", _l("Nobody: choose a unit instead"))])
