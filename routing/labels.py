@@ -43,6 +43,7 @@ EVENT_LABELS = {
     "callback_scheduled": _l("Callback scheduled"), "callback": _l("Callback made"),
     "callback_missed": _l("Callback missed"), "weather": _l("Weather prevents outdoor work"),
     "phone_revealed": _l("Customer's number shown to a caller"),
+    "customer_satisfied": _l("The customer is satisfied"),
 }
 DEADLINE_STATE_LABELS = {
     "ok": _l("On time"), "near": _l("Due soon"), "urgent": _l("Due within the hour"), "over": _l("Overdue"),
