@@ -20,7 +20,7 @@ from intake.shell.body_limits import BoundedRequest
 from intake.shell.security_headers import add_security_headers
 from intake.shell.senders import senders_from_config
 from intake.sms.spool import spool_job
-from intake.sms.surveys import expire_surveys
+from intake.sms.surveys import expire_surveys, survey_ratings
 from intake.web.session_cookie import SessionCookie
 from routing.foundation.clock import SystemClock
 from routing.foundation.db import Database
@@ -75,6 +75,7 @@ def _bind_services(app: Flask) -> None:
     app.extensions["landing"] = {role: "overview.overview_page" for role in ("supervisor", "manager", "executive")}
     # The case page names the counter a case came from (routing knows no touchpoints).
     app.extensions["touchpoint_server"] = touchpoint_server
+    app.extensions["customer_ratings"] = survey_ratings  # and the ratings a customer gave by SMS
     app.extensions["tick_jobs"]["coverage"] = lambda session, now: coverage_tick(session, now, app.config["TIMEZONE"])
     app.teardown_appcontext(close_db_session)
 

@@ -15,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from routing.models import Case, Rating, Staff, Unit
+from routing.rules import access
+from routing.services.org import subtree_ids
 from routing.services.queues import in_sight
 
 OTHER_CASES_SHOWN = 20
@@ -36,6 +38,9 @@ class CustomerHistory:
 # How the case page learns of the counter a case came from (intake's
 # touchpoints, which routing does not know): id -> (label, staff, unit).
 TouchpointServer = Callable[[Session, int], "tuple[str, Staff | None, Unit | None] | None"]
+# Ratings of the customer's phone number that no case ties to them (SMS
+# surveys, kept by intake): (session, E.164 number) -> ratings.
+CustomerRatings = Callable[[Session, str], "list[Rating]"]
 
 
 def opening_rating(session: Session, case: Case) -> Rating | None:
@@ -58,14 +63,28 @@ def customer_cases(session: Session, staff: Staff, case: Case, limit: int = OTHE
         .options(selectinload(Case.unit)).order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)))
 
 
-def history(session: Session, staff: Staff, case: Case,
-            touchpoint_server: TouchpointServer | None = None) -> CustomerHistory:
+def rating_unit_ids(session: Session, staff: Staff) -> set[int] | None:
+    """The units whose ratings `staff` may read; None: every unit."""
+    if access.record_reach(staff.role) == access.ALL:
+        return None
+    return set(subtree_ids(session, staff.unit_id)) if staff.unit_id else set()
+
+
+def history(session: Session, staff: Staff, case: Case, touchpoint_server: TouchpointServer | None = None,
+            customer_ratings: CustomerRatings | None = None) -> CustomerHistory:
     others = customer_cases(session, staff, case, OTHER_CASES_SHOWN + 1)
     case_ids = [case.id, *(other.id for other in others[:OTHER_CASES_SHOWN])]
     ratings = list(session.scalars(
         select(Rating).where(Rating.case_id.in_(case_ids))
         .options(selectinload(Rating.unit), selectinload(Rating.staff))
         .order_by(Rating.created_at.desc(), Rating.id.desc()).limit(RATINGS_SHOWN)))
+    if customer_ratings is not None and case.contact_phone:
+        # Only ratings of units in the reader's sight (routing.rules.access.record_reach).
+        units = rating_unit_ids(session, staff)
+        more = [r for r in customer_ratings(session, case.contact_phone) if units is None or r.unit_id in units]
+        seen = {r.id for r in ratings}
+        ratings = sorted([*ratings, *(r for r in more if r.id not in seen)],
+                         key=lambda r: (r.created_at, r.id), reverse=True)[:RATINGS_SHOWN]
     opening = opening_rating(session, case)
     # Who served them: the staff member the rating was of (the touchpoint's
     # at the time), else the counter's, else the person complained about.

@@ -301,5 +301,6 @@ def _render_case(session: Session, case: Case, failed: dict[str, FlaskForm] | No
         phone=case.contact_phone if "see_phone" in actions else mask_phone(case.contact_phone),
         now=at, ladder=LEVELS,
         customer=customer_history.history(session, current_user, case,
-                                          current_app.extensions.get("touchpoint_server")),
+                                          current_app.extensions.get("touchpoint_server"),
+                                          current_app.extensions.get("customer_ratings")),
     )

@@ -4,7 +4,8 @@ and the case page shows the customer's other cases and ratings, the rating
 that opened the case and who served them."""
 from __future__ import annotations
 
-from routing.models import Rating
+from intake.models import Survey
+from routing.models import Rating, ServiceEvent
 from routing.services import lifecycle
 from support.pages import page_of
 
@@ -66,3 +67,27 @@ def test_a_case_without_rating_says_so(client, sign_in, make, bank, session):
     sign_in(bank.handler_a)
     page = page_of(client.get(f"/cases/{case.reference}"))
     assert "None: the customer wrote to us" in page and "No other case you may see." in page
+
+
+def test_the_customers_sms_survey_answers_are_among_their_ratings(client, sign_in, make, bank, session, clock):
+    case = make.case(bank.counter_a, locale="en", contact_phone=PHONE)
+    service = ServiceEvent(external_id="q-1", unit_id=bank.counter_a.id, staff_id=bank.handler_a.id,
+                           customer_phone=PHONE, occurred_at=clock.now(), created_at=clock.now())
+    answer = Rating(channel="sms", unit_id=bank.counter_a.id, staff_id=bank.handler_a.id, score=2,
+                    created_at=clock.now(), suspect=False)
+    elsewhere = Rating(channel="sms", unit_id=bank.counter_b.id, score=5, created_at=clock.now(), suspect=False)
+    session.add_all([service, answer, elsewhere])
+    session.flush()
+    service_b = ServiceEvent(external_id="q-2", unit_id=bank.counter_b.id, customer_phone=PHONE,
+                             occurred_at=clock.now(), created_at=clock.now())
+    session.add(service_b)
+    session.flush()
+    for event, rating in ((service, answer), (service_b, elsewhere)):
+        session.add(Survey(service_event_id=event.id, phone=PHONE, status="answered", sent_at=clock.now(),
+                           expires_at=clock.now(), answered_at=clock.now(), rating_id=rating.id))
+    session.commit()
+    sign_in(bank.handler_a)
+    page = page_of(client.get(f"/cases/{case.reference}"))
+    ratings = page[page.index('id="ratings-h"'):page.index('id="deadlines-h"')]
+    assert "2 of 5" in ratings and "SMS" in ratings
+    assert "5 of 5" not in ratings  # outlet B's rating is out of a counter handler's sight
