@@ -3,11 +3,13 @@ without C-, by phone number in any format, by name or words; the status
 filter finds resolved and closed cases; nobody finds a case out of their
 sight, nor a complaint about themselves."""
 import pytest
+from sqlalchemy import select, text
 
 from routing.models import Case
+from routing.rules.case_search import read_query
 from routing.services import lifecycle
 from routing.services.customer_history import history
-from routing.services.queues import queue
+from routing.services.queues import queue, search_clause
 
 
 def refs(cases):
@@ -102,3 +104,21 @@ def test_the_customer_history_lists_their_other_cases_in_sight(session, ladder_o
     assert refs(history(session, ladder_org.handler, closed).other_cases) == []  # elsewhere is out of sight
     assert refs(history(session, ladder_org.manager, closed).other_cases) == refs([elsewhere])
     assert session.get(Case, closed.id).status == "closed"
+
+
+@pytest.mark.parametrize(("typed", "index"), [("+86 139 1234 5678", "ix_case_contact_phone"),
+                                              ("2026-000001", "reference")])
+def test_a_phone_or_reference_search_is_served_by_an_index(session, typed, index):
+    """The typed value is turned into the stored form, so the column is
+    compared as it is (no function on it) and its index serves the search."""
+    query = select(Case.id).where(search_clause(read_query(typed)))
+    sql = str(query.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL enable_seqscan = off"))  # an almost empty table is read whole otherwise
+        plan = " ".join(row[0] for row in session.execute(text("EXPLAIN " + sql)))
+        index = "uq_case_reference" if index == "reference" else index
+    else:
+        plan = " ".join(row[-1] for row in session.execute(text("EXPLAIN QUERY PLAN " + sql)))
+        index = "sqlite_autoindex_case" if index == "reference" else index
+    session.rollback()
+    assert index in plan and "SCAN case" not in plan and "Seq Scan" not in plan, plan
