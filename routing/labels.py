@@ -27,7 +27,7 @@ CHANNEL_LABELS = {
 SEVERITY_LABELS = {"minor": _l("Minor"), "normal": _l("Normal"), "major": _l("Major"), "emergency": _l("Emergency")}
 QUEUE_LABELS = {
     "mine": _l("Mine"), "unit": _l("My unit's"), "first_received": _l("First received by me"),
-    "overdue": _l("Overdue"), "waiting": _l("Waiting"),
+    "overdue": _l("Overdue"), "waiting": _l("Waiting"), "all": _l("Every case"),
 }
 TARGET_LABELS = {
     "acknowledge": _l("Acknowledge"), "first_response": _l("First response"), "arrival": _l("Arrival on site"),
@@ -43,9 +43,11 @@ EVENT_LABELS = {
     "callback_scheduled": _l("Callback scheduled"), "callback": _l("Callback made"),
     "callback_missed": _l("Callback missed"), "weather": _l("Weather prevents outdoor work"),
     "phone_revealed": _l("Customer's number shown to a caller"),
+    "customer_satisfied": _l("The customer is satisfied"),
 }
 DEADLINE_STATE_LABELS = {
-    "ok": _l("On time"), "near": _l("Due soon"), "over": _l("Overdue"), "met": _l("Met"),
+    "ok": _l("On time"), "near": _l("Due soon"), "urgent": _l("Due within the hour"), "over": _l("Overdue"),
+    "met": _l("Met"),
     "met_late": _l("Met late"), "paused": _l("Paused"),
 }
 ESCALATION_KIND_LABELS = {"warning": _l("Warning"), "breach": _l("Limit missed"), "immediate": _l("Immediate")}

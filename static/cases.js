@@ -11,6 +11,8 @@
   var skew = serverNow - Date.now();
   var lang = document.documentElement.lang || "en";
   var texts = { in: script.dataset.in, over: script.dataset.over, pair: script.dataset.pair };
+  var red = 60000 * (parseInt(script.dataset.redMinutes, 10) || 60);
+  var amber = 60000 * (parseInt(script.dataset.amberMinutes, 10) || 1440);
   if (!texts.in || !texts.over || !texts.pair) { return; }
 
   function unit(n, name) {
@@ -35,11 +37,13 @@
       var time = duration(Math.abs(left));
       if (time === null) { return; }
       el.textContent = (left > 0 ? texts.in : texts.over).replace("%(time)s", time);
-      if (left <= 0 && !el.classList.contains("over")) {
-        el.classList.remove("ok", "near");
-        el.classList.add("over");
+      // The colour follows the time left (routing.rules.countdown): red under an hour or overdue, amber under a day.
+      var state = left <= 0 ? "over" : left < red ? "urgent" : left < amber ? "near" : "ok";
+      if (!el.classList.contains(state)) {
+        el.classList.remove("ok", "near", "urgent", "over");
+        el.classList.add(state);
         var row = el.closest("tr");
-        if (row) { row.classList.remove("ok", "near"); row.classList.add("over"); }
+        if (row) { row.classList.remove("ok", "near", "urgent", "over"); row.classList.add(state); }
       }
     });
   }

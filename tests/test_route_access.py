@@ -84,6 +84,7 @@ EXPECTED = {
     "GET /complain": ANYONE, "POST /complain": ANYONE, "GET /complain/joined": ANYONE,
     "GET /complain/sent/<tracking_token>": ANYONE, "GET /track": ANYONE, "POST /track": ANYONE,
     "GET /track/<tracking_token>": ANYONE, "POST /track/<tracking_token>": ANYONE,  # the private link is the key
+    "POST /track/<tracking_token>/verdict": ANYONE,
     "POST /sms/inbound": Expect(twilio=True), "POST /sms/status": Expect(twilio=True),
     # Every member of staff: their own queues, inbox, password and scores.
     "GET /account/password": STAFF, "POST /account/password": STAFF,

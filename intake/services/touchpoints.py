@@ -144,3 +144,13 @@ def touchpoint_qr(touchpoint: Touchpoint, public_url: str, fmt: str) -> QrFile:
     else:
         data = poster_pdf(url, *poster_titles(touchpoint))
     return QrFile(data, QR_FORMATS[fmt], f"touchpoint-{touchpoint.id}.{fmt}")
+
+
+def touchpoint_server(session: Session, touchpoint_id: int) -> tuple[str, Staff | None, Unit | None] | None:
+    """The counter a case came from: its label, the staff member it rates
+    and its unit (shown on the case page as "who served them"; routing asks
+    through app.extensions["touchpoint_server"], knowing no touchpoints)."""
+    touchpoint = session.get(Touchpoint, touchpoint_id)
+    if touchpoint is None:
+        return None
+    return touchpoint.label, touchpoint.staff, touchpoint.unit

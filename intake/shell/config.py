@@ -43,7 +43,13 @@ DEFAULTS = {
     "OUTBOX_MAX_ATTEMPTS": 6,
     "SMTP_CA_FILE": None,  # authorities for a mail server with a private certificate
     "SPOOL_PATH": None,  # default: spool/ in the instance folder
-    "CALLBACK_MAX_ATTEMPTS": 3,  # unanswered calls before a callback counts as not reached
+    "CALLBACK_MAX_ATTEMPTS": 3,
+    # Who is handling a case, on the customer's tracking page: "unit" (its
+    # name), "name_and_number" (first name and staff number) or "none".
+    "TRACKING_SHOWS_HANDLER": "unit",
+    # A customer satisfied with a resolved case (tracking page): True closes
+    # it at once; False (the preset) leaves it resolved until its callback.
+    "SATISFIED_CLOSES": False,  # unanswered calls before a callback counts as not reached
     # Approval authority by amount claimed (RULES 3), a JSON list of bands
     # [{"level": "manager", "up_to": 1000, "includes_bound": true}, ..., {"level": "gm"}];
     # None: the preset routing/presets/authority.toml.

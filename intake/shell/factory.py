@@ -10,6 +10,7 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from intake import errors, i18n
+from intake.services.touchpoints import touchpoint_server
 from intake.shell import (
     config,
     schema,  # noqa: F401  (registers every package's tables)
@@ -19,7 +20,7 @@ from intake.shell.body_limits import BoundedRequest
 from intake.shell.security_headers import add_security_headers
 from intake.shell.senders import senders_from_config
 from intake.sms.spool import spool_job
-from intake.sms.surveys import expire_surveys
+from intake.sms.surveys import expire_surveys, survey_ratings
 from intake.web.session_cookie import SessionCookie
 from routing.foundation.clock import SystemClock
 from routing.foundation.db import Database
@@ -72,6 +73,9 @@ def _bind_services(app: Flask) -> None:
     app.extensions["tick_jobs"].update(router_tick_jobs(app))
     # Where each role lands after login (routing.web.auth.staff_home): what needs them first.
     app.extensions["landing"] = {role: "overview.overview_page" for role in ("supervisor", "manager", "executive")}
+    # The case page names the counter a case came from (routing knows no touchpoints).
+    app.extensions["touchpoint_server"] = touchpoint_server
+    app.extensions["customer_ratings"] = survey_ratings  # and the ratings a customer gave by SMS
     app.extensions["tick_jobs"]["coverage"] = lambda session, now: coverage_tick(session, now, app.config["TIMEZONE"])
     app.teardown_appcontext(close_db_session)
 

@@ -146,3 +146,12 @@ def expire_surveys(session: Session, now: datetime) -> dict:
         update(Survey).where(Survey.id.in_(due), Survey.status == "open").values(status="expired")
     )
     return {"expired": result.rowcount}
+
+
+def survey_ratings(session: Session, phone: str, limit: int = 20) -> list[Rating]:
+    """The ratings a customer gave by answering SMS surveys, newest first:
+    the case page lists them with the ratings of their cases (routing asks
+    through app.extensions["customer_ratings"], knowing no surveys)."""
+    return list(session.scalars(
+        select(Rating).join(Survey, Survey.rating_id == Rating.id).where(Survey.phone == phone)
+        .order_by(Rating.created_at.desc(), Rating.id.desc()).limit(limit)))

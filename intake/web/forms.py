@@ -16,7 +16,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from intake.labels import CATEGORY_LABELS, DIMENSION_LABELS, KIND_LABELS
 from intake.services.complaints import (
@@ -121,6 +121,16 @@ class TrackForm(FlaskForm):
         DataRequired(_l("Please enter your case number.")), Length(max=20)])
     contact = StringField(_l("The phone number or e-mail address you gave us"), validators=[
         DataRequired(_l("Please enter your phone number or e-mail address.")), Length(max=EMAIL_MAX_LENGTH)])
+
+
+class VerdictForm(FlaskForm):
+    """After resolution: is the customer satisfied? Not satisfied reopens (RULES 4)."""
+
+    verdict = RadioField(_l("Are you satisfied with how we resolved it?"), validators=[
+        InputRequired(_l("Please choose one."))], choices=[
+        SelectChoice("satisfied", _l("Satisfied")), SelectChoice("not_satisfied", _l("Not satisfied"))])
+    reason = TextAreaField(_l("What is still wrong? (needed if you are not satisfied)"), validators=[
+        Length(max=2000, message=_l("Please keep the message under %(max)d characters."))])
 
 
 class MessageForm(FlaskForm):

@@ -62,7 +62,8 @@ from intake.services.ratings import (
     record_tap,
 )
 from intake.services.touchpoints import touchpoint_by_token
-from intake.web.forms import ComplaintForm, DetailsForm, MessageForm, TrackForm
+from intake.services.tracking import VerdictRejected, customer_verdict, expectations, may_give_verdict
+from intake.web.forms import ComplaintForm, DetailsForm, MessageForm, TrackForm, VerdictForm
 from intake.web.same_origin import from_this_site
 from intake.web.session_cookie import served_over_https
 from routing.errors import RoutingError
@@ -344,11 +345,47 @@ def track_case(tracking_token: str):
             flash(_("Thank you. We added your message to your case."), "success")
             return redirect(url_for(".track_case", tracking_token=tracking_token), 303)
     status = 400 if request.method == "POST" else 200
+    return _tracking_page(case, form, VerdictForm(formdata=None), status)
+
+
+def _tracking_page(case: Case, form: MessageForm, verdict: VerdictForm, status: int):
     return private(current_app.make_response((render_template(
-        "intake/track_case.html", case=case, events=public_timeline(case), form=form, can_add=can_add,
-        status_labels=STATUS_LABELS, event_labels=EVENT_LABELS, event_label_other=EVENT_LABEL_OTHER,
-        category_labels=CATEGORY_LABELS, kind_labels=KIND_LABELS,
+        "intake/track_case.html", case=case, events=public_timeline(case), form=form,
+        can_add=case.status != "closed", status_labels=STATUS_LABELS, event_labels=EVENT_LABELS,
+        event_label_other=EVENT_LABEL_OTHER, category_labels=CATEGORY_LABELS, kind_labels=KIND_LABELS,
+        expect=expectations(case, current_app.config), verdict=verdict if may_give_verdict(case) else None,
+        failed_form=(verdict if verdict.errors else form if form.errors else None),
     ), status)))
+
+
+@bp.route("/track/<tracking_token>/verdict", methods=["POST"])
+def track_verdict(tracking_token: str):
+    """The customer's answer once the case is resolved: satisfied, or not
+    (a new case linked to it, RULES 4)."""
+    session = db_session()
+    case = case_by_tracking_token(session, tracking_token)
+    if case is None:
+        abort(404)
+    verdict = VerdictForm()
+    if not may_give_verdict(case):
+        flash(_("This case is not waiting for your answer."), "error")
+        return redirect(url_for(".track_case", tracking_token=tracking_token), 303)
+    if verdict.validate_on_submit():
+        try:
+            result = customer_verdict(session, case, satisfied=verdict.verdict.data == "satisfied",
+                                      reason=verdict.reason.data, now=now(), config=current_app.config)
+        except VerdictRejected as exc:
+            session.rollback()
+            verdict.reason.errors.append(str(exc.message))
+        else:
+            session.commit()
+            if result.id != case.id:
+                flash(_("We are sorry. We opened case %(reference)s about what is still wrong and will contact "
+                        "you.", reference=result.reference), "success")
+            else:
+                flash(_("Thank you for telling us."), "success")
+            return redirect(url_for(".track_case", tracking_token=result.tracking_token), 303)
+    return _tracking_page(case, MessageForm(formdata=None), verdict, 400)
 
 
 # --- The supervisor's list -------------------------------------------------

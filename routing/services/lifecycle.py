@@ -283,3 +283,13 @@ def reopen(session: Session, case: Case, by: Staff | None, reason: str, now: dat
     notify_each(session, [case.owner, case.first_responder], "reopened", now, case=case,
                 data={"new_reference": new.reference}, skip=by)
     return new
+
+
+def close_for_customer(session: Session, case: Case, now: datetime) -> None:
+    """The customer said on their tracking page that they are satisfied, and
+    the organisation closes on that (SATISFIED_CLOSES); the callback stays
+    scheduled: the loop is closed by a call all the same (RULES 4)."""
+    if case.status != "resolved":
+        raise Conflict("invalid_status", gettext("Only a resolved case can be closed."))
+    _close(session, case, now, None, data={"customer_satisfied": True})
+    notify_each(session, [case.owner, case.first_responder], "closed", now, case=case)

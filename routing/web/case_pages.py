@@ -6,7 +6,6 @@ refusing with a RoutingError, shown as a flash message).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
@@ -26,10 +25,10 @@ from routing import labels
 from routing.errors import RoutingError
 from routing.models import Case, Deadline, Staff, Unit
 from routing.rules import access
-from routing.rules.countdown import deadline_state
+from routing.rules.countdown import AMBER_WITHIN, RED_WITHIN, deadline_state
 from routing.rules.ladder import LEVELS
 from routing.rules.privacy import mask_phone
-from routing.services import lifecycle, notify, queues
+from routing.services import customer_history, lifecycle, notify, queues
 from routing.services.cases import case_by_reference
 from routing.services.org import subtree_ids
 from routing.web import forms
@@ -82,7 +81,7 @@ def case_due_state(case: Case) -> str:
     """The queue's colour for a case: its next pending deadline's state."""
     if case.next_due_at is None:
         return "ok"
-    return deadline_state(case.next_due_at, now(), start=case.created_at, paused=case.status == "waiting")
+    return deadline_state(case.next_due_at, now(), paused=case.status == "waiting")
 
 
 def event_detail(event) -> str:
@@ -102,6 +101,8 @@ def event_detail(event) -> str:
 def template_words():
     at = now()
     return {"labels": labels, "now_dt": at, "clock_now": at.isoformat(),
+            "countdown_minutes": {"red": int(RED_WITHIN.total_seconds() // 60),
+                                  "amber": int(AMBER_WITHIN.total_seconds() // 60)},
             "event_label": lambda kind: labels.EVENT_LABELS.get(kind) or kind.replace("_", " "),
             "event_detail": event_detail, "iso_time": datetime.fromisoformat}
 
@@ -121,21 +122,17 @@ def queue():
     filters = {"status": None, "kind": None, "category": None, "unit_id": None, "search": None}
     if form.validate():
         filters.update(status=form.status.data or None, kind=form.kind.data or None,
-                       category=form.category.data or None, search=_search_text(form.q.data),
+                       category=form.category.data or None, search=(form.q.data or "").strip() or None,
                        unit_id=int(form.unit.data) if form.unit.data else None)
-    cases = queues.queue(session, current_user, tab, now(), **filters)
+    if filters["search"]:
+        # A search looks through every case in sight, open or finished.
+        tab = "all"
+    cases = queues.queue(session, current_user, tab, now(), region=current_app.config.get("DEFAULT_REGION", "CN"),
+                         **filters)
     filtered = any(filters.values())
     return render_template("routing/queue.html", cases=cases, tab=tab, tabs=queues.QUEUES, form=form,
                            filtered=filtered, filter_args={k: v for k, v in request.args.items() if k != "tab"},
                            unread=notify.unread_count(session, current_user))
-
-
-def _search_text(text: str | None) -> str | None:
-    """A phone number typed as "138 1234-5678" searches by its digits (numbers
-    are stored as +8613812345678); anything else as typed."""
-    text = (text or "").strip()
-    digits = re.sub(r"[\s().-]", "", text)
-    return (digits if digits.lstrip("+").isdigit() else text) or None
 
 
 def _units(session: Session, staff: Staff, limit: int = 500) -> list[Unit]:
@@ -200,8 +197,17 @@ STEPS: dict[str, Step] = {
     "reopen": Step(forms.ReopenForm, lambda s, c, me, f, at: lifecycle.reopen(s, c, me, f.reason.data.strip(), at),
                    _l("A new case %(reference)s was opened and linked to the original one.")),
 }
+def _compose(session: Session, case: Case, me: Staff, form: forms.ComposeForm, at: datetime) -> None:
+    """The composer: a reply to the customer or an internal note, as switched."""
+    step = COMPOSED[form.audience.data]
+    STEPS[step].run(session, case, me, form, at)
+
+
+# The composer's switch: which step each choice takes.
+COMPOSED = {"customer": "reply", "internal": "note"}
+STEPS["compose"] = Step(forms.ComposeForm, _compose, "")
 # The order the step forms appear in on the page.
-STEP_ORDER = ("claim", "start", "reply", "note", "appointment", "arrival", "weather", "wait", "resume",
+STEP_ORDER = ("claim", "start", "compose", "appointment", "arrival", "weather", "wait", "resume",
               "transfer", "resolve", "close", "reopen")
 
 
@@ -221,7 +227,9 @@ def case_step(reference: str, step: str):
     form = STEPS[step].form()
     if step == "transfer":
         _transfer_choices(session, case, form)
-    if step not in access.allowed_actions(current_user, case):
+    # The composer takes the step its switch names (a reply, or a note).
+    needed = COMPOSED.get(request.form.get("audience"), "reply") if step == "compose" else step
+    if needed not in access.allowed_actions(current_user, case):
         flash(gettext("You cannot do this with %(reference)s now: it is %(status)s.", reference=case.reference,
                       status=labels.STATUS_LABELS.get(case.status, case.status)), "error")
         return redirect(url_for(".case_page", reference=case.reference), 303)
@@ -235,8 +243,18 @@ def case_step(reference: str, step: str):
         flash(error.message, "error")
         return redirect(url_for(".case_page", reference=reference), 303)
     target = result if isinstance(result, Case) else case  # reopen leads to the new case
-    flash(str(STEPS[step].done) % {"reference": target.reference}, "success")
+    flash(str(STEPS[needed].done) % {"reference": target.reference}, "success")
     return redirect(url_for(".case_page", reference=target.reference), 303)
+
+
+def _own_ids(form: FlaskForm, step: str) -> FlaskForm:
+    """Each step's fields get ids of their own ("reply-body", "wait-reason"):
+    several forms on one page share field names, never ids."""
+    for field in form:
+        if field.type != "CSRFTokenField":
+            field.id = f"{step}-{field.name}"
+            field.label.field_id = field.id
+    return form
 
 
 def _transfer_choices(session: Session, case: Case, form: forms.TransferForm) -> None:
@@ -257,21 +275,32 @@ def _transfer_choices(session: Session, case: Case, form: forms.TransferForm) ->
 
 def _render_case(session: Session, case: Case, failed: dict[str, FlaskForm] | None = None):
     actions = access.allowed_actions(current_user, case)
+    if actions & set(COMPOSED.values()):
+        actions = actions | {"compose"}
     step_forms = {}
     for step in STEP_ORDER:
         if step in actions:
-            step_forms[step] = (failed or {}).get(step) or STEPS[step].form(formdata=None)
+            step_forms[step] = _own_ids((failed or {}).get(step) or STEPS[step].form(formdata=None), step)
+    if "compose" in step_forms and "reply" not in actions:
+        # A closed case takes notes only: the switch offers no reply.
+        compose = step_forms["compose"]
+        compose.audience.choices = [c for c in compose.audience.choices if c.value == "internal"]
+        compose.audience.data = "internal"
     if "transfer" in step_forms:
         _transfer_choices(session, case, step_forms["transfer"])
     deadlines = list(session.scalars(select(Deadline).where(Deadline.case_id == case.id).order_by(Deadline.due_at)))
     at = now()
-    states = {d.target: deadline_state(d.due_at, at, start=d.started_at, warn_at=d.warn_at, met_at=d.met_at,
-                                       paused=d.paused_at is not None) for d in deadlines}
+    states = {d.target: deadline_state(d.due_at, at, met_at=d.met_at, paused=d.paused_at is not None)
+              for d in deadlines}
     linked = list(session.scalars(select(Case).where(Case.reopened_from_id == case.id).order_by(Case.id)))
     return render_template(
         "routing/case.html", case=case, actions=actions, step_forms=step_forms, deadlines=deadlines,
+        failed_form=next(iter((failed or {}).values()), None),
         states=states, linked=linked,
         origin=session.get(Case, case.reopened_from_id) if case.reopened_from_id else None,
         phone=case.contact_phone if "see_phone" in actions else mask_phone(case.contact_phone),
         now=at, ladder=LEVELS,
+        customer=customer_history.history(session, current_user, case,
+                                          current_app.extensions.get("touchpoint_server"),
+                                          current_app.extensions.get("customer_ratings")),
     )

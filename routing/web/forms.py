@@ -70,7 +70,7 @@ class QueueFilterForm(FlaskForm):
     category = SelectField(_l("Category"), choices=[any_option(), *options(CATEGORY_LABELS, CASE_CATEGORIES)],
                            default="")
     unit = SelectField(_l("Unit"), choices=[any_option()], default="")
-    q = SearchField(_l("Reference or phone"), validators=[Optional(), Length(max=40)])
+    q = SearchField(_l("Reference, phone, name or words"), validators=[Optional(), Length(max=100)])
 
 
 class StepForm(FlaskForm):
@@ -87,6 +87,23 @@ class ReplyForm(FlaskForm):
 class NoteForm(FlaskForm):
     body = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=2000)],
                          description=_l("Only staff see notes."))
+
+
+class ComposeForm(FlaskForm):
+    """The case page's one composer: a reply the customer receives, or a
+    note only staff see, chosen with a switch (the same rules as ReplyForm
+    and NoteForm)."""
+
+    audience = RadioField(_l("Write"), default="customer", validators=[InputRequired()], choices=[
+        SelectChoice("customer", _l("Reply to the customer")), SelectChoice("internal", _l("Internal note"))])
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=2000)])
+
+    LIMITS = {"customer": 1000, "internal": 2000}
+
+    def validate_body(self, field) -> None:
+        limit = self.LIMITS.get(self.audience.data, 1000)
+        if field.data and len(field.data) > limit:
+            raise ValidationError(_l("Please keep it to %(max)s characters or fewer.", max=limit))
 
 
 class TransferForm(FlaskForm):

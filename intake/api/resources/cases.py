@@ -23,6 +23,7 @@ from intake.api.schemas import (
     Locale,
     Phone,
     Read,
+    Reading,
     Text,
     Timestamp,
     UnitFilter,
@@ -33,10 +34,13 @@ from intake.api.scope import api_staff, find_unit, in_scope, require_scope, unit
 from intake.services.complaints import CALLBACK_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
 from routing.errors import RoutingError
 from routing.models import Case as CaseRecord
+from routing.rules.case_search import read_query, reference_of
 from routing.rules.ladder import LEVELS
 from routing.services.cases import NewCase as NewCaseRecord
 from routing.services.cases import case_by_reference, open_case
 from routing.services.deadlines import DEADLINE_STATES, deadline_outcome
+from routing.services.escalation import escalations_of
+from routing.services.queues import in_sight, search_clause
 from routing.vocabulary import (
     CALLBACK_SLOTS,
     CASE_CATEGORIES,
@@ -76,8 +80,25 @@ class Deadline(Answer):
     met_at: datetime | None
     state: Annotated[choice(DEADLINE_STATES), Read(lambda d, reading: deadline_outcome(d, reading.now)[0])]
     minutes_late: Annotated[int, Read(lambda d, reading: deadline_outcome(d, reading.now)[1])]
+    minutes_left: Annotated[int | None, Field(
+        description="Whole minutes until due while pending; null once met, breached or paused."),
+        Read(lambda d, reading: _minutes_left(d, reading))]
+    breached_at: Annotated[datetime | None, Field(description="When the tick found the limit missed.")]
     escalation_level: Annotated[choice(LEVELS), Read(lambda d, reading: LEVELS[d.escalation_level])]
     calendar_confirmed: bool
+
+
+def _minutes_left(deadline, reading: Reading) -> int | None:
+    if deadline_outcome(deadline, reading.now)[0] != "pending":
+        return None
+    return int((deadline.due_at - reading.now).total_seconds() // 60)
+
+
+def _level_reached(case) -> str | None:
+    """The highest rung of the ladder the case was escalated to (by a
+    breached deadline or at once, for a major complaint or a large claim)."""
+    steps = escalations_of(db_session(), case)
+    return LEVELS[max(step.level for step in steps)] if steps else None
 
 
 def _amount(case) -> str | None:
@@ -125,6 +146,9 @@ class CaseWithTimeline(Case):
 
     deadlines: Annotated[list[Deadline], Read(lambda case, reading: sorted(case.deadlines,
                                                                           key=lambda d: (d.due_at, d.id)))]
+    escalation_level: Annotated[choice(LEVELS) | None, Field(
+        description="The highest level of the escalation ladder the case reached; null if never escalated."),
+        Read(lambda case, reading: _level_reached(case))]
     events: list[CaseEvent]
 
 
@@ -162,6 +186,11 @@ class CaseFilter(Paged):
     status: choice(CASE_STATUSES) | None = None
     unit: UnitFilter = None
     since: Annotated[Timestamp | None, Field(description="Opened at or after this time.")] = None
+    phone: Annotated[Phone | None, Field(
+        description="The customer's phone number in any usual form (+86 138 1234 5678, 13812345678).")] = None
+    q: Annotated[Text(100) | None, Field(
+        description="A reference (with or without C-), a phone number, or words found in the customer's name "
+                    "or the description.")] = None
 
 
 @operation("POST", "/cases", summary="Open a case (channel api)", tag="cases",
@@ -216,7 +245,9 @@ def visible_case(reference: str, *, own_too: bool = False) -> CaseRecord:
     """A case by its reference; one outside the token's scope is absent,
     except (own_too) for its owner and first responder, who stay accountable
     after a transfer out."""
-    case = case_by_reference(db_session(), reference) if len(reference) <= 40 and reference.isprintable() else None
+    readable = len(reference) <= 40 and reference.isprintable()
+    # "2026-000123" means C-2026-000123, as on the handlers' search.
+    case = case_by_reference(db_session(), reference_of(reference) or reference) if readable else None
     mine = own_too and case is not None and api_staff().id in (case.owner_id, case.first_responder_id)
     if case is None or not (in_scope(case.unit_id) or mine):
         raise not_found(NO_CASE)
@@ -233,9 +264,15 @@ def get_case(reference):
 def list_cases(query: CaseFilter):
     session = db_session()
     stmt = within_scope(select(CaseRecord), CaseRecord.unit_id)
+    # Never a complaint about the token's own staff member (routing.rules.access.may_see_case).
+    stmt = stmt.where(*in_sight(session, api_staff())[:1])
     stmt = stmt.where(*unit_filter(session, query.unit, CaseRecord.unit_id))
     if query.status is not None:
         stmt = stmt.where(CaseRecord.status == query.status)
     if query.since is not None:
         stmt = stmt.where(CaseRecord.created_at >= query.since)
+    if query.phone is not None:  # normalised to E.164 by its type, compared as stored
+        stmt = stmt.where(CaseRecord.contact_phone == query.phone)
+    if query.q is not None:
+        stmt = stmt.where(search_clause(read_query(query.q, current_app.config["DEFAULT_REGION"])))
     return page(stmt, CaseRecord.id, query)

@@ -77,7 +77,8 @@ def test_a_complaint_before_the_spring_festival_is_due_after_it_and_not_escalate
     report = tick(app, clock, sh(2026, 2, 18, 12))
     assert report["escalations"]["escalations"] == 0
     assert deadline(read(desk.api, clock, case["reference"], sh(2026, 2, 18, 12)), "resolution") == {
-        **resolution, "state": "pending", "minutes_late": 0, "escalation_level": "handler"}
+        **resolution, "state": "pending", "minutes_late": 0, "escalation_level": "handler",
+        "minutes_left": (6 * 24 + 22) * 60}  # until Wednesday 25 February 10:00
 
     tick(app, clock, sh(2026, 2, 25, 10, 1))
     late = deadline(read(desk.api, clock, case["reference"], sh(2026, 2, 25, 10, 1)), "resolution")
@@ -190,6 +191,6 @@ def test_the_openapi_document_describes_received_at_and_the_deadlines(client):
     assert schemas["CaseWithTimeline"]["properties"]["deadlines"]["items"] == {"$ref": "#/components/schemas/Deadline"}
     deadline_props = schemas["Deadline"]["properties"]
     assert set(deadline_props) == {"target", "started_at", "due_at", "met_at", "state", "minutes_late",
-                                   "escalation_level", "calendar_confirmed"}
+                                   "minutes_left", "breached_at", "escalation_level", "calendar_confirmed"}
     assert deadline_props["state"]["enum"] == ["pending", "paused", "breached", "met", "met_late"]
     assert "/api/v1/cases/{reference}/weather" in document["paths"]

@@ -294,3 +294,14 @@ def test_three_low_ratings_within_an_hour_alert_the_supervisor_through_the_outbo
     assert [(m.to, m.staff_id, m.status) for m in sent] == [("+8613900000009", supervisor_id, "pending")]
     assert sent[0].body == "Lujiazui Outlet在60分钟内收到3条低分评价，请及时查看处理。"  # in the supervisor's language
     session.commit()
+
+
+def test_a_refused_detail_is_summed_up_at_the_top_for_the_focus(app, client, counter):
+    details_url = tap(client, counter, 3).headers["Location"]
+    too_long = "x" * (app.config["COMMENT_MAX_LENGTH"] + 1)
+    page = client.post(details_url, data={"comment": too_long}, headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400
+    assert html.index('class="error-summary"') < html.index("<form")
+    assert 'data-focus-on-load' in html and '<a href="#comment">' in html
+    assert '<script src="/static/focus.js" defer></script>' in html

@@ -43,8 +43,14 @@ def test_a_rule_asking_for_a_criterion_does_not_match_a_case_without_it():
 
 
 def test_anything_else_falls_to_the_catch_all():
-    assert match_policy(PRESETS, "praise", category="other", severity="normal", area="rural",
+    assert match_policy(PRESETS, None, category="other", severity="normal", area="rural",
                         channel="qr").name == "default"
+
+
+@pytest.mark.parametrize("kind", ["praise", "suggestion"])
+def test_praise_and_suggestions_carry_no_time_limit_unless_a_policy_gives_one(kind):
+    rule = match_policy(PRESETS, kind, category="other", severity="normal", area="urban", channel="qr")
+    assert (rule.name, dict(rule.limits)) == (kind, {})
 
 
 def test_no_match_without_a_catch_all():

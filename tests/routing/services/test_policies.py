@@ -52,7 +52,8 @@ def test_an_edited_preset_is_kept_when_presets_are_seeded_again(session, clock):
     ({"kind": "consultation", "channel": "chat"}, False, "online-chat"),
     ({"kind": "consultation"}, False, "consultation"),
     ({"kind": "after_sales", "severity": "emergency"}, False, "after-sales-emergency"),
-    ({"kind": "suggestion"}, False, "default"),
+    ({"kind": "suggestion"}, False, "suggestion"),
+    ({"kind": "praise"}, False, "praise"),
 ])
 def test_the_most_specific_policy_governs_a_case(session, make, fields, rural, policy):
     unit = make.unit(area="rural" if rural else "urban")

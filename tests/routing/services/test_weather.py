@@ -91,7 +91,7 @@ def test_weather_from_the_case_page_in_chinese(client, sign_in, make, session, b
     assert arrival.due_at == sh(2026, 11, 3, 10, 30)
     session.commit()
     refused = page_of(client.post(f"/cases/{case.reference}/weather?lang=zh_Hans_CN", data={"reason": ""}), 400)
-    assert "什么天气导致无法作业？" in refused and 'id="reason-error"' in refused
+    assert "什么天气导致无法作业？" in refused and 'id="weather-reason-error"' in refused
     tracking = page_of(client.get(f"/track/{case.tracking_token}?lang=zh_Hans_CN"))
     assert "因天气原因顺延：我们将于次日上门" in tracking and "Thunderstorm" in tracking
     assert session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)).all()[-1] == "weather"

@@ -84,7 +84,7 @@ def test_a_handler_claims_answers_and_resolves_and_the_callback_is_recorded_next
         assert rows.nth(0).locator("th").inner_text() == cases["overdue"].reference
         assert "overdue by 10 min" in rows.nth(0).inner_text()
         assert rows.nth(0).locator(".badge.over").count() == 1
-        assert rows.nth(1).locator(".badge.near").count() == 1  # 5 of 30 minutes left
+        assert rows.nth(1).locator(".badge.urgent").count() == 1  # 5 minutes left: red, under an hour
         page.screenshot(path=SCREENSHOTS / "queue-en.png", full_page=True)
         # Six minutes later, without reloading: static/cases.js counts down from the server's time.
         page.clock.fast_forward("06:00")
@@ -98,8 +98,9 @@ def test_a_handler_claims_answers_and_resolves_and_the_callback_is_recorded_next
         page.get_by_role("button", name="Claim this case").click()
         assert "you are its owner now" in page.locator(".flash").inner_text()
         assert page.locator("a[href='tel:+8613812345678']").count() == 1
-        page.fill("#steps textarea[name=body] >> nth=0", "We are sorry. The branch manager will call you today.")
-        page.get_by_role("button", name="Send the reply").click()
+        page.get_by_label("Reply to the customer").check()
+        page.fill("#compose-body", "We are sorry. The branch manager will call you today.")
+        page.locator(".composer").get_by_role("button", name="Send").click()
         assert "on its way to the customer" in page.locator(".flash").inner_text()
         page.fill("textarea[name=summary]", "The teller apologised in person; she has been coached.")
         page.get_by_role("button", name="Resolve the case").click()

@@ -46,9 +46,10 @@ def test_the_unit_queue_is_sorted_by_the_next_deadline_with_a_countdown(client, 
 def test_near_and_overdue_cases_are_coloured_and_say_so_in_words(client, sign_in, make, bank, clock):
     repair = make.case(bank.counter_a, kind="repair", category="fault", description="No power")
     sign_in(bank.handler_a)
-    clock.advance(minutes=25)  # 5 of 30 minutes left
+    clock.advance(minutes=25)  # 5 minutes left: red, under an hour
     page = page_of(client.get("/cases?tab=unit&lang=en"))
-    assert re.search(r'class="badge near"[^>]*>in 5 min<', page)
+    assert re.search(r'class="badge urgent"[^>]*>in 5 min<', page)
+    assert "Due within the hour" in page
     clock.advance(minutes=40)
     sign_in(bank.handler_a)  # after 40 idle minutes the session has ended
     page = page_of(client.get("/cases?tab=overdue&lang=en"))
@@ -127,7 +128,7 @@ def test_the_case_page_shows_summary_deadlines_timeline_and_a_masked_phone(clien
     assert "First response" in page and "2026-11-03 09:00" in page  # 24 h in Shanghai time
     assert "Case opened" in page and "Customer sees this" in page
     assert "Claim this case" in page
-    assert "Resolve the case" not in page and "Send the reply" not in page  # not theirs yet
+    assert "Resolve the case" not in page and 'value="customer"' not in page  # not theirs yet: notes only
 
 
 def test_the_supervisor_sees_the_phone_number(client, sign_in, make, bank):
@@ -189,7 +190,7 @@ def test_a_form_error_is_shown_next_to_its_field(client, sign_in, make, bank, se
     client.post(f"/cases/{case.reference}/claim")
     page = page_of(client.post(f"/cases/{case.reference}/transfer",
                                data={"to_staff": "", "to_unit": str(bank.counter_b.id), "reason": ""}), 400)
-    assert 'id="reason-error"' in page
+    assert 'id="transfer-reason-error"' in page
     page = page_of(client.post(f"/cases/{case.reference}/transfer",
                                data={"to_staff": "", "to_unit": "", "reason": "Not ours."}), 400)
     assert "Choose either a colleague or a unit." in page
