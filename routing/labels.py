@@ -103,6 +103,7 @@ OUTBOX_STATUS_LABELS = {
     "unconfirmed": _l("Sent, not yet confirmed by the provider"), "sent": _l("Sent"),
     "queued": _l("Sent"), "accepted": _l("Sent"), "delivered": _l("Delivered"), "read": _l("Read"),
     "undelivered": _l("Not delivered"), "failed": _l("Failed"), "cancelled": _l("Cancelled: the recipient opted out"),
+    "held": _l("Held: the SMS provider has no approved template for it"),
 }
 TRANSPORT_LABELS = {"sms": _l("SMS"), "email": lazy_pgettext("transport", "E-mail")}
 PURPOSE_LABELS = {

@@ -24,10 +24,9 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from intake.phone import normalize_phone
-from intake.sms.inbound import handle_inbound
+from intake.sms.inbound import handle_inbound, queue_reply
 from routing.foundation.db import is_outage
 from routing.services.delivery import record_status
-from routing.services.outbox import enqueue
 
 log = logging.getLogger("feedback.spool")
 
@@ -91,10 +90,7 @@ def replay(session: Session, entry: dict, now: datetime, config) -> None:
         return
     result = handle_inbound(session, message_sid=fields["MessageSid"], from_phone=fields["From"],
                             body=fields.get("Body", ""), now=received_at, config=config)
-    if result.reply_text and not result.repeated:
-        enqueue(session, transport="sms", to=normalize_phone(fields["From"], config["DEFAULT_REGION"]),
-                body=result.reply_text, purpose="sms_reply", now=now, case_id=result.case.id if result.case else None,
-                dedupe_key=f"sms-reply:{fields['MessageSid']}")
+    queue_reply(session, result, normalize_phone(fields["From"], config["DEFAULT_REGION"]), fields["MessageSid"], now)
 
 
 def spool_job(app: Flask):
