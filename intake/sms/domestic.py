@@ -110,6 +110,10 @@ class AliyunSender:
         self.sign_name = config["SMS_SIGNATURE"]
         self.default_locale = default_locale
 
+    def send(self, message: OutboundMessage) -> str:
+        """Free text: never (the outbox sends a notice with send_template)."""
+        raise DeliveryError(f"{self.provider} sends only approved templates", retryable=False)
+
     def send_template(self, message: OutboundMessage, code: str) -> str:
         request = aliyun_models.SendSmsRequest(
             phone_numbers=national_number(message.to), sign_name=self.sign_name, template_code=code,
@@ -181,6 +185,10 @@ class TencentSender:
         self.app_id = config["TENCENT_SMS_APP_ID"]
         self.sign_name = config["SMS_SIGNATURE"]
         self.default_locale = default_locale
+
+    def send(self, message: OutboundMessage) -> str:
+        """Free text: never (the outbox sends a notice with send_template)."""
+        raise DeliveryError(f"{self.provider} sends only approved templates", retryable=False)
 
     def send_template(self, message: OutboundMessage, code: str) -> str:
         request = tencent_models.SendSmsRequest()
