@@ -111,4 +111,5 @@ PURPOSE_LABELS = {
     "reply": _l("Reply to the customer"), "resolution": _l("Resolution notice"),
     "escalation": _l("Escalation notice"), "staff_notice": _l("Notice to staff"),
     "sms_reply": _l("Answer to a customer's SMS"),
+    "appointment": _l("Appointment notice"), "transferred": _l("Transfer notice"),
 }

@@ -87,6 +87,14 @@ NOTICES: dict[str, Notice] = {n.key: n for n in (
               "satisfied."),
            ("reference", "summary", "token"), "您的工单${reference}已办结，稍后将回访您。详情：" + TRACK_LINK,
            ("reference", "token"), subject=CASE_SUBJECT),
+    Notice("appointment", CUSTOMER,
+           N_("Your case %(reference)s: we will see you at %(time)s. To change it, reply to this message."),
+           ("reference", "time"), "您的工单${reference}已预约于${time}办理，如需改期请回复本短信。",
+           ("reference", "time"), subject=CASE_SUBJECT),
+    Notice("transferred", CUSTOMER,
+           N_("Your case %(reference)s has been passed to %(unit)s, which will handle it from now on."),
+           ("reference", "unit"), "您的工单${reference}已转交${unit}办理。", ("reference", "unit"),
+           subject=CASE_SUBJECT),
     # Answers to a customer's SMS (over Twilio they are the webhook's reply).
     Notice("rating_thanks", CUSTOMER, N_("Thank you for your rating."), (),
            "感谢您的评价！", ()),
@@ -136,7 +144,7 @@ NOTICES: dict[str, Notice] = {n.key: n for n in (
 SAMPLES = {
     "unit": "浦东新区陆家嘴营业部", "reference": "C-2026-000001", "token": "x" * 32,
     "message": "", "summary": "", "level": "副总经理", "target": "办结", "minutes": "120",
-    "amount": "50,000.00", "count": "3",
+    "amount": "50,000.00", "count": "3", "time": "2026-11-03 10:30",
 }
 
 _VARIABLE = re.compile(r"\$\{(\w+)\}")

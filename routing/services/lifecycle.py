@@ -106,6 +106,8 @@ def transfer(session: Session, case: Case, by: Staff, *, to_staff: Staff | None 
               data={"from_staff_id": previous_owner_id, "to_staff_id": to_staff.id if to_staff else None,
                     "to_unit_id": to_unit.id if to_unit else None})
     apply_policy(session, case, now)  # a new unit may mean a new area and policy
+    if to_unit is not None:  # the customer learns who handles their case now (not a change of colleague)
+        message_customer(session, case, now, "transferred", "transferred", {"unit": to_unit.name})
     if to_staff is not None:
         notify_each(session, [to_staff], "assigned", now, case=case, data={"reason": reason}, skip=by)
     notify_each(session, [case.first_responder], "transferred", now, case=case, data={"reason": reason},
@@ -171,6 +173,8 @@ def set_appointment(session: Session, case: Case, staff: Staff, at: datetime, no
     add_event(session, case, now, "appointment", actor="staff", staff=staff, body=(note or "").strip(),
               public=True, data={"at": at.isoformat()})
     apply_policy(session, case, now)
+    local = as_utc(at).astimezone(case_calendar(session, case).zone)
+    message_customer(session, case, now, "appointment", "appointment", {"time": f"{local:%Y-%m-%d %H:%M}"})
 
 
 def record_arrival(session: Session, case: Case, staff: Staff, now: datetime) -> None:

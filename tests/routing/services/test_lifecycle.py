@@ -152,6 +152,24 @@ def test_an_agreed_appointment_replaces_the_arrival_deadline(session, make, ladd
     assert deadlines_of(session, case)["arrival"].met_at == local(2026, 11, 2, 14, 55)
 
 
+def test_the_customer_is_told_the_appointment_and_the_unit_a_case_moves_to_not_a_change_of_colleague(
+        app, session, make, ladder_org, clock):
+    case = make.case(unit=ladder_org.outlet, contact_phone="+8613912345678", locale="en")
+    lifecycle.claim(session, case, ladder_org.handler, clock.now())
+    lifecycle.set_appointment(session, case, ladder_org.handler, local(2026, 11, 3, 10, 30), clock.now())
+    lifecycle.transfer(session, case, ladder_org.handler, to_staff=ladder_org.colleague, reason="Her field",
+                       now=clock.now())
+    lifecycle.transfer(session, case, ladder_org.colleague, to_unit=ladder_org.other_outlet, reason="Their customer",
+                       now=clock.now())
+    messages = session.scalars(select(OutboundMessage).where(OutboundMessage.case_id == case.id,
+                                                             OutboundMessage.staff_id.is_(None))).all()
+    assert [(m.notice, m.params) for m in messages] == [
+        ("appointment", {"reference": case.reference, "time": "2026-11-03 10:30"}),  # the outlet's local time
+        ("transferred", {"reference": case.reference, "unit": ladder_org.other_outlet.name})]
+    assert text_of(app, messages[0]) == (f"Your case {case.reference}: we will see you at 2026-11-03 10:30. "
+                                         "To change it, reply to this message.")
+
+
 def test_a_reply_reaches_the_customer_by_sms_and_shows_on_the_tracking_page(app, session, make, ladder_org, clock):
     case = make.case(unit=ladder_org.outlet, contact_phone="+8613912345678", locale="en")
     lifecycle.claim(session, case, ladder_org.handler, clock.now())
