@@ -41,6 +41,10 @@ def _example(text: str, locale: str) -> str:
 
 @bp.route("")
 def notices():
+    return _page()
+
+
+def _page(status: int = 200):
     session = db_session()
     config = current_app.config
     public_url, signature = config["PUBLIC_URL"], config["SMS_SIGNATURE"] or ""
@@ -58,7 +62,7 @@ def notices():
     backend = config["SMS_BACKEND"]
     missing = [row["key"] for row in rows if backend in PROVIDERS and not row["codes"][backend]]
     return render_template("admin/notices.html", rows=rows, providers=PROVIDERS, backend=backend,
-                           missing=missing, signature=signature, held_total=sum(held.values()))
+                           missing=missing, signature=signature, held_total=sum(held.values())), status
 
 
 @bp.route("/<provider>/<key>", methods=["POST"])
@@ -66,9 +70,10 @@ def save_code(provider: str, key: str):
     session = db_session()
     try:
         released = set_code(session, provider, key, request.form.get("code", ""), current_user, now())
-    except RoutingError as error:
+    except RoutingError as error:  # the page again, saying what was wrong
         session.rollback()
         action_error(error)
+        return _page(400)
     else:
         session.commit()
         flash(_("The template code of %(notice)s is saved; %(count)s held message(s) will be sent in a moment.",

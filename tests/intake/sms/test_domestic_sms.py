@@ -122,8 +122,8 @@ def test_a_notice_without_a_template_is_held_shown_to_the_admin_and_sent_once_it
 
 def test_a_template_code_that_is_no_code_is_refused_with_a_message(app, client, login, make, provider):
     login(make.staff("admin", unit=make.unit(code="HQ", level="company"), locale="en"))
-    response = client.post(f"/admin/notices/{provider}/survey", data={"code": "SMS 1; DROP"}, follow_redirects=True)
-    assert "A template code is letters, digits" in response.get_data(as_text=True)
+    response = client.post(f"/admin/notices/{provider}/survey", data={"code": "SMS 1; DROP"})
+    assert response.status_code == 400 and "A template code is letters, digits" in response.get_data(as_text=True)
     assert rows(app, NoticeTemplate) == []
 
 
@@ -235,3 +235,24 @@ def test_callbacks_need_the_secret_and_an_allowed_address(app, client, provider)
     assert client.post(f"/sms/{provider}/{SECRET}/{path}", json=[{"sid": "x"}]).status_code == 403
     assert client.post(f"/sms/{provider}/{SECRET}/{path}", json=[{"biz_id": "1", "sid": "1", "report_status": "SUCCESS"}],
                        environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 200
+
+
+@pytest.mark.parametrize("body", [
+    [], {}, [1], "text", [{"sid": "", "report_status": ""}], [{"biz_id": "x" * 65, "sid": "x" * 65}],
+])
+def test_a_callback_with_junk_is_refused_with_a_message_and_records_nothing(app, client, provider, body):
+    path = "report" if provider == "aliyun" else "status"
+    response = client.post(f"/sms/{provider}/{SECRET}/{path}", json=body)
+    assert response.status_code == 400 and response.get_json()["detail"]
+    reply_body = [{"phone_number": "", "sequence_id": ""}] if provider == "aliyun" else {"mobile": "", "time": ""}
+    assert client.post(f"/sms/{provider}/{SECRET}/reply", json=reply_body).status_code == 400
+    assert rows(app, InboundMessage) == []
+
+
+def test_a_reply_from_no_phone_number_is_skipped_and_a_huge_callback_refused(app, client, provider):
+    bad = ([{"phone_number": "abc", "sequence_id": 1, "content": "5"}] if provider == "aliyun"
+           else {"mobile": "abc", "nationcode": "86", "time": 1, "text": "5"})
+    assert client.post(f"/sms/{provider}/{SECRET}/reply", json=bad).status_code == 200  # not pushed again
+    assert rows(app, InboundMessage) == []
+    huge = [{"content": "x" * 70_000, "phone_number": "13812345678", "sequence_id": 2}]
+    assert client.post(f"/sms/{provider}/{SECRET}/reply", json=huge).status_code == 413
