@@ -21,6 +21,7 @@ SHOWN = 200  # the newest; the API pages through all of them
 VIEWS = {
     "given_up": OutboundMessage.status.in_(GIVEN_UP),
     "doubled": OutboundMessage.possibly_doubled.is_(True),
+    "held": OutboundMessage.status == "held",  # waiting for a template code (the notices page)
 }
 
 

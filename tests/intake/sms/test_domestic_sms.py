@@ -112,6 +112,8 @@ def test_a_notice_without_a_template_is_held_shown_to_the_admin_and_sent_once_it
     page = client.get("/admin/notices").get_data(as_text=True)
     assert f"These notices have no approved template at {provider}" in page and "survey" in page
     assert "1 held" in page and "感谢您光临${unit}" in page
+    held = client.get("/admin/outbox?show=held").get_data(as_text=True)
+    assert PHONE in held and f"no {provider} template for the notice survey" in held
 
     response = client.post(f"/admin/notices/{provider}/survey", data={"code": CODES[provider]})
     assert response.status_code == 302
