@@ -193,7 +193,7 @@ def template_text(item: Notice, public_url: str) -> str:
 def tencent_template_text(item: Notice, public_url: str) -> str:
     """Tencent numbers the variables: {1}, {2}... in `template_params` order."""
     order = {name: i + 1 for i, name in enumerate(item.template_params)}
-    return _VARIABLE.sub(lambda m: "{%d}" % order[m.group(1)], template_text(item, public_url))
+    return _VARIABLE.sub(lambda m: f"{{{order[m.group(1)]}}}", template_text(item, public_url))
 
 
 def filled_template(item: Notice, params: dict[str, str], public_url: str) -> str:

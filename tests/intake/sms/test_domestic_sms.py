@@ -222,7 +222,7 @@ def test_a_timeout_after_the_provider_took_the_message(app, clock, fake, provide
     if provider == "aliyun":
         assert report["confirmed"] == 1 and len(fake.messages) == 1, (report, message.status, message.last_error)
         assert (message.status, message.possibly_doubled) == ("sent", False)
-        assert message.provider_id == "aliyun-out:outbox-%d" % message.id
+        assert message.provider_id == f"aliyun-out:outbox-{message.id}"
     else:
         assert (report["possibly_doubled"], report["sent"]) == (1, 1)  # sent again in the same pass
         message = the_message(app)
