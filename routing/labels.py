@@ -105,6 +105,7 @@ OUTBOX_STATUS_LABELS = {
     "unconfirmed": _l("Sent, not yet confirmed by the provider"), "sent": _l("Sent"),
     "queued": _l("Sent"), "accepted": _l("Sent"), "delivered": _l("Delivered"), "read": _l("Read"),
     "undelivered": _l("Not delivered"), "failed": _l("Failed"), "cancelled": _l("Cancelled: the recipient opted out"),
+    "held": _l("Held: the SMS provider has no approved template for it"),
 }
 TRANSPORT_LABELS = {"sms": _l("SMS"), "email": lazy_pgettext("transport", "E-mail")}
 PURPOSE_LABELS = {
@@ -112,4 +113,5 @@ PURPOSE_LABELS = {
     "reply": _l("Reply to the customer"), "resolution": _l("Resolution notice"),
     "escalation": _l("Escalation notice"), "staff_notice": _l("Notice to staff"),
     "sms_reply": _l("Answer to a customer's SMS"),
+    "appointment": _l("Appointment notice"), "transferred": _l("Transfer notice"),
 }

@@ -300,7 +300,7 @@ class Contact(Base):
 
 
 OUTBOX_STATUSES = ("pending", "sending", "unconfirmed", "sent", "queued", "accepted", "delivered", "read",
-                   "undelivered", "failed", "cancelled")
+                   "undelivered", "failed", "cancelled", "held")
 
 
 class OutboundMessage(Base):
@@ -313,7 +313,13 @@ class OutboundMessage(Base):
     transport: Mapped[str] = mapped_column(String(10))  # "sms" or "email"
     to: Mapped[str] = mapped_column(String(200))
     subject: Mapped[str | None] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
+    # A notice of the registry (routing.rules.notices), its parameters and
+    # the recipient's language: rendered by each sender at send time. `body`
+    # is only for a free text that is no notice (an administrator's test).
+    body: Mapped[str | None] = mapped_column(Text)
+    notice: Mapped[str | None] = mapped_column(String(40))
+    params: Mapped[dict | None] = mapped_column(JSON)
+    locale: Mapped[str | None] = mapped_column(String(16))
     purpose: Mapped[str] = mapped_column(String(30))  # survey, reply, escalation, ...
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
@@ -323,7 +329,9 @@ class OutboundMessage(Base):
     # undelivered | failed. "unconfirmed": a request may have reached the
     # provider but its answer was lost; the provider is asked before any
     # resend. cancelled: opted out before sending; failed: also given up
-    # after retries (see routing.delivery).
+    # after retries (see routing.delivery). held: the SMS provider needs an
+    # approved template that the notice lacks; sent once an administrator
+    # gives its code (routing.notice_templates).
     status: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -541,3 +549,20 @@ class CaseRule(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     to_unit: Mapped[Unit] = relationship(foreign_keys=[to_unit_id])
+
+
+class NoticeTemplate(Base):
+    """The code of the template approved for a notice at a domestic SMS
+    provider (Aliyun's "SMS_123456789", Tencent's "1234567"), kept by an
+    administrator on the notices page."""
+
+    __tablename__ = "notice_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20))  # aliyun or tencent
+    notice: Mapped[str] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+    __table_args__ = (UniqueConstraint("provider", "notice", name="uq_notice_template"),)

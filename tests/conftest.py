@@ -8,6 +8,7 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
+from flask import current_app
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import object_session
 
@@ -16,6 +17,7 @@ from intake.shell.schema import metadata
 from routing.foundation.clock import FakeClock
 from routing.foundation.db import Database
 from routing.rules.official_days import forget as forget_official_days
+from routing.services.customer_messages import render
 from support.api import Api, Bank, build_bank, token_for
 from support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, playwright
 from support.factories import Factory, empty_postgres
@@ -48,7 +50,9 @@ class RecordingSender:
     def send(self, message):
         if self.fail_with is not None:
             raise self.fail_with
-        self.sent.append((message.to, message.body))
+        # A notice is rendered as the console would (the dispatcher sends in the app's context).
+        text = message.body if message.notice is None else render(message, current_app.config["PUBLIC_URL"]).body
+        self.sent.append((message.to, text))
         return f"REC{next(_provider_ids):06d}"  # unique across transports, as a provider's ids are
 
     def bodies_to(self, address):

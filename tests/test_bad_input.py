@@ -147,7 +147,8 @@ def path_values(w, endpoint: str) -> dict:
     return {"unit_id": w.unit.id, "staff_id": w.spare.id, "token_id": w.spare_token_id,
             "touchpoint_id": w.spare_touchpoint.id, "callback_id": w.callback, "rating_id": w.rating_id,
             "reference": w.cases["see"].reference, "tracking_token": w.cases["see"].tracking_token,
-            "token": w.touchpoint.token, "step": "note", "message_id": w.given_up.id, **per_endpoint}
+            "token": w.touchpoint.token, "step": "note", "message_id": w.given_up.id,
+            "provider": "aliyun", "key": "survey", **per_endpoint}
 
 
 def url_for_rule(rule, values: dict) -> str:
@@ -436,11 +437,12 @@ FORM_GROUPS = {
          "consent": "y"}),
     "admin": FormGroup("admin", (
         "/admin/units", "/admin/units/{w.unit.id}", "/admin/staff", "/admin/staff/{w.spare.id}/password",
-        "/admin/touchpoints?unit={w.unit.id}", "/admin/tokens", "/admin/outbox"),
+        "/admin/touchpoints?unit={w.unit.id}", "/admin/tokens", "/admin/outbox", "/admin/notices"),
         ("/admin/units", "/admin/units/<int:unit_id>", "/admin/staff", "/admin/staff/<int:staff_id>/deactivate",
          "/admin/staff/<int:staff_id>/password", "/admin/staff/<int:staff_id>/reactivate", "/admin/touchpoints",
          "/admin/touchpoints/<int:touchpoint_id>/revoke", "/admin/touchpoints/<int:touchpoint_id>/rotate",
          "/admin/tokens", "/admin/tokens/<int:token_id>/revoke", "/admin/outbox/<int:message_id>/retry",
+         "/admin/notices/<provider>/<key>",
          "/logout"),  # no fields: the pages test posts junk to it, last
         {"phone": "13812345678", "timezone": "Asia/Shanghai"}),
     "policies": FormGroup("admin", (

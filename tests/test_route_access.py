@@ -86,6 +86,9 @@ EXPECTED = {
     "GET /track/<tracking_token>": ANYONE, "POST /track/<tracking_token>": ANYONE,  # the private link is the key
     "POST /track/<tracking_token>/verdict": ANYONE,
     "POST /sms/inbound": Expect(twilio=True), "POST /sms/status": Expect(twilio=True),
+    # Aliyun's and Tencent Cloud's callbacks: only the secret in the path lets in, never a signed-in user.
+    **{f"POST /sms/{path}": Expect(twilio=True) for path in (
+        "aliyun/<secret>/report", "aliyun/<secret>/reply", "tencent/<secret>/status", "tencent/<secret>/reply")},
     # Every member of staff: their own queues, inbox, password and scores.
     "GET /account/password": STAFF, "POST /account/password": STAFF,
     "GET /cases": STAFF, "GET /escalations": STAFF, "POST /notifications/read": STAFF, "GET /callbacks": STAFF,
@@ -115,7 +118,8 @@ EXPECTED = {
         ("GET", "/policies"), ("GET", "/policies/new"), ("POST", "/policies/new"), ("GET", "/policies/<name>"),
         ("POST", "/policies/<name>"), ("GET", "/calendars"), ("GET", "/calendars/new"), ("POST", "/calendars/new"),
         ("GET", "/calendars/<name>"), ("POST", "/calendars/<name>"), ("POST", "/calendars/<name>/import"),
-        ("GET", "/outbox"), ("POST", "/outbox/<int:message_id>/retry"))},
+        ("GET", "/outbox"), ("POST", "/outbox/<int:message_id>/retry"),
+        ("GET", "/notices"), ("POST", "/notices/<provider>/<key>"))},
     # The API, by bearer token: a token sees its unit's tree (executives and admins everything).
     "GET /api/v1/openapi.json": ANYONE,
     **{f"GET /api/v1{path}": STAFF for path in (
@@ -201,6 +205,7 @@ def world(app, client, make, session, clock):
         "unit_id": outlet_a.id, "staff_id": spare.id, "touchpoint_id": spare_touchpoint.id, "token_id": spare_token,
         "fmt": "png", "name": policies.policies(session)[0].name, "filename": "app.css", "unit": outlet_a.id,
         "spare": spare.username, "message_id": session.scalar(select(OutboundMessage.id).limit(1)),
+        "secret": "not-the-secret", "provider": "aliyun", "key": "survey",
     }
     per_rule = {"/scores/verdicts/<reference>": {"reference": resolved.reference},
                 "/admin/calendars/<name>": {"name": policies.calendars(session)[0].name},

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -166,18 +165,12 @@ def _queue_confirmation(session: Session, case: Case, complaint: Complaint, *, j
                         dedupe_key: str, now: datetime, config: Mapping) -> None:
     """The reference and the private link, sent to the contact the customer
     gave: when joining, only the contact's owner learns which case it is."""
-    params = {"reference": case.reference, "url": tracking_url(config, case)}
-    with force_locale(complaint.locale):
-        if joined:
-            body = gettext("We added your message to your open case %(reference)s. Follow it here: %(url)s", **params)
-        else:
-            body = gettext("We have registered your case %(reference)s. Follow it here: %(url)s", **params)
-        subject = gettext("Your case %(reference)s", reference=case.reference)
     if complaint.phone:
         transport, to = "sms", complaint.phone
     else:
         transport, to = "email", complaint.email
-    enqueue(session, transport=transport, to=to, body=body, subject=subject if transport == "email" else None,
+    enqueue(session, transport=transport, to=to, notice="case_joined" if joined else "case_received",
+            params={"reference": case.reference, "token": case.tracking_token}, locale=complaint.locale,
             purpose="confirmation", case_id=case.id, now=now, dedupe_key=dedupe_key)
 
 

@@ -12,6 +12,11 @@ BODY_LIMITS = {
     # Twilio's webhooks: at most 1,600 characters of text and a few short fields.
     "sms.inbound": 64 * KIB,
     "sms.status": 64 * KIB,
+    # Aliyun and Tencent Cloud push receipts in batches; a reply is one short text.
+    "domestic_sms.aliyun_report_callback": 256 * KIB,
+    "domestic_sms.tencent_status_callback": 256 * KIB,
+    "domestic_sms.aliyun_reply_callback": 64 * KIB,
+    "domestic_sms.tencent_reply_callback": 64 * KIB,
 }
 
 

@@ -12,9 +12,24 @@ DEFAULTS = {
     "PUBLIC_URL": "http://127.0.0.1:5000",
     "TIMEZONE": "Asia/Shanghai",
     "DEFAULT_REGION": "CN",
-    "SMS_BACKEND": "console",  # or "twilio"
+    "SMS_BACKEND": "console",  # or "twilio", "aliyun", "tencent"
     "TWILIO_FROM": None,
     "TWILIO_API_URL": None,
+    # Domestic SMS (Aliyun, Tencent Cloud): the approved 【signature】 (签名), without the brackets.
+    "SMS_SIGNATURE": None,
+    "ALIYUN_ACCESS_KEY_ID": None,
+    "ALIYUN_ACCESS_KEY_SECRET": None,
+    "ALIYUN_SMS_ENDPOINT": None,  # default dysmsapi.aliyuncs.com; a URL such as http://127.0.0.1:8123 for a fake
+    "TENCENT_SECRET_ID": None,
+    "TENCENT_SECRET_KEY": None,
+    "TENCENT_SMS_APP_ID": None,  # the SmsSdkAppId, 1400...
+    "TENCENT_SMS_REGION": "ap-guangzhou",
+    "TENCENT_SMS_ENDPOINT": None,  # default sms.tencentcloudapi.com
+    # The secret part of the domestic providers' callback URLs (/sms/aliyun/<secret>/report ...):
+    # they sign nothing, so the URL itself is the credential. None: the callbacks answer 404.
+    "SMS_WEBHOOK_SECRET": None,
+    # Addresses the callbacks are taken from, a JSON list of addresses or networks; empty: any.
+    "SMS_WEBHOOK_SOURCES": [],
     "EMAIL_BACKEND": "console",  # or "smtp"
     "SMTP_URL": None,  # smtp://user:pass@host:587 (STARTTLS) or smtps://...
     "EMAIL_FROM": "feedback@localhost",

@@ -26,7 +26,7 @@ def make_dispatcher(app: Flask) -> OutboxDispatcher:
         app.extensions["db"].sessionmaker, app.extensions["senders"], app.extensions["clock"],
         concurrency=config["OUTBOX_CONCURRENCY"], batch=config["OUTBOX_BATCH"],
         lease=timedelta(seconds=config["OUTBOX_LEASE_SECONDS"]), max_attempts=config["OUTBOX_MAX_ATTEMPTS"],
-        send_timeout=config["OUTBOX_SEND_TIMEOUT"],
+        send_timeout=config["OUTBOX_SEND_TIMEOUT"], context=app.app_context,
     )
 
 

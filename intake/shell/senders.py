@@ -1,5 +1,8 @@
-"""The senders behind the outbox: Twilio or the log for SMS, SMTP or the log
-for e-mail. Chosen by configuration; tests hand in their own."""
+"""The senders behind the outbox: Twilio, Aliyun, Tencent Cloud or the log
+for SMS, SMTP or the log for e-mail. Chosen by configuration; tests hand in
+their own. The console, SMTP and Twilio send a notice's translated text,
+rendered at send time (routing.customer_messages); Aliyun and Tencent Cloud
+send its approved template (intake.sms.domestic)."""
 from __future__ import annotations
 
 import logging
@@ -9,8 +12,10 @@ from datetime import datetime
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
+from intake.sms.domestic import AliyunSender, TencentSender
 from intake.sms.twilio_client import SmsError, find_sent, make_client, send_sms
 from routing.models import OutboundMessage
+from routing.services.customer_messages import render
 from routing.services.delivery import DeliveryError, ProviderRecord
 
 log = logging.getLogger("feedback.outbox")
@@ -18,12 +23,13 @@ log = logging.getLogger("feedback.outbox")
 
 class ConsoleSender:
     """Writes messages to the log: the demo's default, nothing leaves the machine."""
-    def __init__(self, transport: str):
+    def __init__(self, transport: str, public_url: str = "http://127.0.0.1:5000"):
         self.transport = transport
+        self.public_url = public_url
         self.sent: list[OutboundMessage] = []
 
     def send(self, message: OutboundMessage) -> str:
-        log.info("%s to %s: %s", self.transport, message.to, message.body)
+        log.info("%s to %s: %s", self.transport, message.to, render(message, self.public_url).body)
         self.sent.append(message)
         return f"console-{message.transport}-{message.id}"
 
@@ -37,11 +43,12 @@ class TwilioSender:
                                   config.get("TWILIO_API_URL"), timeout=config["OUTBOX_SEND_TIMEOUT"])
         self.from_ = config["TWILIO_FROM"]
         self.status_callback = config["PUBLIC_URL"] + "/sms/status"
+        self.public_url = config["PUBLIC_URL"]
 
     def send(self, message: OutboundMessage) -> str:
-
         try:
-            return send_sms(self.client, self.from_, message.to, message.body, self.status_callback)
+            return send_sms(self.client, self.from_, message.to, render(message, self.public_url).body,
+                            self.status_callback)
         except SmsError as error:
             raise DeliveryError(f"{error.code}: {error.message}" if error.code else error.message,
                                 retryable=error.retryable, opted_out=error.opted_out,
@@ -49,7 +56,7 @@ class TwilioSender:
 
     def lookup(self, message: OutboundMessage, since: datetime) -> list[ProviderRecord]:
         try:
-            found = find_sent(self.client, self.from_, message.to, message.body, since)
+            found = find_sent(self.client, self.from_, message.to, render(message, self.public_url).body, since)
         except SmsError as error:
             raise DeliveryError(f"Twilio could not be asked: {error.message}", retryable=True) from error
         return [ProviderRecord(sid, status) for sid, status in found]
@@ -61,20 +68,23 @@ class SmtpSender:
     Either way the server's certificate is verified (against `cafile` when
     given, else the system's authorities)."""
 
-    def __init__(self, url: str, from_address: str, timeout: float = 10, cafile: str | None = None):
+    def __init__(self, url: str, from_address: str, timeout: float = 10, cafile: str | None = None,
+                 public_url: str = "http://127.0.0.1:5000"):
         self.url = urlsplit(url)
         if self.url.scheme not in ("smtp", "smtps"):
             raise ValueError(f"FEEDBACK_SMTP_URL must start with smtp:// or smtps://, not {self.url.scheme}://")
         self.from_address = from_address
         self.timeout = timeout
         self.tls = ssl.create_default_context(cafile=cafile)
+        self.public_url = public_url
 
     def send(self, message: OutboundMessage) -> None:
+        rendered = render(message, self.public_url)
         email = EmailMessage()
         email["From"] = self.from_address
         email["To"] = message.to
-        email["Subject"] = message.subject or ""
-        email.set_content(message.body)
+        email["Subject"] = rendered.subject or ""
+        email.set_content(rendered.body)
         try:
             smtp = self._connect()
             try:
@@ -124,9 +134,26 @@ class SmtpSender:
         return smtp
 
 
+SMS_BACKENDS = ("console", "twilio", "aliyun", "tencent")
+
+
+def sms_sender(config):
+    backend = config["SMS_BACKEND"]
+    if backend not in SMS_BACKENDS:
+        raise ValueError(f"FEEDBACK_SMS_BACKEND must be one of {', '.join(SMS_BACKENDS)}, not {backend!r}")
+    if backend == "twilio":
+        return TwilioSender(config)
+    if backend in ("aliyun", "tencent"):
+        if not config["SMS_SIGNATURE"]:
+            raise ValueError("FEEDBACK_SMS_SIGNATURE is required: carriers refuse a message without its signature")
+        sender = AliyunSender if backend == "aliyun" else TencentSender
+        return sender(config, config["BABEL_DEFAULT_LOCALE"])
+    return ConsoleSender("sms", config["PUBLIC_URL"])
+
+
 def senders_from_config(config) -> dict:
-    sms = TwilioSender(config) if config["SMS_BACKEND"] == "twilio" else ConsoleSender("sms")
+    sms = sms_sender(config)
     email = (SmtpSender(config["SMTP_URL"], config["EMAIL_FROM"], timeout=config["OUTBOX_SEND_TIMEOUT"],
-                        cafile=config["SMTP_CA_FILE"])
-             if config["EMAIL_BACKEND"] == "smtp" else ConsoleSender("email"))
+                        cafile=config["SMTP_CA_FILE"], public_url=config["PUBLIC_URL"])
+             if config["EMAIL_BACKEND"] == "smtp" else ConsoleSender("email", config["PUBLIC_URL"]))
     return {"sms": sms, "email": email}

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, get_locale, gettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -17,7 +17,9 @@ from intake.phone import normalize_phone
 from intake.sms.surveys import answer_survey, locked_contact, recent_survey_unit_id
 from intake.sms.text import parse_reply
 from routing.models import Case, Contact, OutboundMessage
+from routing.rules.notices import notice
 from routing.services.cases import NewCase, open_case, open_case_for_contact
+from routing.services.customer_messages import message_phone
 from routing.services.timeline import add_customer_message
 
 # Han ideographs (with extension A and compatibility forms) and CJK punctuation.
@@ -27,10 +29,22 @@ CHINESE = "zh_Hans_CN"
 
 @dataclass(frozen=True)
 class InboundResult:
-    reply_text: str | None
+    reply_text: str | None  # the reply in the customer's language (Twilio's webhook answer carries it)
     outcome: str  # rating, opt_out, opt_in, help, case_message, new_case, empty
     case: Case | None = None
     repeated: bool = False  # the same MessageSid was handled before: this is its first result
+    # The reply as a notice of the registry, for a provider whose webhook
+    # answer cannot carry it: it goes through the outbox (queue_reply).
+    notice: str | None = None
+    params: dict | None = None
+    locale: str | None = None
+
+
+def _reply(outcome: str, key: str, params: dict | None = None, case: Case | None = None) -> InboundResult:
+    """A reply rendered in the current (the customer's) language."""
+    params = params or {}
+    return InboundResult(gettext(notice(key).text, **params), outcome, case, notice=key, params=params,
+                         locale=str(get_locale()))
 
 
 def handle_inbound(session: Session, *, message_sid: str, from_phone: str, body: str,
@@ -58,6 +72,17 @@ def handle_inbound(session: Session, *, message_sid: str, from_phone: str, body:
     return result
 
 
+def queue_reply(session: Session, result: InboundResult, phone: str, message_id: str,
+                now: datetime) -> None:
+    """Send the reply to an inbound SMS through the outbox, once per message
+    (its id is the key): for a provider whose webhook answer cannot carry
+    it, and for a webhook replayed from the spool."""
+    if result.notice is None or result.repeated:
+        return
+    message_phone(session, phone, result.notice, result.params, result.locale, now, purpose="sms_reply",
+                  case_id=result.case.id if result.case else None, dedupe_key=f"sms-reply:{message_id}")
+
+
 def _first_delivery(session: Session, message_sid: str) -> InboundResult | None:
     earlier = session.scalars(select(InboundMessage).where(InboundMessage.provider_id == message_sid)).first()
     if earlier is None:
@@ -73,26 +98,18 @@ def _act(session: Session, contact: Contact, phone: str, body: str, locale: str,
     if reply.kind == "rating":
         rating = answer_survey(session, phone, reply.score, now)
         if rating is not None:
-            if rating.score <= config["LOW_RATING_THRESHOLD"]:
-                text = gettext("We are sorry that we let you down. Reply with what went wrong, "
-                               "and a member of staff will contact you.")
-            else:
-                text = gettext("Thank you for your rating.")
-            return InboundResult(text, "rating"), rating.score
+            low = rating.score <= config["LOW_RATING_THRESHOLD"]
+            return _reply("rating", "rating_sorry" if low else "rating_thanks"), rating.score
         # No survey is waiting for an answer: a lone "5" is a message like any other.
     if reply.kind == "opt_out":
         contact.opted_out_at = contact.opted_out_at or now
         _cancel_pending(session, phone)
-        return InboundResult(gettext("You will receive no more messages from us. "
-                                     "Reply START to receive them again."), "opt_out"), None
+        return _reply("opt_out", "opted_out"), None
     if reply.kind == "opt_in":
         contact.opted_out_at = None
-        return InboundResult(gettext("You will receive our messages again. Reply STOP to opt out."),
-                             "opt_in"), None
+        return _reply("opt_in", "opted_in"), None
     if reply.kind == "help":
-        return InboundResult(gettext(
-            "This is our customer service line. Reply 1 to 5 to rate a service, or write your "
-            "question or complaint and a member of staff will answer. Reply STOP to opt out."), "help"), None
+        return _reply("help", "help"), None
     if not body.strip():  # a picture with no text, say: nothing to register
         return InboundResult(None, "empty"), None
     return _to_case(session, phone, body, locale, now), None
@@ -103,15 +120,12 @@ def _to_case(session: Session, phone: str, body: str, locale: str, now: datetime
     case = open_case_for_contact(session, phone=phone)
     if case is not None:
         add_customer_message(session, case, now, body, "sms")
-        return InboundResult(gettext("Thank you. We have added your message to case %(reference)s.",
-                                     reference=case.reference), "case_message", case)
+        return _reply("case_message", "sms_added", {"reference": case.reference}, case)
     case = open_case(session, NewCase(
         channel="sms", kind="complaint", description=body, contact_phone=phone, locale=locale,
         unit_id=recent_survey_unit_id(session, phone, now),
     ), now)
-    return InboundResult(gettext("Thank you. Your message is registered as case %(reference)s; "
-                                 "a member of staff will contact you.", reference=case.reference),
-                         "new_case", case)
+    return _reply("new_case", "sms_registered", {"reference": case.reference}, case)
 
 
 def _cancel_pending(session: Session, phone: str) -> None:

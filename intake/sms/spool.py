@@ -1,5 +1,6 @@
-"""The inbound spool: Twilio's webhooks that could not reach the database,
-kept on local disk until it is back.
+"""The inbound spool: Twilio's webhooks (and the domestic providers'
+callbacks, in the same fields) that could not reach the database, kept on
+local disk until it is back.
 
 A webhook is checked (signature, fields, phone number) before it is kept, so
 the spool holds only genuine requests; each is one JSON file, written to a
@@ -24,10 +25,9 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from intake.phone import normalize_phone
-from intake.sms.inbound import handle_inbound
+from intake.sms.inbound import handle_inbound, queue_reply
 from routing.foundation.db import is_outage
 from routing.services.delivery import record_status
-from routing.services.outbox import enqueue
 
 log = logging.getLogger("feedback.spool")
 
@@ -86,15 +86,14 @@ def replay(session: Session, entry: dict, now: datetime, config) -> None:
     fields, received_at = entry["fields"], datetime.fromisoformat(entry["received_at"])
     if entry["kind"] == "status":
         code, detail = fields.get("ErrorCode"), fields.get("ErrorMessage")
-        record_status(session, fields["MessageSid"], fields["MessageStatus"].lower(),
-                      f"{code}: {detail or ''}".strip() if code else None)
+        error = f"{code}: {detail or ''}".strip() if code else None
+        if not record_status(session, fields["MessageSid"], fields["MessageStatus"].lower(), error) \
+                and fields.get("AltSid"):  # Aliyun's OutId (intake.sms.domestic_webhooks)
+            record_status(session, fields["AltSid"], fields["MessageStatus"].lower(), error)
         return
     result = handle_inbound(session, message_sid=fields["MessageSid"], from_phone=fields["From"],
                             body=fields.get("Body", ""), now=received_at, config=config)
-    if result.reply_text and not result.repeated:
-        enqueue(session, transport="sms", to=normalize_phone(fields["From"], config["DEFAULT_REGION"]),
-                body=result.reply_text, purpose="sms_reply", now=now, case_id=result.case.id if result.case else None,
-                dedupe_key=f"sms-reply:{fields['MessageSid']}")
+    queue_reply(session, result, normalize_phone(fields["From"], config["DEFAULT_REGION"]), fields["MessageSid"], now)
 
 
 def spool_job(app: Flask):

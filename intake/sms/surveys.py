@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_babel import force_locale, gettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -14,7 +13,8 @@ from intake.i18n import normalize_locale
 from intake.models import Survey
 from intake.phone import normalize_phone
 from routing.models import Contact, Rating, ServiceEvent, Staff, Unit
-from routing.services.outbox import contact_for, enqueue
+from routing.services.customer_messages import message_phone
+from routing.services.outbox import contact_for
 
 # Surveys expired per tick: the job stays short and several workers share it.
 EXPIRE_BATCH = 500
@@ -73,12 +73,8 @@ def _survey(session: Session, event: ServiceEvent, unit: Unit, phone: str, now: 
                     expires_at=now + delay + timedelta(hours=config["SURVEY_EXPIRY_HOURS"]))
     session.add(survey)
     contact.last_surveyed_at = now
-    with force_locale(contact.locale or config["BABEL_DEFAULT_LOCALE"]):
-        body = gettext(
-            "Thank you for visiting %(unit)s. How satisfied were you? Reply 1 (very dissatisfied) "
-            "to 5 (very satisfied). Reply STOP to opt out.", unit=unit.name)
-    enqueue(session, transport="sms", to=phone, body=body, purpose="survey", now=now,
-            delay=delay, dedupe_key=f"survey:{event.id}")
+    message_phone(session, phone, "survey", {"unit": unit.name}, contact.locale or config["BABEL_DEFAULT_LOCALE"],
+                  now, purpose="survey", delay=delay, dedupe_key=f"survey:{event.id}")
     return survey
 
 

@@ -3,7 +3,7 @@ with a button to send one again, and messages that may have reached their
 recipient twice. Administrators only."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -11,6 +11,7 @@ from intake.web.admin import action_error, get_or_404
 from routing.errors import RoutingError
 from routing.labels import OUTBOX_STATUS_LABELS, PURPOSE_LABELS, TRANSPORT_LABELS
 from routing.models import Case, OutboundMessage
+from routing.services.customer_messages import render
 from routing.services.outbox import GIVEN_UP, retry
 from routing.web.glue import db_session, now, role_required
 
@@ -20,6 +21,7 @@ SHOWN = 200  # the newest; the API pages through all of them
 VIEWS = {
     "given_up": OutboundMessage.status.in_(GIVEN_UP),
     "doubled": OutboundMessage.possibly_doubled.is_(True),
+    "held": OutboundMessage.status == "held",  # waiting for a template code (the notices page)
 }
 
 
@@ -36,7 +38,8 @@ def outbox():
         select(OutboundMessage, Case.reference).outerjoin(Case, Case.id == OutboundMessage.case_id)
         .where(VIEWS[view]).order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc()).limit(SHOWN)
     ).all()
-    return render_template("admin/outbox.html", rows=rows, view=view, retryable=GIVEN_UP, shown=SHOWN,
+    texts = {message.id: render(message, current_app.config["PUBLIC_URL"]).body for message, _ in rows}
+    return render_template("admin/outbox.html", rows=rows, texts=texts, view=view, retryable=GIVEN_UP, shown=SHOWN,
                            statuses=OUTBOX_STATUS_LABELS, purposes=PURPOSE_LABELS, transports=TRANSPORT_LABELS)
 
 

@@ -19,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from routing.models import Contact, OutboundMessage
+from routing.rules.notices import notice
+from routing.services.notice_templates import template_code
 from routing.services.outbox import contact_for
 from routing.services.outbox_leases import Claim, finish
 
@@ -26,7 +28,7 @@ log = logging.getLogger("feedback.outbox")
 
 # Delivery statuses only move forward: a late "sent" callback never
 # overwrites "delivered".
-STATUS_ORDER = {"pending": 0, "sending": 1, "unconfirmed": 1, "sent": 2, "queued": 2, "accepted": 2,
+STATUS_ORDER = {"held": 0, "pending": 0, "sending": 1, "unconfirmed": 1, "sent": 2, "queued": 2, "accepted": 2,
                 "undelivered": 3, "failed": 3, "delivered": 4, "read": 5}
 
 # How far before our own record of a request the provider's clock may put it.
@@ -60,6 +62,18 @@ class Sender(Protocol):
 
 
 @runtime_checkable
+class TemplateSender(Protocol):
+    """A domestic SMS provider: it sends only templates approved for the
+    account, by code (routing.notice_templates), never free text."""
+
+    provider: str  # aliyun, tencent: the key of the template codes
+
+    def send_template(self, message: OutboundMessage, code: str) -> str | None:
+        """Send one notice with the template `code`; return the provider's
+        id. Raise DeliveryError."""
+
+
+@runtime_checkable
 class CheckingSender(Protocol):
     """A sender whose provider can be asked what it accepted."""
 
@@ -83,8 +97,9 @@ class Settings:
 
 
 def opted_out(session: Session, message: OutboundMessage) -> bool:
-    # Staff notifications are not marketing: only customer messages honour STOP.
-    if message.staff_id is not None:
+    # Staff notifications are not marketing: only customer messages honour
+    # STOP; and the confirmation of a STOP itself is sent.
+    if message.staff_id is not None or (message.notice and notice(message.notice).to_opted_out):
         return False
     contact = session.scalars(select(Contact).where(Contact.address == message.to)).first()
     return bool(contact and contact.opted_out_at)
@@ -99,11 +114,29 @@ def send(session: Session, sender: Sender, claim: Claim, now: datetime, settings
     returns the outcome's name for the report."""
     message = claim.message
     try:
-        provider_id = sender.send(message)
+        if isinstance(sender, TemplateSender):
+            if message.notice is None:
+                return _record(session, message, settings, "failed", status="failed", last_error=(
+                    f"{sender.provider} sends only approved templates, and this message is free text"))
+            code = template_code(session, sender.provider, message.notice)
+            if code is None:
+                return _held(session, message, settings, sender.provider)
+            provider_id = sender.send_template(message, code)
+        else:
+            provider_id = sender.send(message)
     except DeliveryError as error:
         return _refused(session, message, error, now, settings)
     return _record(session, message, settings, "sent", status="sent", provider_id=provider_id, sent_at=now,
                    last_error=None)
+
+
+def _held(session: Session, message: OutboundMessage, settings: Settings, provider: str) -> str:
+    """No approved template for the notice: kept, not sent and not given up,
+    until an administrator gives the template's code (the notices page);
+    the provider was not asked, so it was no attempt."""
+    return _record(session, message, settings, "held", status="held", attempts=max(0, message.attempts - 1),
+                   last_error=f"no {provider} template for the notice {message.notice}: "
+                              f"give its code on the notices page")
 
 
 def _refused(session: Session, message: OutboundMessage, error: DeliveryError, now: datetime,

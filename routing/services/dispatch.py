@@ -12,7 +12,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,14 +24,15 @@ from routing.services.outbox_leases import claim_next, hand_back, worker_name
 
 log = logging.getLogger("feedback.outbox")
 
-OUTCOMES = ("sent", "retried", "failed", "cancelled", "unconfirmed", "confirmed", "resent", "possibly_doubled",
+OUTCOMES = ("sent", "held", "retried", "failed", "cancelled", "unconfirmed", "confirmed", "resent", "possibly_doubled",
             "lease_lost", "errors")
 
 
 class OutboxDispatcher:
     def __init__(self, sessions: sessionmaker, senders: dict[str, delivery.Sender], clock, *,
                  concurrency: int = 4, batch: int = 100, lease: timedelta = timedelta(seconds=60),
-                 max_attempts: int = 6, send_timeout: float | None = None, worker: str | None = None):
+                 max_attempts: int = 6, send_timeout: float | None = None, worker: str | None = None,
+                 context: Callable[[], AbstractContextManager] = nullcontext):
         if send_timeout is not None and lease.total_seconds() < 2 * send_timeout:
             # A lease that ran out mid-send would let another worker ask the
             # provider too early and send a second time.
@@ -39,6 +42,7 @@ class OutboxDispatcher:
         self.concurrency, self.batch, self.lease = max(1, concurrency), batch, lease
         self.settings = delivery.Settings(worker=worker or worker_name(), max_attempts=max_attempts)
         self.stop = threading.Event()
+        self.context = context  # what a send runs in: the app's, whose catalogue renders the notices
 
     @property
     def worker(self) -> str:
@@ -93,7 +97,8 @@ class OutboxDispatcher:
         session.commit()  # the claim is on record before the provider is called
         sender = self.senders[claim.message.transport]
         act = delivery.resolve if claim.in_doubt else delivery.send
-        outcome = act(session, sender, claim, self.clock.now(), self.settings)
+        with self.context():
+            outcome = act(session, sender, claim, self.clock.now(), self.settings)
         session.commit()
         return outcome
 

@@ -8,25 +8,24 @@ transaction ends.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from routing.errors import Conflict, Forbidden, RoutingError
 from routing.labels import STATUS_LABELS
-from routing.models import Callback, Case, CasePause, OutboundMessage, Staff, Unit, WeatherDelay
+from routing.models import Callback, Case, CasePause, Staff, Unit, WeatherDelay
 from routing.rules import access
 from routing.rules.calendar import as_utc
 from routing.rules.timelimits import OUTDOOR_TARGETS
 from routing.services.callbacks import schedule_callback
 from routing.services.cases import NewCase, open_case
+from routing.services.customer_messages import message_customer
 from routing.services.deadlines import apply_policy, case_calendar, meet, weather_delays
 from routing.services.notify import notify_each
 from routing.services.org import subtree_ids
-from routing.services.outbox import enqueue
 from routing.services.timeline import add_event
 
 # Targets a step meets: resolving implies the earlier targets were met by then.
@@ -48,20 +47,6 @@ def _text(value: str, code: str, message: str) -> str:
     if not value:
         raise RoutingError(code, message)
     return value
-
-
-def message_customer(session: Session, case: Case, now: datetime, purpose: str,
-                     render: Callable[[], str]) -> OutboundMessage | None:
-    """Queue a message to the customer (SMS when there is a phone, else
-    e-mail) rendered in the case's language; None without a contact."""
-    transport, to = ("sms", case.contact_phone) if case.contact_phone else ("email", case.contact_email)
-    if not to:
-        return None
-    with force_locale(case.locale):
-        body = render()
-        subject = gettext("Your case %(reference)s", reference=case.reference) if transport == "email" else None
-    return enqueue(session, transport=transport, to=to, body=body, subject=subject, purpose=purpose,
-                   now=now, case_id=case.id)
 
 
 # --- the steps ---------------------------------------------------------------
@@ -121,6 +106,8 @@ def transfer(session: Session, case: Case, by: Staff, *, to_staff: Staff | None 
               data={"from_staff_id": previous_owner_id, "to_staff_id": to_staff.id if to_staff else None,
                     "to_unit_id": to_unit.id if to_unit else None})
     apply_policy(session, case, now)  # a new unit may mean a new area and policy
+    if to_unit is not None:  # the customer learns who handles their case now (not a change of colleague)
+        message_customer(session, case, now, "transferred", "transferred", {"unit": to_unit.name})
     if to_staff is not None:
         notify_each(session, [to_staff], "assigned", now, case=case, data={"reason": reason}, skip=by)
     notify_each(session, [case.first_responder], "transferred", now, case=case, data={"reason": reason},
@@ -139,8 +126,7 @@ def reply(session: Session, case: Case, staff: Staff, body: str, now: datetime) 
     _require(staff, case, "reply")
     body = _text(body, "empty_reply", gettext("Write the reply first."))
     add_event(session, case, now, "reply", actor="staff", staff=staff, body=body, public=True)
-    message_customer(session, case, now, "reply", lambda: gettext(
-        "About your case %(reference)s: %(message)s", reference=case.reference, message=body))
+    message_customer(session, case, now, "reply", "reply", {"message": body})
     if case.status == "claimed":
         case.status = "in_progress"
     meet(session, case, {"acknowledge", "first_response"}, now)
@@ -187,6 +173,8 @@ def set_appointment(session: Session, case: Case, staff: Staff, at: datetime, no
     add_event(session, case, now, "appointment", actor="staff", staff=staff, body=(note or "").strip(),
               public=True, data={"at": at.isoformat()})
     apply_policy(session, case, now)
+    local = as_utc(at).astimezone(case_calendar(session, case).zone)
+    message_customer(session, case, now, "appointment", "appointment", {"time": f"{local:%Y-%m-%d %H:%M}"})
 
 
 def record_arrival(session: Session, case: Case, staff: Staff, now: datetime) -> None:
@@ -215,9 +203,7 @@ def record_weather(session: Session, case: Case, staff: Staff, reason: str, now:
              if d.target in before and d.due_at != before[d.target]}
     add_event(session, case, now, "weather", actor="staff", staff=staff, body=reason, public=True,
               data={"moved": moved})
-    message_customer(session, case, now, "apology", lambda: gettext(
-        "We are sorry: the weather prevents outdoor work on your case %(reference)s today, "
-        "so the work moves to tomorrow.", reference=case.reference))
+    message_customer(session, case, now, "apology", "weather_delay")
     return delay
 
 
@@ -231,9 +217,7 @@ def resolve(session: Session, case: Case, staff: Staff, summary: str, now: datet
         _end_pause(session, case, now)
     case.status, case.resolved_at = "resolved", now
     add_event(session, case, now, "resolved", actor="staff", staff=staff, body=summary, public=True)
-    message_customer(session, case, now, "resolution", lambda: gettext(
-        "Your case %(reference)s is resolved: %(summary)s We will call you to ask whether you are satisfied.",
-        reference=case.reference, summary=summary))
+    message_customer(session, case, now, "resolution", "resolved", {"summary": summary})
     meet(session, case, RESOLVE_MEETS, now)
     apply_policy(session, case, now)
     notify_each(session, [case.first_responder], "resolved", now, case=case, skip=staff)

@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from routing.models import Case, Notification, Staff
+from routing.rules.notices import notice as notice_of
 from routing.services.outbox import enqueue
 
 TARGET_NAMES = {
@@ -71,13 +71,11 @@ def notify(session: Session, staff: Staff, kind: str, now: datetime, *, case: Ca
     notice = Notification(staff_id=staff.id, case_id=case.id if case else None, kind=kind, data=data,
                           created_at=now)
     session.add(notice)
-    if send and (staff.phone or staff.email):
-        with force_locale(staff.locale):
-            body = notification_text(kind, data)
-            subject = gettext("Case %(reference)s", reference=data.get("reference", "")) if not staff.phone else None
+    if send and (staff.phone or staff.email):  # a notice of the registry, rendered when sent
         enqueue(session, transport="sms" if staff.phone else "email", to=staff.phone or staff.email,
-                body=body, subject=subject, purpose=purpose, now=now,
-                case_id=case.id if case else None, staff_id=staff.id, dedupe_key=dedupe_key)
+                notice=kind, params={name: data[name] for name in notice_of(kind).params}, locale=staff.locale,
+                purpose=purpose, now=now, case_id=case.id if case else None, staff_id=staff.id,
+                dedupe_key=dedupe_key)
     return notice
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from routing.errors import Conflict
 from routing.labels import OUTBOX_STATUS_LABELS
 from routing.models import Contact, OutboundMessage
+from routing.rules.notices import checked_params
 
 # Not delivered, for good: failed after every attempt, refused by the
 # provider, or reported undelivered. Listed for administrators to send again.
@@ -36,23 +37,34 @@ def enqueue(
     *,
     transport: str,
     to: str,
-    body: str,
     purpose: str,
     now: datetime,
+    notice: str | None = None,
+    params: dict | None = None,
+    locale: str | None = None,
+    body: str | None = None,
     subject: str | None = None,
     case_id: int | None = None,
     staff_id: int | None = None,
     delay: timedelta = timedelta(0),
     dedupe_key: str | None = None,
 ) -> OutboundMessage | None:
-    """Queue a message in the caller's transaction. Returns None when the
-    same dedupe key is already queued (a message is sent once)."""
+    """Queue a message in the caller's transaction: a notice of the registry
+    (routing.rules.notices) with its parameters and the recipient's language,
+    rendered by the sender at send time; or, for what is no notice (an
+    administrator's test), a free `body`. Returns None when the same dedupe
+    key is already queued (a message is sent once)."""
+    if (notice is None) == (body is None):
+        raise ValueError("a message is either a notice or a free body")
+    if notice is not None:
+        params = checked_params(notice, params)
     if dedupe_key and session.scalars(
         select(OutboundMessage.id).where(OutboundMessage.dedupe_key == dedupe_key)
     ).first():
         return None
     message = OutboundMessage(
-        transport=transport, to=to, body=body, subject=subject, purpose=purpose,
+        transport=transport, to=to, body=body, notice=notice, params=params, locale=locale,
+        subject=subject, purpose=purpose,
         case_id=case_id, staff_id=staff_id, dedupe_key=dedupe_key,
         status="pending", attempts=0, not_before=now + delay, created_at=now,
     )

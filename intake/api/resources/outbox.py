@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from pydantic import Field
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from intake.api.paging import Page, Paged, page
 from intake.api.schemas import Answer, Flag, Read, choice
 from intake.api.scope import get_visible
 from routing.models import OUTBOX_STATUSES, OutboundMessage
+from routing.services.customer_messages import Rendered, render
 from routing.services.outbox import GIVEN_UP, retry
 from routing.web.glue import db_session, now
 
@@ -27,8 +29,13 @@ class OutboxMessage(Answer):
     id: int
     transport: choice(("sms", "email"))
     to: str
-    subject: str | None
-    body: str
+    subject: Annotated[str | None, Read(lambda message, reading: _rendered(message).subject)]
+    body: Annotated[str, Field(description="The text as the console, e-mail and Twilio send it."),
+                    Read(lambda message, reading: _rendered(message).body)]
+    notice: Annotated[str | None, Field(description="The notice of the registry (see the notices page); "
+                                                    "None for a free text.")]
+    params: dict[str, str] | None
+    locale: str | None
     purpose: str
     status: Annotated[choice(OUTBOX_STATUSES), Field(
         description=f"{', '.join(GIVEN_UP)}: not delivered; POST .../retry sends it again.")]
@@ -49,6 +56,10 @@ class OutboxFilter(Paged):
     possibly_doubled: Annotated[Flag | None, Field(
         description="true: sent again when the provider could not say whether an earlier attempt had "
                     "reached it.")] = None
+
+
+def _rendered(message: OutboundMessage) -> Rendered:
+    return render(message, current_app.config["PUBLIC_URL"], current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def _message(message_id: int) -> OutboundMessage:

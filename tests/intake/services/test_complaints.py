@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from routing.models import Case, CaseEvent, OutboundMessage, Rating
 from routing.services.timeline import add_event
+from support.notices import subject_of, text_of
 
 
 @pytest.fixture
@@ -48,16 +49,16 @@ def test_a_complaint_opens_a_case_and_shows_its_reference_and_private_link(clien
     assert page.headers["Cache-Control"] == "no-store" and page.headers["Referrer-Policy"] == "no-referrer"
 
 
-def test_the_confirmation_is_queued_in_the_customers_language(client, session, outlet):
+def test_the_confirmation_is_queued_in_the_customers_language(app, client, session, outlet):
     client.post("/complain", data=complaint(outlet), headers={"Accept-Language": "en"})
     client.post("/complain", data=complaint(outlet, phone="", email="Wei@Example.com"),
                 headers={"Accept-Language": "en"})
     [case, by_email] = cases(session)
     [sms, email] = read(session, select(OutboundMessage).order_by(OutboundMessage.id))
     assert (sms.transport, sms.to, sms.purpose, sms.case_id) == ("sms", "+8613800138000", "confirmation", case.id)
-    assert sms.body == (f"We have registered your case {case.reference}. "
+    assert text_of(app, sms) == (f"We have registered your case {case.reference}. "
                         f"Follow it here: https://feedback.example.com/track/{case.tracking_token}")
-    assert (email.transport, email.to, email.subject) == ("email", "wei@example.com", f"Your case {by_email.reference}")
+    assert (email.transport, email.to, subject_of(app, email)) == ("email", "wei@example.com", f"Your case {by_email.reference}")
 
 
 def test_a_complaint_with_an_invalid_phone_is_refused_with_a_clear_message(client, session, outlet):
@@ -81,7 +82,7 @@ def test_incomplete_complaints_are_refused_and_nothing_is_recorded(client, sessi
     assert cases(session) == []
 
 
-def test_a_second_complaint_from_the_same_contact_joins_the_open_case(client, session, outlet, make):
+def test_a_second_complaint_from_the_same_contact_joins_the_open_case(app, client, session, outlet, make):
     client.post("/complain", data=complaint(outlet, phone="138 0013 8000"))
     other_outlet = make.unit(name="Other Outlet")
     response = client.post("/complain", data=complaint(
@@ -99,7 +100,7 @@ def test_a_second_complaint_from_the_same_contact_joins_the_open_case(client, se
         ("customer_message", "customer", "And I waited an hour.")]
     assert events[1].data["category"] == "waiting_time" and events[1].data["unit_id"] == other_outlet.id
     [_, joined] = read(session, select(OutboundMessage).order_by(OutboundMessage.id))
-    assert joined.to == "+8613800138000" and case.reference in joined.body and case.tracking_token in joined.body
+    assert joined.to == "+8613800138000" and case.reference in text_of(app, joined) and case.tracking_token in text_of(app, joined)
 
 
 def test_a_closed_case_is_not_joined(client, session, outlet, clock):

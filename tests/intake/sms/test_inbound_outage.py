@@ -26,6 +26,7 @@ from support.sms import PHONE, serve, signed, sms
 from support.tcp_proxy import TcpProxy
 
 OTHER_PHONE = "+8613912345678"
+SECRET = "w3bh00k-s3cret"
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def proxy(database_url):
 
 @pytest.fixture
 def app_config(app_config, database_url, request, tmp_path):
-    config = {**app_config, "SPOOL_PATH": str(tmp_path / "spool")}
+    config = {**app_config, "SPOOL_PATH": str(tmp_path / "spool"), "SMS_WEBHOOK_SECRET": SECRET}
     if database_url.startswith("postgresql"):
         proxy = request.getfixturevalue("proxy")
         config["DATABASE_URL"] = make_url(database_url).set(host="127.0.0.1", port=proxy.port).render_as_string(
@@ -133,6 +134,36 @@ def test_inbound_sms_during_an_outage_are_kept_and_recorded_once_when_the_databa
     assert case.reference in again.get_data(as_text=True)  # the first answer, and nothing recorded twice
     assert count(direct, InboundMessage) == 2 and count(direct, Case) == 1
     assert count(direct, OutboundMessage, OutboundMessage.purpose == "sms_reply") == 2
+
+
+def test_aliyun_callbacks_during_an_outage_are_kept_and_recorded_once_when_the_database_is_back(
+        app, clock, outage, direct, senders, outlet, tmp_path):
+    serve(app, outlet)
+    tick(app, clock.advance(minutes=10))  # the survey went out
+    with direct.sessionmaker() as session:
+        survey = session.scalars(select(OutboundMessage)).one()
+    up = [{"phone_number": "13812345678", "send_time": "2026-11-02 09:20:00", "content": "5",
+           "sign_name": "浦发客服", "dest_code": "", "sequence_id": 900001}]
+    report = [{"phone_number": "13812345678", "success": True, "err_code": "DELIVERED", "err_msg": "用户接收成功",
+               "biz_id": survey.provider_id, "out_id": f"outbox-{survey.id}"}]
+
+    with outage() as client:
+        answers = [client.post(f"/sms/aliyun/{SECRET}/reply", json=up),
+                   client.post(f"/sms/aliyun/{SECRET}/reply", json=up),  # Aliyun pushes again
+                   client.post(f"/sms/aliyun/{SECRET}/report", json=report)]
+        assert count(direct, InboundMessage) == 0
+
+    assert [a.get_json() for a in answers] == [{"code": 0, "msg": "成功"}] * 3  # kept: Aliyun need not push again
+    kept = sorted((tmp_path / "spool").glob("*.json"))
+    assert [json.loads(path.read_text())["kind"] for path in kept] == ["inbound", "inbound", "status"]
+
+    assert tick(app, clock.advance(minutes=30))["inbound_spool"] == {"replayed": 3, "held": 0, "waiting": 0}
+    with direct.sessionmaker() as session:
+        assert list(session.scalars(select(InboundMessage.provider_id))) == ["aliyun-up-900001"]
+        assert [r.score for r in session.scalars(select(Rating))] == [5]
+        assert session.get(OutboundMessage, survey.id).status == "delivered"
+        [thanks] = session.scalars(select(OutboundMessage).where(OutboundMessage.purpose == "sms_reply"))
+        assert (thanks.notice, thanks.status) == ("rating_thanks", "sent")
 
 
 def test_during_an_outage_pages_and_the_api_say_that_nothing_was_recorded(

@@ -10,6 +10,7 @@ from intake.phone import InvalidPhone
 from intake.shell.jobs import tick
 from intake.sms import surveys
 from routing.models import Contact, OutboundMessage, Rating, ServiceEvent
+from support.notices import text_of
 from support.sms import PHONE, rows, serve
 
 
@@ -37,7 +38,7 @@ def test_the_survey_is_in_the_customers_language(app, session, senders, outlet, 
     serve(app, outlet, locale=given)
 
     [message] = rows(app, OutboundMessage)
-    assert message.body.startswith(expected)
+    assert text_of(app, message).startswith(expected)
 
 
 def test_retrying_the_same_external_id_records_nothing_twice(app, outlet):

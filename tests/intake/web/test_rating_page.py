@@ -14,6 +14,7 @@ from intake.web.pages import DEVICE_COOKIE
 from routing.models import Case, OutboundMessage, Rating
 from routing.web.extensions import limiter
 from support.factories import Factory
+from support.notices import text_of
 
 
 @pytest.fixture
@@ -106,7 +107,7 @@ def test_a_repeat_device_is_flagged_and_kept_not_lost(app, client, session, coun
         (False, None), (True, "repeat_device"), (False, None), (False, None)]
 
 
-def test_a_low_rating_with_contact_details_opens_a_case(client, session, counter):
+def test_a_low_rating_with_contact_details_opens_a_case(app, client, session, counter):
     details_url = tap(client, counter, 1).headers["Location"]
     page = client.get(details_url, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "May we contact you?" in page
@@ -121,7 +122,7 @@ def test_a_low_rating_with_contact_details_opens_a_case(client, session, counter
     assert case.contact_phone == "+8613912345678" and case.description == "Nobody at the counter for 20 minutes."
     assert case.reference in thanks and f"/track/{case.tracking_token}" in thanks
     message = session.scalars(select(OutboundMessage)).one()
-    assert message.to == "+8613912345678" and case.reference in message.body
+    assert message.to == "+8613912345678" and case.reference in text_of(app, message)
 
 
 def test_a_low_rating_without_contact_details_lands_in_the_supervisors_list(
@@ -272,7 +273,7 @@ def test_staff_signed_in_cannot_rate_their_own_counter(client, counter, session,
     assert [r.score for r in ratings(session)] == [5]
 
 
-def test_three_low_ratings_within_an_hour_alert_the_supervisor_through_the_outbox(client, counter, session, make,
+def test_three_low_ratings_within_an_hour_alert_the_supervisor_through_the_outbox(app, client, counter, session, make,
                                                                                    clock):
     supervisor = make.staff("supervisor", unit=counter.unit, phone="+8613900000009")
     supervisor_id = supervisor.id
@@ -292,7 +293,7 @@ def test_three_low_ratings_within_an_hour_alert_the_supervisor_through_the_outbo
         customer_taps(1)
     sent = session.scalars(select(OutboundMessage).where(OutboundMessage.purpose == "alert")).all()
     assert [(m.to, m.staff_id, m.status) for m in sent] == [("+8613900000009", supervisor_id, "pending")]
-    assert sent[0].body == "Lujiazui Outlet在60分钟内收到3条低分评价，请及时查看处理。"  # in the supervisor's language
+    assert text_of(app, sent[0]) == "Lujiazui Outlet在60分钟内收到3条低分评价，请及时查看处理。"  # in the supervisor's language
     session.commit()
 
 

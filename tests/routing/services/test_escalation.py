@@ -16,6 +16,7 @@ from routing.services.escalation import escalations_for
 from routing.services.policies import rule_named
 from routing.services.policy_editing import update_calendar, update_policy
 from support.ladder import cli_tick, count, local, tick_at
+from support.notices import text_of
 
 MONDAY_9 = local(2026, 11, 2, 9, 0)
 
@@ -114,14 +115,14 @@ def test_each_step_happens_once_even_when_two_ticks_reach_it(app, session, make,
     ("4999.99", "deputy_gm", "deputy"),
     ("5000", "gm", "gm"),  # 5000元以上 includes 5,000
 ])
-def test_a_claim_goes_at_once_to_whoever_may_approve_its_amount(session, make, ladder_org, amount, level, who):
+def test_a_claim_goes_at_once_to_whoever_may_approve_its_amount(app, session, make, ladder_org, amount, level, who):
     case = make.case(unit=ladder_org.outlet, amount_claimed=Decimal(amount), description="Card swallowed")
     person = getattr(ladder_org, who)
     assert steps(session, case) == [("immediate", level, person.id, 0, "immediate")]
     notice = session.scalars(select(Notification).where(Notification.staff_id == person.id)).one()
     assert notice.kind == "escalated_amount"
     message = session.scalars(select(OutboundMessage).where(OutboundMessage.staff_id == person.id)).one()
-    assert message.purpose == "escalation" and case.reference in message.body
+    assert message.purpose == "escalation" and case.reference in text_of(app, message)
     # By SMS, or by e-mail for whoever has no phone (the deputy).
     assert (message.transport, message.to) == (("email", person.email) if who == "deputy" else ("sms", person.phone))
 

@@ -5,7 +5,6 @@ customer in their language, and a rejected outcome reopens as a linked case."""
 from datetime import timedelta
 
 import pytest
-from flask_babel import get_locale
 from sqlalchemy import select
 
 from routing.errors import Conflict, Forbidden, RoutingError
@@ -13,8 +12,10 @@ from routing.models import CaseEvent, Deadline, Notification, OutboundMessage
 from routing.rules import access
 from routing.services import lifecycle
 from routing.services.cases import NewCase, open_case
+from routing.services.customer_messages import message_customer
 from routing.services.queues import queue
 from support.ladder import local
+from support.notices import subject_of, text_of
 
 MONDAY_9 = local(2026, 11, 2, 9, 0)  # the fake clock's start
 
@@ -151,7 +152,25 @@ def test_an_agreed_appointment_replaces_the_arrival_deadline(session, make, ladd
     assert deadlines_of(session, case)["arrival"].met_at == local(2026, 11, 2, 14, 55)
 
 
-def test_a_reply_reaches_the_customer_by_sms_and_shows_on_the_tracking_page(session, make, ladder_org, clock):
+def test_the_customer_is_told_the_appointment_and_the_unit_a_case_moves_to_not_a_change_of_colleague(
+        app, session, make, ladder_org, clock):
+    case = make.case(unit=ladder_org.outlet, contact_phone="+8613912345678", locale="en")
+    lifecycle.claim(session, case, ladder_org.handler, clock.now())
+    lifecycle.set_appointment(session, case, ladder_org.handler, local(2026, 11, 3, 10, 30), clock.now())
+    lifecycle.transfer(session, case, ladder_org.handler, to_staff=ladder_org.colleague, reason="Her field",
+                       now=clock.now())
+    lifecycle.transfer(session, case, ladder_org.colleague, to_unit=ladder_org.other_outlet, reason="Their customer",
+                       now=clock.now())
+    messages = session.scalars(select(OutboundMessage).where(OutboundMessage.case_id == case.id,
+                                                             OutboundMessage.staff_id.is_(None))).all()
+    assert [(m.notice, m.params) for m in messages] == [
+        ("appointment", {"reference": case.reference, "time": "2026-11-03 10:30"}),  # the outlet's local time
+        ("transferred", {"reference": case.reference, "unit": ladder_org.other_outlet.name})]
+    assert text_of(app, messages[0]) == (f"Your case {case.reference}: we will see you at 2026-11-03 10:30. "
+                                         "To change it, reply to this message.")
+
+
+def test_a_reply_reaches_the_customer_by_sms_and_shows_on_the_tracking_page(app, session, make, ladder_org, clock):
     case = make.case(unit=ladder_org.outlet, contact_phone="+8613912345678", locale="en")
     lifecycle.claim(session, case, ladder_org.handler, clock.now())
     lifecycle.reply(session, case, ladder_org.handler, "We are checking your bill.", clock.advance(minutes=20))
@@ -159,7 +178,7 @@ def test_a_reply_reaches_the_customer_by_sms_and_shows_on_the_tracking_page(sess
 
     message = session.scalars(select(OutboundMessage).where(OutboundMessage.case_id == case.id)).one()
     assert (message.transport, message.to, message.purpose) == ("sms", "+8613912345678", "reply")
-    assert "We are checking your bill." in message.body and case.reference in message.body
+    assert "We are checking your bill." in text_of(app, message) and case.reference in text_of(app, message)
     reply = events_of(session, case, "reply")[0]
     assert reply.public and reply.staff_id == ladder_org.handler.id
     assert deadlines_of(session, case)["first_response"].met_at == clock.now()
@@ -169,21 +188,22 @@ def test_a_reply_reaches_the_customer_by_sms_and_shows_on_the_tracking_page(sess
     assert not events_of(session, case, "note")[0].public
 
 
-def test_without_a_phone_the_reply_goes_by_e_mail(session, make, ladder_org, clock):
+def test_without_a_phone_the_reply_goes_by_e_mail(app, session, make, ladder_org, clock):
     case = make.case(unit=ladder_org.outlet, contact_email="li@example.com")
     lifecycle.claim(session, case, ladder_org.handler, clock.now())
     lifecycle.reply(session, case, ladder_org.handler, "Thank you.", clock.now())
     message = session.scalars(select(OutboundMessage).where(OutboundMessage.case_id == case.id)).one()
     assert (message.transport, message.to) == ("email", "li@example.com")
-    assert case.reference in message.subject
+    assert case.reference in subject_of(app, message)
 
 
-@pytest.mark.parametrize("locale", ["en", "zh_Hans_CN"])
-def test_customer_messages_are_rendered_in_the_case_language(app, session, make, ladder_org, clock, locale):
+@pytest.mark.parametrize("locale, expected", [("en", "We are sorry: the weather"), ("zh_Hans_CN", "非常抱歉")])
+def test_customer_messages_are_rendered_in_the_case_language(app, session, make, ladder_org, clock, locale, expected):
     case = make.case(unit=ladder_org.outlet, contact_phone="+8613912345678", locale=locale)
-    with app.test_request_context(headers={"Accept-Language": "de"}):
-        message = lifecycle.message_customer(session, case, clock.now(), "test", lambda: str(get_locale()))
-    assert message.body == locale
+    with app.test_request_context(headers={"Accept-Language": "de"}):  # not the language of whoever acts
+        message = message_customer(session, case, clock.now(), "apology", "weather_delay")
+    assert (message.notice, message.locale, message.body) == ("weather_delay", locale, None)
+    assert text_of(app, message).startswith(expected)
 
 
 def test_a_rejected_outcome_reopens_as_a_new_case_linked_to_the_original(session, make, ladder_org, clock):

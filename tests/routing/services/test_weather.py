@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from routing.models import CaseEvent, Deadline, OutboundMessage
 from routing.services import lifecycle
+from support.notices import text_of
 from support.pages import follow, page_of
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -37,7 +38,7 @@ def repair(make, session, bank, clock, locale="en"):
     return case
 
 
-def test_weather_moves_the_outdoor_deadlines_to_the_next_day_with_an_apology(api_as, make, session, bank, clock):
+def test_weather_moves_the_outdoor_deadlines_to_the_next_day_with_an_apology(app, api_as, make, session, bank, clock):
     case = repair(make, session, bank, clock)
     api = api_as(bank.supervisor_a)
     clock.set(sh(2026, 11, 2, 10, 10))
@@ -51,7 +52,7 @@ def test_weather_moves_the_outdoor_deadlines_to_the_next_day_with_an_apology(api
     apology = session.scalars(select(OutboundMessage).where(OutboundMessage.case_id == case.id,
                                                             OutboundMessage.purpose == "apology")).one()
     assert apology.to == PHONE and apology.transport == "sms"
-    assert apology.body == (f"We are sorry: the weather prevents outdoor work on your case {case.reference} "
+    assert text_of(app, apology) == (f"We are sorry: the weather prevents outdoor work on your case {case.reference} "
                             "today, so the work moves to tomorrow.")
 
     again = api.post(f"/cases/{case.reference}/weather", json={"reason": "Still raining."})
@@ -77,7 +78,7 @@ def test_a_late_target_stays_late_and_a_working_day_limit_moves_a_working_day(ap
     assert due(body, "resolution") == z(sh(2026, 11, 11, 10))  # Wednesday, the next working day
 
 
-def test_weather_from_the_case_page_in_chinese(client, sign_in, make, session, bank, clock):
+def test_weather_from_the_case_page_in_chinese(app, client, sign_in, make, session, bank, clock):
     case = repair(make, session, bank, clock, locale="zh_Hans_CN")
     sign_in(bank.supervisor_a)
     assert "Weather prevents outdoor work" in page_of(client.get(f"/cases/{case.reference}"))
@@ -86,7 +87,7 @@ def test_weather_from_the_case_page_in_chinese(client, sign_in, make, session, b
     assert "Moved to the next day:" in page and "Arrival on site now due 2026-11-03 10:30" in page
     session.expire_all()
     apology = session.scalars(select(OutboundMessage).where(OutboundMessage.purpose == "apology")).one()
-    assert apology.body == f"非常抱歉：今天的天气无法进行户外作业，您的工单{case.reference}将顺延至明天处理。"
+    assert text_of(app, apology) == f"非常抱歉：今天的天气无法进行户外作业，您的工单{case.reference}将顺延至明天处理。"
     arrival = session.scalars(select(Deadline).where(Deadline.case_id == case.id, Deadline.target == "arrival")).one()
     assert arrival.due_at == sh(2026, 11, 3, 10, 30)
     session.commit()

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from routing.models import Callback, Case, OutboundMessage, Rating
 from support.browser import live_server, screenshot_dir
 from support.factories import PASSWORD
+from support.notices import text_of
 
 SCREENSHOTS = screenshot_dir()
 DESKTOP = {"width": 1280, "height": 860}
@@ -161,4 +162,4 @@ def test_a_handler_claims_answers_and_resolves_and_the_callback_is_recorded_next
     assert (case.status, case.first_responder_id, case.owner_id) == ("resolved", handler.id, handler.id)
     reply = session.scalars(select(OutboundMessage).where(OutboundMessage.case_id == complaint.id,
                                                           OutboundMessage.purpose == "reply")).one()
-    assert reply.to == "+8613812345678" and "branch manager will call you" in reply.body
+    assert reply.to == "+8613812345678" and "branch manager will call you" in text_of(app, reply)

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from routing.models import Case, Deadline, Escalation, Notification, OutboundMessage, Policy, Staff, WorkCalendar
+from support.notices import text_of
 from support.pages import follow, page_of
 
 PHONE = "+8613812345678"
@@ -143,7 +144,7 @@ def test_an_unknown_reference_is_a_404_page(client, sign_in, bank):
     assert "There is no case with the reference C-2026-999999" in page_of(client.get("/cases/C-2026-999999"), 404)
 
 
-def test_a_handler_claims_replies_notes_and_resolves(client, sign_in, make, bank, session):
+def test_a_handler_claims_replies_notes_and_resolves(app, client, sign_in, make, bank, session):
     case = complaint(make, bank.counter_a)
     sign_in(bank.handler_a)
     page = follow(client, client.post(f"/cases/{case.reference}/claim"))
@@ -160,7 +161,7 @@ def test_a_handler_claims_replies_notes_and_resolves(client, sign_in, make, bank
     kinds = [(e.kind, e.public, e.staff_id) for e in case.events]
     assert ("reply", True, bank.handler_a.id) in kinds and ("note", False, bank.handler_a.id) in kinds
     reply = session.scalars(select(OutboundMessage).where(OutboundMessage.purpose == "reply")).one()
-    assert (reply.to, reply.transport) == (PHONE, "sms") and "We are sorry" in reply.body
+    assert (reply.to, reply.transport) == (PHONE, "sms") and "We are sorry" in text_of(app, reply)
     assert re.search(r'class="internal">.*?Internal note', page, re.S)  # internal entries are marked
 
 
