@@ -146,7 +146,7 @@ class Case(Base):
     touchpoint_id: Mapped[int | None] = mapped_column(Integer)
     contact_name: Mapped[str | None] = mapped_column(String(120))
     contact_phone: Mapped[str | None] = mapped_column(String(20), index=True)
-    contact_email: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(200), index=True)
     contact_address: Mapped[str | None] = mapped_column(String(300))
     locale: Mapped[str] = mapped_column(String(16), default="zh_Hans_CN")
     description: Mapped[str] = mapped_column(Text, default="")
