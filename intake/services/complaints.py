@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from intake.phone import InvalidPhone, normalize_phone
 from routing.errors import RoutingError
 from routing.models import Case, Rating, Unit
+from routing.services.cache_stamps import cached
 from routing.services.cases import NewCase, case_by_reference, open_case, open_case_for_contact
 from routing.services.outbox import enqueue
 from routing.services.timeline import add_customer_message
@@ -215,13 +216,18 @@ def add_information(session: Session, case: Case, body: str, now: datetime):
 def unit_choices(session: Session, include: int | None = None) -> list[tuple[int, str]]:
     """Units a customer can pick: not the whole company, not single counters
     (the QR code already names the counter), plus the one preselected."""
-    units = session.scalars(
-        select(Unit).where(Unit.active.is_(True), Unit.level.not_in(("company", "counter"))).order_by(Unit.name)
-    ).all()
-    choices = [(unit.id, unit.name) for unit in units]
+    choices = list(cached(session, "units", _customer_units))
     if include is not None and all(unit_id != include for unit_id, _ in choices):
         unit = session.get(Unit, include)
         if unit is not None:
             name = f"{unit.parent.name} · {unit.name}" if unit.parent is not None else unit.name
             choices.insert(0, (unit.id, name))
     return choices
+
+
+def _customer_units(session: Session) -> tuple[tuple[int, str], ...]:
+    """Read once per process until a unit changes (routing.services.cache_stamps)."""
+    rows = session.execute(
+        select(Unit.id, Unit.name).where(Unit.active.is_(True), Unit.level.not_in(("company", "counter")))
+        .order_by(Unit.name))
+    return tuple((unit_id, name) for unit_id, name in rows)
