@@ -26,13 +26,13 @@ from routing.models import CACHE_STAMPS_EDITED, CACHE_STAMPS_READ, CacheStamp
 T = TypeVar("T")
 
 # Per engine (a process may talk to several databases: tests, benches):
-# name -> (stamp, value).
+# (name, build) -> (stamp, value).
 _shared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def cached(session: Session, name: str, build: Callable[[Session], T]) -> T:
-    """`build(session)`, or the copy built earlier under the same stamp.
-    What `build` returns is shared: never change it."""
+    """`build(session)`, or its copy built earlier under the same stamp of
+    `name`. What `build` returns is shared: never change it."""
     stamp = _stamps(session).get(name)  # first: its autoflush stamps pending writes
     if stamp is None or name in session.info.get(CACHE_STAMPS_EDITED, ()):
         # No stamp row (nothing could tell a stale copy), or this transaction
@@ -42,11 +42,11 @@ def cached(session: Session, name: str, build: Callable[[Session], T]) -> T:
     copies = _shared.get(engine)
     if copies is None:
         copies = _shared[engine] = {}
-    entry = copies.get(name)
+    entry = copies.get((name, build))
     if entry is not None and entry[0] == stamp:
         return entry[1]
     value = build(session)
-    copies[name] = (stamp, value)
+    copies[name, build] = (stamp, value)
     return value
 
 
