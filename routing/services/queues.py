@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from routing.errors import RoutingError
 from routing.models import Case, Staff
@@ -62,4 +62,5 @@ def queue(session: Session, staff: Staff, name: str, now: datetime, *, status: s
         query = query.where(or_(Case.reference == text.upper(), Case.contact_phone.like(pattern),
                                 Case.contact_name.ilike(pattern), Case.description.ilike(pattern)))
     query = query.order_by(Case.next_due_at.is_(None), Case.next_due_at, Case.created_at, Case.id).limit(limit)
-    return list(session.scalars(query))
+    # Each row shows its unit and owner: two statements for the page, not one per row.
+    return list(session.scalars(query.options(selectinload(Case.unit), selectinload(Case.owner))))
