@@ -195,10 +195,12 @@ def insert_steps(session: Session, steps: list[Escalation]) -> list[Escalation]:
     the step's unique key refuses them)."""
     if not steps:
         return []
-    statement = _insert_new(session, Escalation.__table__, ["case_id", "target", "level"]) \
-        .values([{f: getattr(step, f) for f in STEP_FIELDS} for step in steps]) \
-        .returning(Escalation.__table__.c.case_id, Escalation.__table__.c.target, Escalation.__table__.c.level)
-    taken = {(case_id, target, level) for case_id, target, level in session.execute(statement)}
+    table = Escalation.__table__
+    # executemany: compiled once and cached, sent as multi-row statements (insertmanyvalues)
+    statement = _insert_new(session, table, ["case_id", "target", "level"]) \
+        .returning(table.c.case_id, table.c.target, table.c.level)
+    rows = [{f: getattr(step, f) for f in STEP_FIELDS} for step in steps]
+    taken = {(case_id, target, level) for case_id, target, level in session.execute(statement, rows)}
     return [step for step in steps if (step.case_id, step.target, step.level) in taken]
 
 
