@@ -131,7 +131,9 @@ def file_complaint(session: Session, complaint: Complaint, *, now: datetime, con
     """Register the complaint, or add it to the customer's open case, link
     the rating it came from, and queue a confirmation in their language."""
     complaint = _validated(complaint, config.get("DEFAULT_REGION", "CN"))
-    if complaint.unit_id is not None and session.get(Unit, complaint.unit_id) is None:
+    # Held until the case is filed: the routing and the policy read it again (an identity-map hit).
+    unit = session.get(Unit, complaint.unit_id) if complaint.unit_id is not None else None
+    if complaint.unit_id is not None and unit is None:
         raise ComplaintRejected("invalid_unit", _l("Please choose one of the options offered."))
     case = (open_case_for_contact(session, phone=complaint.phone) if complaint.phone else None) or \
         (open_case_for_contact(session, email=complaint.email) if complaint.email else None)
