@@ -190,6 +190,8 @@ def profile(url: str, args) -> None:
     client.post("/login", data={"csrf_token": token, "username": "bench-manager",
                                 "password": pages_build.PASSWORD})
     for name, paths in pages(url).items():
+        if args.pages and not any(wanted in name for wanted in args.pages):
+            continue
         client.get(paths[0])  # warm
         profiler = cProfile.Profile()
         with statements.record():
