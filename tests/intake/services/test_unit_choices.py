@@ -1,9 +1,9 @@
 """The units a customer can pick are read once per process and kept until a
 unit changes: a unit added or closed by an admin in another process is
 offered, or no longer offered, at once."""
+from intake.services.complaints import unit_choices
 from routing.foundation.db import Database
 from routing.models import Unit
-from intake.services.complaints import unit_choices
 
 
 def test_a_new_unit_is_offered_on_the_complaint_form_at_once(app, session, clock):
