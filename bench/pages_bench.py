@@ -114,7 +114,7 @@ class Browser:
         self.port, self.cookies = port, {}
 
     def request(self, method: str, path: str, body: str | None = None) -> tuple[int, bytes]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
                    "Accept-Language": "zh-CN,zh;q=0.9"}
         if body is not None:
@@ -144,12 +144,14 @@ def measure(url: str, args) -> dict[str, list[float]]:
     env = {**os.environ, "FEEDBACK_DATABASE_URL": url, "FEEDBACK_SECRET_KEY": "bench",
            "FEEDBACK_INSTANCE_PATH": str(work), "FEEDBACK_PUBLIC_URL": f"http://127.0.0.1:{port}",
            "PYTHONPATH": str(ROOT)}
-    server = gunicorn("intake:create_app()", port, env, ROOT, work, workers=1)
+    # A slow page on a busy machine must be timed, not killed at gunicorn's 30 s.
+    server = gunicorn("intake:create_app()", port, env, ROOT, work, workers=1, timeout=600)
     timings: dict[str, list[float]] = {}
     try:
         browser = Browser(port)
         browser.log_in()
-        plan = pages(url)
+        plan = {name: paths for name, paths in pages(url).items()
+                if not args.pages or any(wanted in name for wanted in args.pages)}
         for name, paths in plan.items():  # warm-up, and every page must answer 200
             status, _ = browser.request("GET", paths[-1])
             if status != 200:
@@ -188,6 +190,8 @@ def profile(url: str, args) -> None:
     client.post("/login", data={"csrf_token": token, "username": "bench-manager",
                                 "password": pages_build.PASSWORD})
     for name, paths in pages(url).items():
+        if args.pages and not any(wanted in name for wanted in args.pages):
+            continue
         client.get(paths[0])  # warm
         profiler = cProfile.Profile()
         with statements.record():
@@ -215,6 +219,7 @@ def main() -> None:
     parser.add_argument("--drop", action="store_true", help="drop the database afterwards")
     parser.add_argument("--profile", action="store_true", help="also profile every page in this process")
     parser.add_argument("--profile-lines", type=int, default=8)
+    parser.add_argument("--pages", nargs="+", help="only the pages whose names contain one of these words")
     parser.add_argument("--no-measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not args.url:

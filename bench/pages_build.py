@@ -75,7 +75,7 @@ def build(conn, *, branches: int, outlets: int, cases: int, open_cases: int, rat
     run("""INSERT INTO "case" (id, reference, tracking_token, kind, category, severity, status, channel, unit_id,
                                contact_name, contact_phone, contact_email, locale, description, consent,
                                first_responder_id, owner_id, created_at, updated_at, resolved_at, closed_at,
-                               policy_name, next_due_at, next_check_at)
+                               policy_name, next_due_at, next_check_at, received_at)
            SELECT g, 'C-' || extract(year FROM created AT TIME ZONE 'Asia/Shanghai') || '-' || lpad(g::text, 6, '0'),
                   'bench-' || g || '-' || md5(g::text),
                   (ARRAY['complaint','complaint','complaint','complaint','repair','repair','repair',
@@ -101,22 +101,24 @@ def build(conn, *, branches: int, outlets: int, cases: int, open_cases: int, rat
                   CASE WHEN open THEN CASE WHEN g % 5 = 0 THEN CAST(:now AS timestamptz) - interval '1 hour' * (1 + g % 40)
                                            ELSE CAST(:now AS timestamptz) + interval '1 hour' * (1 + g % 120) END END,
                   CASE WHEN open THEN CASE WHEN g % 5 = 0 THEN CAST(:now AS timestamptz) + interval '30 minutes'
-                                           ELSE CAST(:now AS timestamptz) + interval '1 hour' * (1 + g % 120) END END
+                                           ELSE CAST(:now AS timestamptz) + interval '1 hour' * (1 + g % 120) END END,
+                  created
            FROM c0""")
     run("""INSERT INTO case_deadline (case_id, target, started_at, due_at, warn_at, warned_at, met_at, breached_at,
-                                      escalation_level)
+                                      escalation_level, calendar_confirmed)
            SELECT id, 'acknowledge', created_at, created_at + interval '2 hours', NULL, NULL,
-                  CASE WHEN status <> 'new' THEN created_at + interval '30 minutes' END, NULL, 0 FROM "case" """)
+                  CASE WHEN status <> 'new' THEN created_at + interval '30 minutes' END, NULL, 0, true FROM "case" """)
     run("""INSERT INTO case_deadline (case_id, target, started_at, due_at, warn_at, warned_at, met_at, breached_at,
-                                      escalation_level)
+                                      escalation_level, calendar_confirmed)
            SELECT id, 'first_response', created_at, created_at + interval '1 day', created_at + interval '18 hours',
-                  NULL, CASE WHEN status NOT IN ('new', 'claimed') THEN created_at + interval '5 hours' END, NULL, 0
+                  NULL, CASE WHEN status NOT IN ('new', 'claimed') THEN created_at + interval '5 hours' END, NULL, 0,
+                  true
            FROM "case" """)
     run("""INSERT INTO case_deadline (case_id, target, started_at, due_at, warn_at, warned_at, met_at, breached_at,
-                                      escalation_level)
+                                      escalation_level, calendar_confirmed)
            SELECT id, 'resolution', created_at, coalesce(next_due_at, created_at + interval '5 days'), NULL, NULL,
                   resolved_at, CASE WHEN next_due_at < CAST(:now AS timestamptz) THEN next_due_at END,
-                  CASE WHEN next_due_at < CAST(:now AS timestamptz) THEN 1 ELSE 0 END
+                  CASE WHEN next_due_at < CAST(:now AS timestamptz) THEN 1 ELSE 0 END, true
            FROM "case" """)
     run("""INSERT INTO escalation (case_id, target, level, to_staff_id, minutes_late, at, kind)
            SELECT c.id, 'resolution', 1, 1000 + :per * (c.unit_id - :first), 30, c.next_due_at + interval '30 minutes',

@@ -40,7 +40,7 @@ def wait_for(port: int, timeout: float = 30) -> None:
 
 
 def gunicorn(app_spec: str, port: int, env: dict, chdir: Path, work: Path, workers: int = 2,
-             executable: str | None = None) -> subprocess.Popen:
+             executable: str | None = None, timeout: int = 30) -> subprocess.Popen:
     """Serve app_spec with sync workers and return once every worker has
     loaded it (the port opens as soon as the master binds it, before any
     worker has booted)."""
@@ -49,7 +49,7 @@ def gunicorn(app_spec: str, port: int, env: dict, chdir: Path, work: Path, worke
     ready.mkdir()
     command = [executable or shutil.which("gunicorn") or str(Path(sys.executable).with_name("gunicorn")),
                "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-               "--chdir", str(chdir), "-c", str(hooks), app_spec]
+               "--timeout", str(timeout), "--chdir", str(chdir), "-c", str(hooks), app_spec]
     process = subprocess.Popen(command, env={**env, "BENCH_READY_DIR": str(ready)},
                                stdout=subprocess.DEVNULL)
     wait_for(port)

@@ -60,8 +60,8 @@ NOW = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Shangh
 OUTLETS = 20
 CASE_COLUMNS = ("id", "reference", "tracking_token", "kind", "category", "severity", "status", "channel",
                 "unit_id", "locale", "description", "consent", "created_at", "updated_at", "policy_name",
-                "next_due_at", "next_check_at")
-DEADLINE_COLUMNS = ("case_id", "target", "started_at", "due_at", "warn_at", "escalation_level")
+                "next_due_at", "next_check_at", "received_at")
+DEADLINE_COLUMNS = ("case_id", "target", "started_at", "due_at", "warn_at", "escalation_level", "calendar_confirmed")
 
 
 def case_rows(total: int, due: int, outlets: list[int]):
@@ -76,12 +76,13 @@ def case_rows(total: int, due: int, outlets: list[int]):
         check = deadline if n <= due else created + timedelta(minutes=22, seconds=30)
         case = (n, f"C-2026-{n:07d}", f"bench-{n}", "repair", "fault", "normal", "new", "web",
                 outlets[n % len(outlets)], "zh_Hans_CN", "No power", False, created, created, "repair-urban",
-                deadline, check)
+                deadline, check, created)
         warn = None if n <= due else check
-        yield case, (n, "arrival", created, deadline, warn, 0)
+        yield case, (n, "arrival", created, deadline, warn, 0, True)
 
 
 def seed(url: str, total: int, due: int) -> None:
+    import intake.shell.schema  # noqa: F401  (every package's tables: the tick's other jobs read them)
     from routing.foundation.db import Database
     from routing.models import Staff, Unit
     from routing.services.policies import ensure_presets
@@ -250,6 +251,7 @@ def cached_postgres(server_url: str, total: int, due: int) -> str:
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}_partial" WITH (FORCE)'))  # an interrupted load
             conn.execute(text(f'CREATE DATABASE "{name}_partial"'))
             seed(admin.url.set(database=f"{name}_partial").render_as_string(hide_password=False), total, due)
             conn.execute(text(f'ALTER DATABASE "{name}_partial" RENAME TO "{name}"'))

@@ -8,11 +8,14 @@ intake.
 """
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    DDL,
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -23,9 +26,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    insert,
     text,
+    update,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from routing.foundation.db import Base, UTCDateTime
 from routing.vocabulary import (
@@ -146,7 +152,7 @@ class Case(Base):
     touchpoint_id: Mapped[int | None] = mapped_column(Integer)
     contact_name: Mapped[str | None] = mapped_column(String(120))
     contact_phone: Mapped[str | None] = mapped_column(String(20), index=True)
-    contact_email: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(200), index=True)
     contact_address: Mapped[str | None] = mapped_column(String(300))
     locale: Mapped[str] = mapped_column(String(16), default="zh_Hans_CN")
     description: Mapped[str] = mapped_column(Text, default="")
@@ -566,3 +572,47 @@ class NoticeTemplate(Base):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 
     __table_args__ = (UniqueConstraint("provider", "notice", name="uq_notice_template"),)
+
+
+class CacheStamp(Base):
+    """A stamp per set of rarely edited rows that processes keep parsed in
+    memory (routing.services.cache_stamps): every write to those rows sets a
+    new random stamp in the same transaction, so a process sees at its next
+    transaction that its copy is stale."""
+
+    __tablename__ = "cache_stamp"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    stamp: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# A database made without the migrations (tests, create_all) has its rows too.
+event.listen(CacheStamp.__table__, "after_create",
+             DDL("INSERT INTO cache_stamp (name, stamp) VALUES ('rules', 0), ('units', 0)"))
+
+# Which stamp each watched table's writes replace (here, beside the tables,
+# so that every process that can write them stamps its writes).
+CACHE_STAMPED = {Policy: "rules", WorkCalendar: "rules", CaseRule: "rules", Unit: "units"}
+CACHE_STAMPS_EDITED = "routing.cache_stamps.edited"  # session.info: names this transaction wrote
+CACHE_STAMPS_READ = "routing.cache_stamps"  # session.info: the stamps read in this transaction
+
+
+def touch_cache_stamp(connection, name: str) -> None:
+    """A new random stamp for `name`: every process reads its rows again."""
+    stamp = secrets.randbits(62)
+    if connection.execute(update(CacheStamp).where(CacheStamp.name == name).values(stamp=stamp)).rowcount == 0:
+        connection.execute(insert(CacheStamp).values(name=name, stamp=stamp))  # a table emptied by hand
+
+
+def _stamp_write(mapper, connection, target) -> None:
+    name = CACHE_STAMPED[mapper.class_]
+    touch_cache_stamp(connection, name)
+    session = object_session(target)
+    if session is not None:
+        session.info.setdefault(CACHE_STAMPS_EDITED, set()).add(name)
+        session.info.pop(CACHE_STAMPS_READ, None)
+
+
+for _model in CACHE_STAMPED:
+    for _when in ("after_insert", "after_update", "after_delete"):
+        event.listen(_model, _when, _stamp_write)

@@ -19,7 +19,10 @@ PURE = ("routing/rules", "scoring/engine")
 IMPURE = ("flask", "flask_babel", "flask_login", "flask_wtf", "sqlalchemy")
 # `gunicorn 'intake:create_app()'` resolves the app factory on first use, so
 # that importing a part of intake does not build the whole app.
-LAZY = {("intake/__init__.py", "intake.shell.factory")}
+# `feedback` (intake.shell.entry) loads either the lean tick or the full
+# command line, so that the tick, run every minute, builds no web app.
+LAZY = {("intake/__init__.py", "intake.shell.factory"),
+        ("intake/shell/entry.py", "intake.shell.tick_command"), ("intake/shell/entry.py", "intake.shell.cli")}
 
 
 def modules() -> dict[str, Path]:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from intake.phone import InvalidPhone, normalize_phone
 from routing.errors import RoutingError
 from routing.models import Case, Rating, Unit
+from routing.services.cache_stamps import cached
 from routing.services.cases import NewCase, case_by_reference, open_case, open_case_for_contact
 from routing.services.outbox import enqueue
 from routing.services.timeline import add_customer_message
@@ -129,7 +130,9 @@ def file_complaint(session: Session, complaint: Complaint, *, now: datetime, con
     """Register the complaint, or add it to the customer's open case, link
     the rating it came from, and queue a confirmation in their language."""
     complaint = _validated(complaint, config.get("DEFAULT_REGION", "CN"))
-    if complaint.unit_id is not None and session.get(Unit, complaint.unit_id) is None:
+    # Held until the case is filed: the routing and the policy read it again (an identity-map hit).
+    unit = session.get(Unit, complaint.unit_id) if complaint.unit_id is not None else None
+    if complaint.unit_id is not None and unit is None:
         raise ComplaintRejected("invalid_unit", _l("Please choose one of the options offered."))
     case = (open_case_for_contact(session, phone=complaint.phone) if complaint.phone else None) or \
         (open_case_for_contact(session, email=complaint.email) if complaint.email else None)
@@ -208,13 +211,18 @@ def add_information(session: Session, case: Case, body: str, now: datetime):
 def unit_choices(session: Session, include: int | None = None) -> list[tuple[int, str]]:
     """Units a customer can pick: not the whole company, not single counters
     (the QR code already names the counter), plus the one preselected."""
-    units = session.scalars(
-        select(Unit).where(Unit.active.is_(True), Unit.level.not_in(("company", "counter"))).order_by(Unit.name)
-    ).all()
-    choices = [(unit.id, unit.name) for unit in units]
+    choices = list(cached(session, "units", _customer_units))
     if include is not None and all(unit_id != include for unit_id, _ in choices):
         unit = session.get(Unit, include)
         if unit is not None:
             name = f"{unit.parent.name} · {unit.name}" if unit.parent is not None else unit.name
             choices.insert(0, (unit.id, name))
     return choices
+
+
+def _customer_units(session: Session) -> tuple[tuple[int, str], ...]:
+    """Read once per process until a unit changes (routing.services.cache_stamps)."""
+    rows = session.execute(
+        select(Unit.id, Unit.name).where(Unit.active.is_(True), Unit.level.not_in(("company", "counter")))
+        .order_by(Unit.name))
+    return tuple((unit_id, name) for unit_id, name in rows)

@@ -5,8 +5,7 @@ import json
 import logging
 import os
 import sys
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 import click
 from flask import current_app
@@ -21,6 +20,7 @@ from intake.shell.jobs import tick as run
 from intake.shell.qr_cli import qr
 from intake.shell.schema import new_revision, upgrade
 from intake.shell.serving import check_port, shown_host
+from intake.shell.tick_command import parse_now
 from intake.shell.worker import run_worker
 from routing.errors import RoutingError
 from routing.services.official_calendars import refresh_calendars
@@ -137,13 +137,7 @@ def tick(now_text):
 
 
 def _parse_now(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError as error:
-        raise click.BadParameter(f"not an ISO-8601 time: {text}") from error
-    if value.tzinfo is None:  # a bare time is read in the organisation's zone
-        value = value.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
-    return value.astimezone(timezone.utc)
+    return parse_now(text, current_app.config["TIMEZONE"])
 
 
 @main.command()

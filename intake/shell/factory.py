@@ -18,17 +18,12 @@ from intake.shell import (
 from intake.shell.blueprints import all_blueprints
 from intake.shell.body_limits import BoundedRequest
 from intake.shell.security_headers import add_security_headers
-from intake.shell.senders import senders_from_config
-from intake.sms.spool import spool_job
-from intake.sms.surveys import expire_surveys, survey_ratings
+from intake.shell.worker_app import bind_services, init_babel
+from intake.sms.surveys import survey_ratings
 from intake.web.session_cookie import SessionCookie
-from routing.foundation.clock import SystemClock
-from routing.foundation.db import Database
-from routing.services.tick_jobs import router_tick_jobs
 from routing.web.extensions import babel, csrf, limiter, login_manager
 from routing.web.glue import RecordId, close_db_session, role_at_least, watch_writes
 from routing.web.staff_session import load_signed_in
-from scoring.services.coverage import coverage_tick
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -64,25 +59,18 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _bind_services(app: Flask) -> None:
-    app.extensions["db"] = Database(app.config["DATABASE_URL"])
+    bind_services(app)
     watch_writes(app.extensions["db"].sessionmaker)
-    app.extensions.setdefault("clock", app.config.get("CLOCK") or SystemClock())
-    app.extensions["senders"] = app.config.get("SENDERS") or senders_from_config(app.config)
-    app.extensions.setdefault("tick_jobs", {})["surveys"] = expire_surveys
-    app.extensions["tick_jobs"]["inbound_spool"] = spool_job(app)
-    app.extensions["tick_jobs"].update(router_tick_jobs(app))
     # Where each role lands after login (routing.web.auth.staff_home): what needs them first.
     app.extensions["landing"] = {role: "overview.overview_page" for role in ("supervisor", "manager", "executive")}
     # The case page names the counter a case came from (routing knows no touchpoints).
     app.extensions["touchpoint_server"] = touchpoint_server
     app.extensions["customer_ratings"] = survey_ratings  # and the ratings a customer gave by SMS
-    app.extensions["tick_jobs"]["coverage"] = lambda session, now: coverage_tick(session, now, app.config["TIMEZONE"])
     app.teardown_appcontext(close_db_session)
 
 
 def _bind_extensions(app: Flask) -> None:
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(_PACKAGE / "translations"))
-    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
+    init_babel(app, babel)
     # Before the CSRF and rate-limit checks, so that their error pages speak
     # the language just chosen.
     app.before_request(i18n.remember_choice)

@@ -89,7 +89,7 @@ def callback_list(session: Session, staff: Staff, now: datetime, limit: int = 50
     """Callbacks still to make in the staff member's unit subtree (the pool
     of their unit and those below it), the most urgent first."""
     query = (select(Callback).where(Callback.status == "scheduled")
-             .options(selectinload(Callback.case))
+             .options(selectinload(Callback.case).selectinload(Case.owner))
              .order_by(Callback.due_start, Callback.due_end, Callback.id).limit(limit))
     if access.record_reach(staff.role) != access.ALL:
         if staff.unit_id is None:

@@ -1,9 +1,10 @@
 """Escalation: warnings before a limit runs out, the ladder after it is missed,
 and immediate escalation of major complaints and large claims (RULES 3).
 
-Each step is one Escalation row with a unique key (case, target, level),
-inserted in a savepoint: a second tick reaching the same step finds it done
-and tells nobody twice. On PostgreSQL the tick also claims its cases with
+Each step is one Escalation row with a unique key (case, target, level): a
+second tick reaching the same step finds it taken and tells nobody twice. The
+tick writes a batch of cases' steps, events, notices and messages one
+statement a table. On PostgreSQL the tick also claims its cases with
 FOR UPDATE SKIP LOCKED, so two workers share the due cases instead of racing.
 """
 from __future__ import annotations
@@ -11,16 +12,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from routing.models import Case, Escalation, Staff, Unit
+from routing.models import Case, CaseEvent, Escalation, Notification, OutboundMessage, Staff, Unit
 from routing.rules.ladder import LEVELS, escalation_level_due, immediate_level, ladder_for
+from routing.rules.notices import checked_params
 from routing.rules.timelimits import minutes_late
 from routing.services.deadlines import escalation_delay, pending_deadlines, refresh_schedule
-from routing.services.notify import notify, notify_each
-from routing.services.timeline import add_event
 from routing.vocabulary import OPEN_STATUSES
 
 DEFAULT_BATCH = 200
@@ -127,31 +129,106 @@ def _step(case: Case, ladders: Ladders, *, target: str, level: int, kind: str, n
                       to_staff_id=ladders.for_case(case)[LEVELS[level]])
 
 
-def announce(session: Session, case: Case, step: Escalation, ladders: Ladders, now: datetime) -> None:
+class Announcements:
+    """What taken steps write besides themselves (timeline events, notices,
+    messages), gathered for a whole batch and then inserted one statement a
+    table; a message already queued under its dedupe key is refused by the
+    key's unique index (ON CONFLICT DO NOTHING), not looked up first. The
+    rows are those of routing.services.timeline.add_event,
+    routing.services.notify.notify and routing.services.outbox.enqueue."""
+
+    def __init__(self):
+        self.events: list[dict] = []
+        self.notices: list[dict] = []
+        self.messages: list[dict] = []
+
+    def event(self, case: Case, now: datetime, kind: str, data: dict) -> None:
+        self.events.append({"case_id": case.id, "at": now, "kind": kind, "actor": "system", "staff_id": None,
+                            "body": "", "public": False, "data": data})
+        case.updated_at = now
+
+    def notice(self, staff: Staff, kind: str, now: datetime, *, case: Case, data: dict | None = None,
+               send: bool = False, purpose: str = "staff_notice", dedupe_key: str | None = None) -> None:
+        data = {"reference": case.reference, **(data or {})}
+        self.notices.append({"staff_id": staff.id, "case_id": case.id, "kind": kind, "data": data,
+                             "created_at": now, "read_at": None})
+        if send and (staff.phone or staff.email):  # a notice of the registry, rendered when sent
+            self.messages.append({
+                "transport": "sms" if staff.phone else "email", "to": staff.phone or staff.email, "body": None,
+                "notice": kind, "params": checked_params(kind, data), "locale": staff.locale,
+                "subject": None, "purpose": purpose, "case_id": case.id, "staff_id": staff.id,
+                "dedupe_key": dedupe_key, "status": "pending", "attempts": 0, "not_before": now,
+                "created_at": now, "possibly_doubled": False})
+
+    def notice_each(self, people: list[Staff | None], kind: str, now: datetime, *, case: Case, data: dict,
+                    skip: Staff | None) -> None:
+        """As routing.services.notify.notify_each: each distinct active person once, not `skip`."""
+        seen = {skip.id} if skip is not None else set()
+        for person in people:
+            if person is not None and person.id not in seen and person.active:
+                seen.add(person.id)
+                self.notice(person, kind, now, case=case, data=data)
+
+    def write(self, session: Session) -> None:
+        if self.events:
+            session.execute(insert(CaseEvent.__table__), self.events)
+        if self.notices:
+            session.execute(insert(Notification.__table__), self.notices)
+        if self.messages:
+            session.execute(_insert_new(session, OutboundMessage.__table__, ["dedupe_key"]), self.messages)
+        self.events, self.notices, self.messages = [], [], []
+
+
+def _insert_new(session: Session, table, key: list[str]):
+    """INSERT ... ON CONFLICT (key) DO NOTHING, on SQLite and PostgreSQL."""
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=key)
+
+
+def insert_steps(session: Session, steps: list[Escalation]) -> list[Escalation]:
+    """The batch's steps in one statement; returns those inserted now (the
+    others were already taken, by this tick earlier or by another worker:
+    the step's unique key refuses them)."""
+    if not steps:
+        return []
+    table = Escalation.__table__
+    # executemany: compiled once and cached, sent as multi-row statements (insertmanyvalues)
+    statement = _insert_new(session, table, ["case_id", "target", "level"]) \
+        .returning(table.c.case_id, table.c.target, table.c.level)
+    rows = [{f: getattr(step, f) for f in STEP_FIELDS} for step in steps]
+    taken = {(case_id, target, level) for case_id, target, level in session.execute(statement, rows)}
+    return [step for step in steps if (step.case_id, step.target, step.level) in taken]
+
+
+def announce(session: Session, case: Case, step: Escalation, ladders: Ladders, now: datetime,
+             out: Announcements | None = None) -> None:
     """A step taken: on the timeline, and the person escalated to is told in
-    the app and by SMS or e-mail; on a breach the owner and first responder too."""
-    add_event(session, case, now, "warning" if step.kind == "warning" else "escalated",
-              data={"target": step.target, "level": LEVELS[step.level], "to_staff_id": step.to_staff_id,
-                    "minutes_late": step.minutes_late, "kind": step.kind})
+    the app and by SMS or e-mail; on a breach the owner and first responder
+    too. Written at once, or with the batch's other steps when given `out`."""
+    writes = out if out is not None else Announcements()
+    writes.event(case, now, "warning" if step.kind == "warning" else "escalated",
+                 data={"target": step.target, "level": LEVELS[step.level], "to_staff_id": step.to_staff_id,
+                       "minutes_late": step.minutes_late, "kind": step.kind})
     to_staff = ladders.staff(step.to_staff_id)
     level = LEVELS[step.level]
-    with session.no_autoflush:  # nothing the notices read depends on what is pending
-        if step.kind == "warning":
-            if to_staff is not None:
-                notify(session, to_staff, "warning", now, case=case, data={"target": step.target})
-            return
+    if step.kind == "warning":
+        if to_staff is not None:
+            writes.notice(to_staff, "warning", now, case=case, data={"target": step.target})
+    else:
         if step.kind == "immediate":
             kind, data = ("escalated_amount", {"amount": f"{case.amount_claimed:,.2f}"}) \
                 if level != "deputy_gm" or case.severity != "major" else ("escalated_major", {})
         else:
             kind, data = "escalated", {"target": step.target, "level": level, "minutes": step.minutes_late}
         if to_staff is not None:
-            notify(session, to_staff, kind, now, case=case, data=data, send=True, purpose="escalation",
-                   dedupe_key=f"escalation:{case.id}:{step.target}:{step.level}")
+            writes.notice(to_staff, kind, now, case=case, data=data, send=True, purpose="escalation",
+                          dedupe_key=f"escalation:{case.id}:{step.target}:{step.level}")
         if step.kind == "breach":
-            notify_each(session, [ladders.staff(case.first_responder_id), ladders.staff(case.owner_id)],
-                        "overdue", now, case=case, data={"target": step.target, "minutes": step.minutes_late},
-                        skip=to_staff)
+            writes.notice_each([ladders.staff(case.first_responder_id), ladders.staff(case.owner_id)],
+                               "overdue", now, case=case, data={"target": step.target, "minutes": step.minutes_late},
+                               skip=to_staff)
+    if out is None:
+        writes.write(session)
 
 
 def escalate_immediately(session: Session, case: Case, now: datetime,
@@ -215,9 +292,11 @@ def escalation_tick(session: Session, now: datetime, *, batch_size: int = DEFAUL
             break
         seen.update(batch)
         steps = [step for case in batch.values() for step in plan_case(session, case, now, ladders)]
-        for step in record_steps(session, steps):
-            announce(session, batch[step.case_id], step, ladders, now)
+        writes = Announcements()
+        for step in insert_steps(session, steps):
+            announce(session, batch[step.case_id], step, ladders, now, writes)
             report["warnings" if step.kind == "warning" else "escalations"] += 1
+        writes.write(session)
         report["cases"] += len(batch)
         session.flush()
     return report

@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from routing.errors import Conflict, NotFound, RoutingError
 from routing.models import ApiToken, Staff, Unit
+from routing.services.cache_stamps import cached
 from routing.vocabulary import AREAS, ROLES, UNIT_LEVELS
 
 # What a unit's code may hold: it goes into file names, URLs and integrators'
@@ -123,12 +124,22 @@ def revoke_api_token(session: Session, token_id: int, now: datetime) -> None:
 
 
 def subtree_ids(session: Session, unit_id: int) -> list[int]:
-    """A unit and everything below it (what a manager may see)."""
+    """A unit and everything below it (what a manager may see), from the
+    unit tree kept per process (routing.services.cache_stamps)."""
+    children = cached(session, "units", _children)
     ids, frontier = [unit_id], [unit_id]
     while frontier:
-        frontier = list(session.scalars(select(Unit.id).where(Unit.parent_id.in_(frontier))))
+        frontier = [child for parent in frontier for child in children.get(parent, ())]
         ids.extend(frontier)
     return ids
+
+
+def _children(session: Session) -> dict[int, tuple[int, ...]]:
+    """Parent unit id -> its children's ids."""
+    children: dict[int, list[int]] = {}
+    for unit_id, parent_id in session.execute(select(Unit.id, Unit.parent_id).order_by(Unit.id)):
+        children.setdefault(parent_id, []).append(unit_id)
+    return {parent: tuple(ids) for parent, ids in children.items()}
 
 
 def valid_timezone(name: str) -> bool:

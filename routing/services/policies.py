@@ -19,6 +19,7 @@ from routing.models import Policy, WorkCalendar
 from routing.rules.calendar import Calendar, calendar_from_dict, calendar_to_dict, load_preset_calendars
 from routing.rules.official_days import fill, years_to_fill
 from routing.rules.policy_match import PolicyRule, load_preset_policies, policy_from_dict, policy_to_dict
+from routing.services.cache_stamps import cached
 
 _CACHE_KEY = "routing.policies"
 # The preset calendar of China's official working days (routing/presets/calendars.toml).
@@ -56,17 +57,21 @@ def _insert_once(session: Session, row: Policy | WorkCalendar) -> int:
 
 
 def _cache(session: Session) -> dict:
-    """Rules and calendars read once per session (a tick reads them for every case)."""
+    """Rules and calendars looked up once per session (a tick reads them for
+    every case), parsed once per process until an edit changes their stamp."""
     cache = session.info.get(_CACHE_KEY)
     if cache is None:
-        if session.scalars(select(Policy.id).limit(1)).first() is None:
-            ensure_presets(session)
-        cache = {
-            "rules": {row.name: (policy_from_dict(row.data), row.active) for row in session.scalars(select(Policy))},
-            "calendars": {row.name: calendar_from_dict(row.data) for row in session.scalars(select(WorkCalendar))},
-        }
-        session.info[_CACHE_KEY] = cache
+        cache = session.info[_CACHE_KEY] = cached(session, "rules", _read)
     return cache
+
+
+def _read(session: Session) -> dict:
+    if session.scalars(select(Policy.id).limit(1)).first() is None:
+        ensure_presets(session)
+    return {
+        "rules": {row.name: (policy_from_dict(row.data), row.active) for row in session.scalars(select(Policy))},
+        "calendars": {row.name: calendar_from_dict(row.data) for row in session.scalars(select(WorkCalendar))},
+    }
 
 
 @event.listens_for(Session, "after_commit")

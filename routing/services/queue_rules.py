@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from routing.errors import NotFound, RoutingError
 from routing.models import Case, CaseRule, Unit
+from routing.services.cache_stamps import cached
 from routing.services.timeline import add_event
 from routing.vocabulary import CASE_CATEGORIES
 
@@ -42,18 +43,43 @@ def rules(session: Session) -> list[CaseRule]:
 
 
 def rule_for(session: Session, case: Case) -> CaseRule | None:
-    chain = [u.id for u in case.unit.chain()] if case.unit else []
-    candidates = session.scalars(select(CaseRule).where(
-        CaseRule.active.is_(True),
-        (CaseRule.category.is_(None)) | (CaseRule.category == case.category),
-        (CaseRule.from_unit_id.is_(None)) | (CaseRule.from_unit_id.in_(chain)),
-    ))
+    """The most specific active rule for the case, from the rules and the
+    unit tree kept per process (routing.services.cache_stamps): no
+    statement when no rule applies."""
+    candidates = [rule for rule in cached(session, "rules", _active_rules)
+                  if rule[1] is None or rule[1] == case.category]
+    if not candidates:
+        return None
+    chain = _chain(cached(session, "units", _parents), case.unit_id)
+    candidates = [rule for rule in candidates if rule[2] is None or rule[2] in chain]
 
-    def key(rule: CaseRule):
-        depth = chain.index(rule.from_unit_id) if rule.from_unit_id is not None else len(chain)
-        return (-((rule.category is not None) + (rule.from_unit_id is not None)), depth, -rule.priority, rule.id)
+    def key(rule: tuple):
+        rule_id, category, from_unit_id, priority = rule
+        depth = chain.index(from_unit_id) if from_unit_id is not None else len(chain)
+        return (-((category is not None) + (from_unit_id is not None)), depth, -priority, rule_id)
 
-    return min(candidates, key=key, default=None)
+    best = min(candidates, key=key, default=None)
+    return session.get(CaseRule, best[0]) if best is not None else None
+
+
+def _active_rules(session: Session) -> tuple[tuple[int, str | None, int | None, int], ...]:
+    """(id, category, from unit, priority) of every active rule."""
+    rows = session.execute(select(CaseRule.id, CaseRule.category, CaseRule.from_unit_id, CaseRule.priority)
+                           .where(CaseRule.active.is_(True)))
+    return tuple((rule_id, category, from_unit_id, priority) for rule_id, category, from_unit_id, priority in rows)
+
+
+def _parents(session: Session) -> dict[int, int | None]:
+    return {unit_id: parent_id for unit_id, parent_id in session.execute(select(Unit.id, Unit.parent_id))}
+
+
+def _chain(parents: dict[int, int | None], unit_id: int | None) -> list[int]:
+    """The unit and its ancestors, nearest first (Unit.chain, without loading them)."""
+    chain = []
+    while unit_id is not None and unit_id not in chain:
+        chain.append(unit_id)
+        unit_id = parents.get(unit_id)
+    return chain
 
 
 def route_new_case(session: Session, case: Case, now: datetime) -> Unit | None:

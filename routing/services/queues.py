@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from routing.errors import RoutingError
 from routing.models import Case, Staff
@@ -100,4 +100,5 @@ def queue(session: Session, staff: Staff, name: str, now: datetime, *, status: s
         query = query.order_by(Case.created_at.desc(), Case.id.desc())
     else:
         query = query.order_by(Case.next_due_at.is_(None), Case.next_due_at, Case.created_at, Case.id)
-    return list(session.scalars(query.limit(limit)))
+    # Each row shows its unit and owner: two statements for the page, not one per row.
+    return list(session.scalars(query.limit(limit).options(selectinload(Case.unit), selectinload(Case.owner))))

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 from wtforms import SelectChoice
 
 from routing import labels
@@ -261,7 +261,7 @@ def _transfer_choices(session: Session, case: Case, form: forms.TransferForm) ->
     """Colleagues in the case's wider unit (its parent's subtree) and every
     active unit; the service checks who is eligible."""
     unit = case.unit.parent or case.unit if case.unit else None
-    staff_query = (select(Staff).join(Unit, Staff.unit_id == Unit.id)
+    staff_query = (select(Staff).join(Unit, Staff.unit_id == Unit.id).options(contains_eager(Staff.unit))
                    .where(Staff.active.is_(True), Staff.role.in_(access.HANDLING_ROLES))
                    .order_by(Unit.code, Staff.display_name).limit(300))
     if unit is not None:

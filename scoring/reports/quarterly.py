@@ -146,7 +146,7 @@ def _trends(session: Session, period: Period, tz: str, unit_ids: Sequence[int]) 
     if not shared:
         return {}
     scope, months = shared[0], last_months(period, 12)
-    series = monthly_series(session, "unit", scope.id, months, tz)
+    series = monthly_series(session, "unit", scope.id, months, tz, metrics=TREND_METRICS)
     shown = [labels.month_short(m) for m in months]
     trends = []
     for metric in TREND_METRICS:

@@ -403,12 +403,16 @@ def staff_metrics(session: Session, period: Period, tz: str = DEFAULT_TIMEZONE,
 
 
 def monthly_series(session: Session, subject_kind: str, subject_id: int, months: Sequence[Period],
-                   tz: str = DEFAULT_TIMEZONE) -> list[dict]:
+                   tz: str = DEFAULT_TIMEZONE, *, metrics: Iterable[str] | None = None) -> list[dict]:
     """The metrics of one subject for each of `months` (e.g. the last twelve),
-    oldest first, each with its "period" label: one grouped query per source."""
-    counted = tallies(session, months, tz, subject_kind=subject_kind, subject_ids=[subject_id])
+    oldest first, each with its "period" label: one grouped query per source.
+    `metrics`: only those (the others None), counting only the tallies they
+    need and reading only their sources (None: all)."""
+    metric_names = None if metrics is None else list(metrics)
+    counted = tallies(session, months, tz, subject_kind=subject_kind, subject_ids=[subject_id],
+                      names=None if metric_names is None else tallies_for(metric_names))
     ordered = sorted(months, key=lambda p: p.bounds(tz)[0])
-    return [{"period": m.label, **metrics_from(counted.get((subject_id, m), {}))} for m in ordered]
+    return [{"period": m.label, **metrics_from(counted.get((subject_id, m), {}), metric_names)} for m in ordered]
 
 
 def last_months(period: Period, count: int = 12) -> list[Period]:

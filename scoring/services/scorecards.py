@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
@@ -275,12 +276,20 @@ def _periods_holding(moment: datetime, periods: Sequence[Period], tz: str, schem
     scheme every later period of the same year (year to date)."""
     out = []
     for period in periods:
-        start, end = period.bounds(tz)
-        if scheme.period == "year":
-            start = Period(period.year, "year").bounds(tz)[0]
+        start, end = _counting_window(period, tz, scheme.period == "year")
         if start <= moment < end:
             out.append(period)
     return out
+
+
+@lru_cache(maxsize=1024)
+def _counting_window(period: Period, tz: str, year_to_date: bool) -> tuple[datetime, datetime]:
+    """The period's bounds, from the start of its year for an annual scheme;
+    worked out once (a month's complaints ask for them row by row)."""
+    start, end = period.bounds(tz)
+    if year_to_date:
+        start = Period(period.year, "year").bounds(tz)[0]
+    return start, end
 
 
 def _ancestors(session: Session, ids: Sequence[int]) -> dict[int, list[int]]:
@@ -312,8 +321,9 @@ def _gather_verdicts(session, subject_kind, ids, periods, scheme, needs, tz, gat
             targets = [s for s in {first_responder_id, owner_id, subject_id} if s in wanted]
         judged_as = verdict or (scheme.unjudged if scheme.unjudged != "ignore" else None)
         kind = _complaint_kind(needs, judged_as) if judged_as else None
+        holding = _periods_holding(created_at, periods, tz, scheme) if targets else ()
         for target in targets:
-            for period in _periods_holding(created_at, periods, tz, scheme):
+            for period in holding:
                 g = gathered[(target, period)]
                 g.unjudged += verdict is None
                 if kind is not None:

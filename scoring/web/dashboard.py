@@ -271,7 +271,8 @@ class Trend:
 
 def _trends(session: Session, kind: str, subject_id: int, period: Period) -> list[Trend]:
     months = metrics.last_months(period, 12)
-    series = metrics.monthly_series(session, kind, subject_id, months, timezone())
+    # Only the tallies the charts show: not the verdicts, repeats and callbacks of a year.
+    series = metrics.monthly_series(session, kind, subject_id, months, timezone(), metrics=TREND_METRICS)
     months_shown = [labels.month_short(m) for m in months]
     trends = []
     for metric in TREND_METRICS:

@@ -176,3 +176,25 @@ def test_a_drilldown_of_satisfaction_lists_the_counted_ratings(session, tree, oc
 def test_a_drilldown_of_missed_callbacks(session, tree, october):
     rows = drilldown(session, "unit", tree["o1"].id, OCTOBER, "callbacks_missed", TZ)
     assert [(r["reference"], r["status"]) for r in rows] == [(october["c3"].reference, "missed")]
+
+
+def test_a_series_of_some_metrics_counts_them_as_the_full_series_does(session, rec, tree):
+    """The dashboard's trends ask only for the metrics they chart: the same
+    values as the full series, the others left out."""
+    for month in (3, 7, 11):
+        rec.rating(tree["o1"], f"2026-{month:02d}-10 12:00", 5)
+        rec.rating(tree["o2"], f"2026-{month:02d}-11 12:00", 2)
+        rec.service(tree["o1"], f"2026-{month:02d}-10 11:00")
+        case = rec.case(tree["o1"], f"2026-{month:02d}-12 09:00")
+        rec.deadline(case, "first_response", f"2026-{month:02d}-12 17:00", met=f"2026-{month:02d}-12 10:00")
+        rec.deadline(case, "resolution", f"2026-{month:02d}-13 17:00", breached=True)
+        rec.verdict(case, "valid")
+        rec.callback(case, f"2026-{month:02d}-14 10:00", "done")
+    months = last_months(Period.parse("2026-12"))
+    full = monthly_series(session, "unit", tree["branch"].id, months, TZ)
+    asked = ("satisfaction_rate", "complaint_rate", "on_time_first_response", "on_time_resolution")
+    some = monthly_series(session, "unit", tree["branch"].id, months, TZ, metrics=asked)
+    assert [{m: row[m] for m in ("period", *asked)} for row in some] == \
+        [{m: row[m] for m in ("period", *asked)} for row in full]
+    assert all(row["callbacks_due"] is None and row["valid_complaints"] is None for row in some)
+    assert some[10]["satisfaction_rate"] == 0.5 and some[10]["on_time_first_response"] == 1
