@@ -22,7 +22,7 @@ CATEGORY_LABELS = {
 CHANNEL_LABELS = {
     "qr": _l("QR code"), "web": _l("Web form"), "sms": _l("SMS"), "phone": _l("Phone"),
     "walk_in": _l("Walk-in"), "email": _l("E-mail"), "chat": _l("Online chat"), "api": _l("API"),
-    "callback": _l("Callback"),
+    "callback": _l("Callback"), "letter": _l("Letter"), "opinion_book": _l("Opinion book"),
 }
 SEVERITY_LABELS = {"minor": _l("Minor"), "normal": _l("Normal"), "major": _l("Major"), "emergency": _l("Emergency")}
 QUEUE_LABELS = {
@@ -43,6 +43,7 @@ EVENT_LABELS = {
     "callback_scheduled": _l("Callback scheduled"), "callback": _l("Callback made"),
     "callback_missed": _l("Callback missed"), "weather": _l("Weather prevents outdoor work"),
     "phone_revealed": _l("Customer's number shown to a caller"),
+    "contact_joined": _l("The customer contacted us again"),
 }
 DEADLINE_STATE_LABELS = {
     "ok": _l("On time"), "near": _l("Due soon"), "over": _l("Overdue"), "met": _l("Met"),
