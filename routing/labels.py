@@ -24,6 +24,11 @@ CHANNEL_LABELS = {
     "walk_in": _l("Walk-in"), "email": _l("E-mail"), "chat": _l("Online chat"), "api": _l("API"),
     "callback": _l("Callback"), "letter": _l("Letter"), "opinion_book": _l("Opinion book"),
 }
+# How staff name the channels they record from (staff intake).
+STAFF_CHANNEL_LABELS = {
+    "phone": _l("Phone call"), "walk_in": _l("Walk-in"), "letter": _l("Letter"), "email": _l("E-mail"),
+    "opinion_book": _l("Opinion book or suggestion box"),
+}
 SEVERITY_LABELS = {"minor": _l("Minor"), "normal": _l("Normal"), "major": _l("Major"), "emergency": _l("Emergency")}
 QUEUE_LABELS = {
     "mine": _l("Mine"), "unit": _l("My unit's"), "first_received": _l("First received by me"),

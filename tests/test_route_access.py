@@ -51,9 +51,13 @@ class Expect:
     query: str = ""
     twilio: bool = False
     not_the_subject: bool = False
+    # Only the roles that handle cases (not the administrator): staff intake.
+    handles_cases: bool = False
 
     def lets_in(self, user: str) -> bool:
         if self.twilio:
+            return False
+        if self.handles_cases and user.removeprefix("other ") == "admin":
             return False
         if self.not_the_subject and user == "handler":
             return False
@@ -73,6 +77,7 @@ STAFF = Expect("handler")
 IN_SCOPE = Expect("handler", scoped=True)
 SUPERVISOR = Expect("supervisor")
 ADMIN = Expect("admin")
+HANDLES = Expect("handler", handles_cases=True)
 DRILL = "kind=unit&id={unit}&period=2026-10&metric=satisfaction_rate"
 
 EXPECTED = {
@@ -87,6 +92,7 @@ EXPECTED = {
     "POST /sms/inbound": Expect(twilio=True), "POST /sms/status": Expect(twilio=True),
     # Every member of staff: their own queues, inbox, password and scores.
     "GET /account/password": STAFF, "POST /account/password": STAFF,
+    "GET /cases/new": HANDLES, "POST /cases/new": HANDLES,
     "GET /cases": STAFF, "GET /escalations": STAFF, "POST /notifications/read": STAFF, "GET /callbacks": STAFF,
     "GET /scores": STAFF, "GET /scores/export.<fmt>": STAFF, "GET /overview": SUPERVISOR,
     # A case or callback of the home branch: its unit's people and their managers.

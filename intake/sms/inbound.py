@@ -17,7 +17,7 @@ from intake.phone import normalize_phone
 from intake.sms.surveys import answer_survey, locked_contact, recent_survey_unit_id
 from intake.sms.text import parse_reply
 from routing.models import Case, Contact, OutboundMessage
-from routing.services.cases import NewCase, open_case, open_case_for_contact
+from routing.services.cases import NewCase, open_case_for_contact, open_or_join
 from routing.services.timeline import add_customer_message
 
 # Han ideographs (with extension A and compatibility forms) and CJK punctuation.
@@ -99,19 +99,28 @@ def _act(session: Session, contact: Contact, phone: str, body: str, locale: str,
 
 
 def _to_case(session: Session, phone: str, body: str, locale: str, now: datetime) -> InboundResult:
-    """One-call service: a message joins the number's open case, else opens one."""
+    """One-call service: a message joins the number's open case (of any kind:
+    a text names none), else opens a complaint. The sender's number is proven
+    by the carrier, so it joins without a code; two first messages at once
+    open one case (routing.services.cases.open_or_join)."""
     case = open_case_for_contact(session, phone=phone)
     if case is not None:
         add_customer_message(session, case, now, body, "sms")
-        return InboundResult(gettext("Thank you. We have added your message to case %(reference)s.",
-                                     reference=case.reference), "case_message", case)
-    case = open_case(session, NewCase(
+        return _added(case)
+    taken = open_or_join(session, NewCase(
         channel="sms", kind="complaint", description=body, contact_phone=phone, locale=locale,
         unit_id=recent_survey_unit_id(session, phone, now),
     ), now)
+    if taken.joined:
+        return _added(taken.case)
     return InboundResult(gettext("Thank you. Your message is registered as case %(reference)s; "
-                                 "a member of staff will contact you.", reference=case.reference),
-                         "new_case", case)
+                                 "a member of staff will contact you.", reference=taken.case.reference),
+                         "new_case", taken.case)
+
+
+def _added(case: Case) -> InboundResult:
+    return InboundResult(gettext("Thank you. We have added your message to case %(reference)s.",
+                                 reference=case.reference), "case_message", case)
 
 
 def _cancel_pending(session: Session, phone: str) -> None:

@@ -19,6 +19,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session as cookie_session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -44,6 +45,7 @@ from intake.services.complaints import (
     Filed,
     add_information,
     case_for_tracking,
+    clean_phone,
     file_complaint,
     public_timeline,
     tracking_url,
@@ -61,6 +63,7 @@ from intake.services.ratings import (
     rating_for_device,
     record_tap,
 )
+from intake.services.proof import PROOF_LASTS, check_join_code, send_join_code
 from intake.services.touchpoints import touchpoint_by_token
 from intake.web.forms import ComplaintForm, DetailsForm, MessageForm, TrackForm
 from intake.web.same_origin import from_this_site
@@ -228,6 +231,8 @@ _REFUSAL_FIELDS = {
     "callback_too_long": ("preferred_callback",),
     "consent_required": ("consent",),
     "invalid_unit": ("unit",),
+    "wrong_code": ("code",),
+    "too_many_codes": ("code",),
     "invalid_choice": ("category",),
     **{f"invalid_{name}": (name,) for name in DIMENSIONS},
 }
@@ -268,13 +273,19 @@ def complain():
     form = ComplaintForm()
     touchpoint = touchpoint_by_token(session, form.touchpoint.data or request.args.get("t"))
     form.set_unit_choices(unit_choices(session, include=touchpoint.unit_id if touchpoint else None))
+    code_sent = False
     if request.method == "GET":
         if touchpoint is not None:
             form.touchpoint.data = touchpoint.token
             form.unit.data = touchpoint.unit_id
             form.rating.data = request.args.get("rating", "")
+    elif request.form.get("send_code"):
+        code_sent = _send_code(session, form)
+        if code_sent:
+            return render_template("intake/complain.html", form=form, touchpoint=touchpoint, code_sent=True)
     elif form.validate_on_submit():
         try:
+            proven = _proven_phone(session, form)
             filed = file_complaint(session, Complaint(
                 description=form.description.data, channel="qr" if touchpoint else "web",
                 kind=form.kind.data, category=form.category.data, unit_id=form.unit.data or None,
@@ -282,7 +293,8 @@ def complain():
                 phone=form.phone.data, email=form.email.data, preferred_callback=form.preferred_callback.data,
                 callback_slot=form.callback_slot.data,
                 consent=form.consent.data, locale=current_locale(),
-            ), now=now(), config=current_app.config, rating=_own_rating(session, form.rating.data, touchpoint))
+            ), now=now(), config=current_app.config, rating=_own_rating(session, form.rating.data, touchpoint),
+                proven=proven)
         except ComplaintRejected as exc:
             session.rollback()
             _field_for(form, exc.code).errors.append(str(exc.message))
@@ -290,7 +302,52 @@ def complain():
             session.commit()
             return after_filing(filed)
     status = 400 if request.method == "POST" else 200
-    return render_template("intake/complain.html", form=form, touchpoint=touchpoint), status
+    return render_template("intake/complain.html", form=form, touchpoint=touchpoint, code_sent=code_sent), status
+
+
+_PROOF_KEY = "proven_phone"
+
+
+def _send_code(session, form: ComplaintForm) -> bool:
+    """The "send me a code" button: a one-time code to the phone typed in
+    (intake.services.proof). The form keeps what was typed."""
+    try:
+        phone = clean_phone(form.phone.data, current_app.config["DEFAULT_REGION"])
+        if phone is None:
+            raise ComplaintRejected("invalid_phone", _l("Please enter the phone number of your open case."))
+        send_join_code(session, phone, now=now(), config=current_app.config, locale=current_locale())
+    except ComplaintRejected as exc:
+        session.rollback()
+        _field_for(form, "code" if exc.code == "too_many_codes" else exc.code).errors.append(str(exc.message))
+        return False
+    session.commit()
+    return True
+
+
+def _proven_phone(session, form: ComplaintForm) -> bool:
+    """Whether this browser proved the phone typed in: the code given now
+    (each guess is spent and committed, right or wrong), or one it gave in
+    the last PROOF_LASTS. A wrong code is refused, so the customer can
+    correct it rather than open a second case unawares."""
+    try:
+        phone = clean_phone(form.phone.data, current_app.config["DEFAULT_REGION"])
+    except ComplaintRejected:
+        return False  # file_complaint says what is wrong with it
+    if phone is None:
+        return False
+    code = (form.code.data or "").strip()
+    if code:
+        right = check_join_code(session, phone, code, now=now(), config=current_app.config)
+        session.commit()
+        if not right:
+            raise ComplaintRejected("wrong_code", _l(
+                "This code is not right or no longer valid. Check the SMS, ask for a new code, or clear the "
+                "field to send your message as a new case."))
+        cookie_session[_PROOF_KEY] = {"phone": phone, "until": (now() + PROOF_LASTS).isoformat()}
+        return True
+    proof = cookie_session.get(_PROOF_KEY)
+    return bool(isinstance(proof, dict) and proof.get("phone") == phone
+                and str(proof.get("until", "")) > now().isoformat())
 
 
 @bp.route("/complain/sent/<tracking_token>")

@@ -181,6 +181,7 @@ class Taken:
     # Opened its own case, because the contact could not prove it is the
     # customer of the open case `case.same_customer_as`.
     same_customer: bool = False
+    event: CaseEvent | None = None  # the joining contact's line on the timeline
 
 
 def open_or_join(session: Session, new: NewCase, now: datetime, recorded_by: Staff | None = None, *,
@@ -210,8 +211,7 @@ def open_or_join(session: Session, new: NewCase, now: datetime, recorded_by: Sta
                 case = open_case(session, replace(new, same_customer_as_id=existing.id), now, recorded_by,
                                  answered_at=answered_at, rings=rings)
                 return Taken(case, False, same_customer=True)
-            join_contact(session, existing, new, now, recorded_by)
-            return Taken(existing, True)
+            return Taken(existing, True, event=join_contact(session, existing, new, now, recorded_by))
         try:
             with session.begin_nested():
                 case = open_case(session, replace(new, matter_key=key), now, recorded_by,
@@ -250,10 +250,11 @@ def open_case_for_contact(session: Session, phone: str | None = None, email: str
     if not phone and not email:
         return None
     column = Case.contact_phone if phone else Case.contact_email
+    # A case that someone without proof opened with this contact comes last.
     return session.scalars(
         select(Case)
         .where(column == (phone or email), Case.status.in_(OPEN_STATUSES))
-        .order_by(Case.created_at.desc())
+        .order_by(Case.same_customer_as_id.is_not(None), Case.created_at.desc(), Case.id.desc())
         .limit(1)
     ).first()
 
