@@ -318,7 +318,8 @@ def _send_code(session, form: ComplaintForm) -> bool:
         send_join_code(session, phone, now=now(), config=current_app.config, locale=current_locale())
     except ComplaintRejected as exc:
         session.rollback()
-        _field_for(form, "code" if exc.code == "too_many_codes" else exc.code).errors.append(str(exc.message))
+        field = _field_for(form, exc.code)
+        field.errors = [*field.errors, str(exc.message)]  # the form was not validated: errors is a tuple
         return False
     session.commit()
     return True
