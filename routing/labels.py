@@ -48,7 +48,6 @@ EVENT_LABELS = {
     "callback_scheduled": _l("Callback scheduled"), "callback": _l("Callback made"),
     "callback_missed": _l("Callback missed"), "weather": _l("Weather prevents outdoor work"),
     "phone_revealed": _l("Customer's number shown to a caller"),
-    "contact_joined": _l("The customer contacted us again"),
 }
 DEADLINE_STATE_LABELS = {
     "ok": _l("On time"), "near": _l("Due soon"), "over": _l("Overdue"), "met": _l("Met"),
