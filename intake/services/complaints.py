@@ -132,20 +132,34 @@ def _validated(complaint: Complaint, region: str) -> Complaint:
     )
 
 
+def submission_id(submission: str | None) -> str | None:
+    """The case's external_id for one showing of the form (its hidden
+    `submission` token): sent twice, it opens one case."""
+    token = (submission or "").strip()
+    return f"form:{token}" if 16 <= len(token) <= 64 and token.isprintable() else None
+
+
 def file_complaint(session: Session, complaint: Complaint, *, now: datetime, config: Mapping,
-                   rating: Rating | None = None, proven: bool = False) -> Filed:
+                   rating: Rating | None = None, proven: bool = False, submission: str | None = None) -> Filed:
     """Register the complaint, or add it to the customer's open case of the
     same matter when `proven` (the phone was confirmed by an SMS code), link
-    the rating it came from, and queue a confirmation in their language."""
+    the rating it came from, and queue a confirmation in their language.
+    The same `submission` again (a double click) gives the case it opened;
+    two at once: the second raises IntegrityError, and the caller answers
+    with the first (submitted_case)."""
     complaint = _validated(complaint, config.get("DEFAULT_REGION", "CN"))
     if complaint.unit_id is not None and session.get(Unit, complaint.unit_id) is None:
         raise ComplaintRejected("invalid_unit", _l("Please choose one of the options offered."))
+    external_id = submission_id(submission)
+    first = submitted_case(session, submission)
+    if first is not None:
+        return Filed(case=first, joined=False, same_customer=first.same_customer_as_id is not None)
     taken = open_or_join(session, NewCase(
         channel=complaint.channel, description=complaint.description, kind=complaint.kind,
         category=complaint.category, unit_id=complaint.unit_id, touchpoint_id=complaint.touchpoint_id,
         contact_name=complaint.name, contact_phone=complaint.phone, contact_email=complaint.email,
         preferred_callback=complaint.preferred_callback, callback_slot=complaint.callback_slot, consent=True,
-        locale=complaint.locale,
+        locale=complaint.locale, external_id=external_id,
     ), now, proven=proven and complaint.phone is not None)
     case = taken.case
     if taken.joined:
@@ -161,6 +175,14 @@ def file_complaint(session: Session, complaint: Complaint, *, now: datetime, con
     _queue_confirmation(session, case, complaint, joined=taken.joined,
                         dedupe_key=dedupe_key, now=now, config=config)
     return Filed(case=case, joined=taken.joined, same_customer=taken.same_customer)
+
+
+def submitted_case(session: Session, submission: str | None) -> Case | None:
+    """The case this showing of the form opened, if it did."""
+    external_id = submission_id(submission)
+    if external_id is None:
+        return None
+    return session.scalars(select(Case).where(Case.external_id == external_id)).first()
 
 
 def tracking_url(config: Mapping, case: Case) -> str:

@@ -109,6 +109,8 @@ class ComplaintForm(FlaskForm):
         validators=[DataRequired(_l("We need your agreement to handle the case."))])
     touchpoint = HiddenField()
     rating = HiddenField()
+    # One per page shown: a double click or a resent form opens one case.
+    submission = HiddenField(validators=[Optional(), Length(max=64)])
     # Proof that the phone is the customer's, to add to their open case.
     code = StringField(_l("Code from our SMS"), validators=[Optional(), Length(max=12)])
 

@@ -19,13 +19,16 @@ from flask import (
     redirect,
     render_template,
     request,
-    session as cookie_session,
     url_for,
+)
+from flask import (
+    session as cookie_session,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from intake.i18n import current_locale
 from intake.labels import (
@@ -48,9 +51,11 @@ from intake.services.complaints import (
     clean_phone,
     file_complaint,
     public_timeline,
+    submitted_case,
     tracking_url,
     unit_choices,
 )
+from intake.services.proof import PROOF_LASTS, check_join_code, send_join_code
 from intake.services.ratings import (
     DIMENSIONS,
     RatingClosed,
@@ -63,7 +68,6 @@ from intake.services.ratings import (
     rating_for_device,
     record_tap,
 )
-from intake.services.proof import PROOF_LASTS, check_join_code, send_join_code
 from intake.services.touchpoints import touchpoint_by_token
 from intake.web.forms import ComplaintForm, DetailsForm, MessageForm, TrackForm
 from intake.web.same_origin import from_this_site
@@ -274,6 +278,8 @@ def complain():
     touchpoint = touchpoint_by_token(session, form.touchpoint.data or request.args.get("t"))
     form.set_unit_choices(unit_choices(session, include=touchpoint.unit_id if touchpoint else None))
     code_sent = False
+    if not form.submission.data:
+        form.submission.data = secrets.token_urlsafe(24)
     if request.method == "GET":
         if touchpoint is not None:
             form.touchpoint.data = touchpoint.token
@@ -294,12 +300,19 @@ def complain():
                 callback_slot=form.callback_slot.data,
                 consent=form.consent.data, locale=current_locale(),
             ), now=now(), config=current_app.config, rating=_own_rating(session, form.rating.data, touchpoint),
-                proven=proven)
+                proven=proven, submission=form.submission.data)
+            session.commit()
         except ComplaintRejected as exc:
             session.rollback()
             _field_for(form, exc.code).errors.append(str(exc.message))
+        except IntegrityError:
+            # The same form sent twice at once (a double click): the first one's case.
+            session.rollback()
+            first = submitted_case(session, form.submission.data)
+            if first is None:
+                raise
+            return after_filing(Filed(case=first, joined=False))
         else:
-            session.commit()
             return after_filing(filed)
     status = 400 if request.method == "POST" else 200
     return render_template("intake/complain.html", form=form, touchpoint=touchpoint, code_sent=code_sent), status

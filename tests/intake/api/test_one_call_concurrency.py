@@ -104,3 +104,19 @@ def test_twenty_simultaneous_public_submissions_without_proof_write_nothing_into
     assert all(case.same_customer_as_id == holder[0].id for case in cases if case is not holder[0])
     assert session.scalar(select(func.count()).select_from(CaseEvent).where(
         CaseEvent.case_id == holder[0].id, CaseEvent.kind == "customer_message")) == 0
+
+
+def test_one_form_sent_twenty_times_at_once_opens_one_case(app, session, make):
+    """A double click (or a flaky connection resending): the same showing of
+    the form, sent 20 times at once, opens one case and shows it each time."""
+    outlet = make.unit("OD", "Outlet D")
+    app.config["WTF_CSRF_ENABLED"] = False
+    form = {"kind": "complaint", "category": "attitude", "unit": str(outlet.id), "phone": "13912345678",
+            "consent": "y", "description": "Clicked twice.", "submission": "s" * 32}
+    with live_server(app) as base_url:
+        answers = _at_once([urllib.request.Request(
+            f"{base_url}/complain", method="POST", data=urllib.parse.urlencode(form).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"}) for _ in range(PARALLEL)])
+    assert [status for status, _ in answers] == [303] * PARALLEL, answers
+    [case] = _open_cases(session, PHONE)
+    assert case.matter_key is not None and case.same_customer_as_id is None
