@@ -424,7 +424,8 @@ FORM_GROUPS = {
     "customer": FormGroup(None, (
         "/q/{w.touchpoint.token}", "/q/{w.touchpoint.token}/r/{w.rating_id}", "/complain?t={w.touchpoint.token}",
         "/complain", "/track", "/track/{w.cases[see].tracking_token}", "/login"),
-        ("/q/<token>", "/q/<token>/r/<int:rating_id>", "/complain", "/track", "/track/<tracking_token>", "/login"),
+        ("/q/<token>", "/q/<token>/r/<int:rating_id>", "/complain", "/complain/code", "/track",
+         "/track/<tracking_token>", "/login"),
         {"contact": "{w.cases[see].contact_phone}", "reference": "{w.cases[see].reference}",
          "contact_phone": "13812345678", "phone": "13812345678", "username": "{w.people[handler].username}",
          "consent": "y"}),
@@ -452,6 +453,8 @@ FORM_GROUPS = {
         (STEP_RULE, "/callbacks/<int:callback_id>", "/callbacks/<int:callback_id>/phone", "/notifications/read"),
         {"to_staff": FIRST, "to_unit": "", "at": "2026-11-03T10:00", "reopen": None, "reopen_reason": ""}),
     "account": FormGroup("handler", ("/account/password",), ("/account/password",)),
+    "staff intake": FormGroup("handler", ("/cases/new",), ("/cases/new",),
+                              {"received_at": "2026-11-02T08:30", "reason": ""}),
     "scores": FormGroup("manager", ("/scores/inspections", "/scores/inspections/checklist", "/scores/ledger",
                                     "/scores/verdicts"),
                         ("/scores/inspections", "/scores/inspections/checklist", "/scores/ledger",

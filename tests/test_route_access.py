@@ -86,7 +86,7 @@ EXPECTED = {
     "GET /login": ANYONE, "POST /login": ANYONE, "POST /logout": ANYONE, "GET /staff": ANYONE,
     "GET /q/<token>": ANYONE, "POST /q/<token>": Expect(None, not_the_subject=True), "GET /q/<token>/thanks": ANYONE,
     "GET /q/<token>/r/<int:rating_id>": ANYONE, "POST /q/<token>/r/<int:rating_id>": ANYONE,  # this device's
-    "GET /complain": ANYONE, "POST /complain": ANYONE, "GET /complain/joined": ANYONE,
+    "GET /complain": ANYONE, "POST /complain": ANYONE, "POST /complain/code": ANYONE, "GET /complain/joined": ANYONE,
     "GET /complain/sent/<tracking_token>": ANYONE, "GET /track": ANYONE, "POST /track": ANYONE,
     "GET /track/<tracking_token>": ANYONE, "POST /track/<tracking_token>": ANYONE,  # the private link is the key
     "POST /sms/inbound": Expect(twilio=True), "POST /sms/status": Expect(twilio=True),

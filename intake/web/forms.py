@@ -126,6 +126,14 @@ class ComplaintForm(FlaskForm):
         return ok
 
 
+class JoinCodeForm(FlaskForm):
+    """Ask for a one-time code by SMS, to add to one's open case."""
+
+    phone = TelField(_l("The phone number of your open case"), validators=[
+        DataRequired(_l("Please enter the phone number of your open case.")), _checked_by(_phone)])
+    touchpoint = HiddenField()
+
+
 class TrackForm(FlaskForm):
     reference = StringField(_l("Case number"), validators=[
         DataRequired(_l("Please enter your case number.")), Length(max=20)])

@@ -69,7 +69,7 @@ from intake.services.ratings import (
     record_tap,
 )
 from intake.services.touchpoints import touchpoint_by_token
-from intake.web.forms import ComplaintForm, DetailsForm, MessageForm, TrackForm
+from intake.web.forms import ComplaintForm, DetailsForm, JoinCodeForm, MessageForm, TrackForm
 from intake.web.same_origin import from_this_site
 from intake.web.session_cookie import served_over_https
 from routing.errors import RoutingError
@@ -236,7 +236,6 @@ _REFUSAL_FIELDS = {
     "consent_required": ("consent",),
     "invalid_unit": ("unit",),
     "wrong_code": ("code",),
-    "too_many_codes": ("code",),
     "invalid_choice": ("category",),
     **{f"invalid_{name}": (name,) for name in DIMENSIONS},
 }
@@ -277,7 +276,6 @@ def complain():
     form = ComplaintForm()
     touchpoint = touchpoint_by_token(session, form.touchpoint.data or request.args.get("t"))
     form.set_unit_choices(unit_choices(session, include=touchpoint.unit_id if touchpoint else None))
-    code_sent = False
     if not form.submission.data:
         form.submission.data = secrets.token_urlsafe(24)
     if request.method == "GET":
@@ -285,10 +283,6 @@ def complain():
             form.touchpoint.data = touchpoint.token
             form.unit.data = touchpoint.unit_id
             form.rating.data = request.args.get("rating", "")
-    elif request.form.get("send_code"):
-        code_sent = _send_code(session, form)
-        if code_sent:
-            return render_template("intake/complain.html", form=form, touchpoint=touchpoint, code_sent=True)
     elif form.validate_on_submit():
         try:
             proven = _proven_phone(session, form)
@@ -315,27 +309,41 @@ def complain():
         else:
             return after_filing(filed)
     status = 400 if request.method == "POST" else 200
-    return render_template("intake/complain.html", form=form, touchpoint=touchpoint, code_sent=code_sent), status
+    return render_template("intake/complain.html", form=form, code_form=JoinCodeForm(prefix=JOIN_PREFIX, touchpoint=form.touchpoint.data),
+                           touchpoint=touchpoint), status
+
+
+@bp.route("/complain/code", methods=["POST"])
+def complain_code():
+    """"Send me a code": a one-time code by SMS to the phone of an open case
+    (intake.services.proof), then the form again, that phone filled in. The
+    answer is the same whether or not the phone has an open case."""
+    session = db_session()
+    code_form = JoinCodeForm(prefix=JOIN_PREFIX)
+    touchpoint = touchpoint_by_token(session, code_form.touchpoint.data)
+    form = ComplaintForm(formdata=None, touchpoint=touchpoint.token if touchpoint else "",
+                         unit=touchpoint.unit_id if touchpoint else 0)
+    form.set_unit_choices(unit_choices(session, include=touchpoint.unit_id if touchpoint else None))
+    form.submission.data = secrets.token_urlsafe(24)
+    sent = False
+    if code_form.validate_on_submit():
+        try:
+            phone = clean_phone(code_form.phone.data, current_app.config["DEFAULT_REGION"])
+            send_join_code(session, phone, now=now(), config=current_app.config, locale=current_locale())
+        except ComplaintRejected as exc:
+            session.rollback()
+            code_form.phone.errors = [*code_form.phone.errors, str(exc.message)]
+        else:
+            session.commit()
+            sent = True
+            form.phone.data = code_form.phone.data
+    return render_template("intake/complain.html", form=form, code_form=code_form, touchpoint=touchpoint,
+                           code_sent=sent), 200 if sent else 400
 
 
 _PROOF_KEY = "proven_phone"
-
-
-def _send_code(session, form: ComplaintForm) -> bool:
-    """The "send me a code" button: a one-time code to the phone typed in
-    (intake.services.proof). The form keeps what was typed."""
-    try:
-        phone = clean_phone(form.phone.data, current_app.config["DEFAULT_REGION"])
-        if phone is None:
-            raise ComplaintRejected("invalid_phone", _l("Please enter the phone number of your open case."))
-        send_join_code(session, phone, now=now(), config=current_app.config, locale=current_locale())
-    except ComplaintRejected as exc:
-        session.rollback()
-        field = _field_for(form, exc.code)
-        field.errors = [*field.errors, str(exc.message)]  # the form was not validated: errors is a tuple
-        return False
-    session.commit()
-    return True
+# The code form's fields are named and labelled apart from the complaint form's.
+JOIN_PREFIX = "join"
 
 
 def _proven_phone(session, form: ComplaintForm) -> bool:

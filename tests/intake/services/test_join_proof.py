@@ -27,6 +27,10 @@ def complaint(outlet, **fields):
             "unit": outlet.id, "name": "Li Na", "phone": "13800138000", "consent": "y", **fields}
 
 
+def ask_code(client, phone="13800138000"):
+    return client.post("/complain/code", data={"join-phone": phone}, headers={"Accept-Language": "en"})
+
+
 def fresh(session, query):
     rows = list(session.scalars(query.execution_options(populate_existing=True)))
     session.commit()
@@ -51,7 +55,7 @@ def wrong(code: str) -> str:
 
 def test_the_code_takes_five_guesses_then_even_the_right_one_is_refused(client, session, outlet):
     client.post("/complain", data=complaint(outlet))
-    client.post("/complain", data={**complaint(outlet), "send_code": "1"})
+    ask_code(client)
     code = last_code(session)
     for _ in range(proof.MAX_ATTEMPTS):
         response = client.post("/complain", data=complaint(outlet, description="Let me in.", code=wrong(code)))
@@ -66,12 +70,12 @@ def test_the_code_takes_five_guesses_then_even_the_right_one_is_refused(client, 
 
 def test_a_phone_gets_three_codes_an_hour(client, session, outlet, clock):
     for _ in range(proof.CODES_PER_HOUR):
-        assert client.post("/complain", data={**complaint(outlet), "send_code": "1"}).status_code == 200
-    refused = client.post("/complain", data={**complaint(outlet), "send_code": "1"})
+        assert ask_code(client).status_code == 200
+    refused = ask_code(client)
     assert refused.status_code == 400 and "several codes" in refused.get_data(as_text=True)
     assert len(fresh(session, select(JoinCode))) == proof.CODES_PER_HOUR
     clock.advance(timedelta(hours=1, seconds=1))
-    assert client.post("/complain", data={**complaint(outlet), "send_code": "1"}).status_code == 200
+    assert ask_code(client).status_code == 200
 
 
 def test_so_an_hour_allows_at_most_fifteen_guesses_at_a_million_codes(app, session, clock):
@@ -92,7 +96,7 @@ def test_so_an_hour_allows_at_most_fifteen_guesses_at_a_million_codes(app, sessi
 
 def test_a_code_expires(client, session, outlet, clock):
     client.post("/complain", data=complaint(outlet))
-    client.post("/complain", data={**complaint(outlet), "send_code": "1"})
+    ask_code(client)
     code = last_code(session)
     clock.advance(proof.CODE_VALID + timedelta(seconds=1))
     response = client.post("/complain", data=complaint(outlet, description="Too late.", code=code))
@@ -101,7 +105,7 @@ def test_a_code_expires(client, session, outlet, clock):
 
 def test_a_code_for_one_phone_proves_nothing_for_another(client, session, outlet):
     client.post("/complain", data=complaint(outlet, phone="13900000000"))
-    client.post("/complain", data={**complaint(outlet), "send_code": "1"})
+    ask_code(client)
     code = last_code(session)
     response = client.post("/complain", data=complaint(outlet, phone="13900000000", code=code))
     assert response.status_code == 400
@@ -111,7 +115,7 @@ def test_a_code_for_one_phone_proves_nothing_for_another(client, session, outlet
 
 def test_the_right_code_joins_and_proves_the_phone_in_this_browser_for_a_while(client, session, outlet, clock):
     client.post("/complain", data=complaint(outlet))
-    client.post("/complain", data={**complaint(outlet), "send_code": "1"})
+    ask_code(client)
     joined = client.post("/complain", data=complaint(outlet, description="Also: no receipt.", code=last_code(session)))
     assert joined.headers["Location"].endswith("/complain/joined")
     again = client.post("/complain", data=complaint(outlet, description="And the queue was long."))
@@ -126,7 +130,7 @@ def test_the_right_code_joins_and_proves_the_phone_in_this_browser_for_a_while(c
 
 def test_another_browser_gets_no_proof_from_the_first(app, client, session, outlet):
     client.post("/complain", data=complaint(outlet))
-    client.post("/complain", data={**complaint(outlet), "send_code": "1"})
+    ask_code(client)
     client.post("/complain", data=complaint(outlet, description="Mine.", code=last_code(session)))
     stranger = app.test_client()
     response = stranger.post("/complain", data=complaint(outlet, description="Not mine."))
@@ -144,8 +148,7 @@ def test_the_tracking_link_adds_to_the_case_without_a_code(client, session, outl
 def test_asking_for_a_code_says_nothing_about_whether_the_phone_has_a_case(client, session, outlet):
     with_case = client.post("/complain", data=complaint(outlet))
     assert with_case.status_code == 303
-    a = client.post("/complain", data={**complaint(outlet), "send_code": "1"}).get_data(as_text=True)
-    b = client.post("/complain", data={**complaint(outlet, phone="13700137000"), "send_code": "1"}
-                    ).get_data(as_text=True)
+    a = ask_code(client).get_data(as_text=True)
+    b = ask_code(client, "13700137000").get_data(as_text=True)
     assert "We sent a code" in a and "We sent a code" in b
     assert len(fresh(session, select(JoinCode))) == 2
