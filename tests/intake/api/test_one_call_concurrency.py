@@ -2,7 +2,8 @@
 a hotline system retrying): 20 submissions at once from one phone give one
 open case and 19 joins. The database holds the rule (a partial unique index
 on the open case of a matter), not a read before the write: these are real
-parallel HTTP requests to a served app, on SQLite and on PostgreSQL."""
+parallel HTTP requests to a served app (the API, SMS, the public form), on
+SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import json
@@ -13,6 +14,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
+from twilio.request_validator import RequestValidator
 
 from routing.models import Case, CaseEvent
 from routing.vocabulary import OPEN_STATUSES
@@ -120,3 +122,22 @@ def test_one_form_sent_twenty_times_at_once_opens_one_case(app, session, make):
     assert [status for status, _ in answers] == [303] * PARALLEL, answers
     [case] = _open_cases(session, PHONE)
     assert case.matter_key is not None and case.same_customer_as_id is None
+
+
+def test_twenty_simultaneous_text_messages_from_one_phone_open_one_case(app, session):
+    """SMS: the carrier vouches for the sender, so each message joins."""
+    with live_server(app) as base_url:
+        requests = []
+        for n in range(PARALLEL):
+            form = {"MessageSid": f"SM{n:04d}", "From": PHONE, "To": "+15005550006", "Body": f"Message {n}"}
+            signature = RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(
+                f"{base_url}/sms/inbound", form)
+            requests.append(urllib.request.Request(
+                f"{base_url}/sms/inbound", method="POST", data=urllib.parse.urlencode(form).encode(),
+                headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}))
+        answers = _at_once(requests)
+    assert [status for status, _ in answers] == [200] * PARALLEL, answers
+    [case] = _open_cases(session, PHONE)
+    assert case.channel == "sms"
+    assert session.scalar(select(func.count()).select_from(CaseEvent).where(
+        CaseEvent.case_id == case.id, CaseEvent.kind == "customer_message")) == PARALLEL - 1
