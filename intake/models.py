@@ -80,3 +80,23 @@ class HealthProbe(Base):
 
     node: Mapped[str] = mapped_column(String(100), primary_key=True)
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class JoinCode(Base):
+    """A one-time code sent by SMS: proof that whoever fills in the public
+    form holds the phone of an open case, so their message may join it
+    (intake.services.proof). Only the code's hash is kept; each code takes a
+    bounded number of guesses and expires soon."""
+
+    __tablename__ = "join_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_join_code_phone_created", "phone", "created_at"),)

@@ -22,7 +22,12 @@ CATEGORY_LABELS = {
 CHANNEL_LABELS = {
     "qr": _l("QR code"), "web": _l("Web form"), "sms": _l("SMS"), "phone": _l("Phone"),
     "walk_in": _l("Walk-in"), "email": _l("E-mail"), "chat": _l("Online chat"), "api": _l("API"),
-    "callback": _l("Callback"),
+    "callback": _l("Callback"), "letter": _l("Letter"), "opinion_book": _l("Opinion book"),
+}
+# How staff name the channels they record from (staff intake).
+STAFF_CHANNEL_LABELS = {
+    "phone": _l("Phone call"), "walk_in": _l("Walk-in"), "letter": _l("Letter"), "email": _l("E-mail"),
+    "opinion_book": _l("Opinion book or suggestion box"),
 }
 SEVERITY_LABELS = {"minor": _l("Minor"), "normal": _l("Normal"), "major": _l("Major"), "emergency": _l("Emergency")}
 QUEUE_LABELS = {

@@ -132,6 +132,9 @@ class ApiToken(Base):
     staff: Mapped[Staff] = relationship()
 
 
+_OPEN_MATTER = f"matter_key IS NOT NULL AND status IN {OPEN_STATUSES!r}"
+
+
 class Case(Base):
     """A complaint, repair, consultation, suggestion or praise: one register
     for every channel."""
@@ -169,6 +172,14 @@ class Case(Base):
     # A customer who rejects the outcome gets a new case linked to this one.
     reopened_from_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
     external_id: Mapped[str | None] = mapped_column(String(120), unique=True)
+    # One-call service (routing.services.cases.matter_key): the contact and
+    # the kind of request. At most one open case holds a key (a partial
+    # unique index), so a second contact joins it, however many come at once.
+    # None: a case that others do not join (opted out, reopened, unproven).
+    matter_key: Mapped[str | None] = mapped_column(String(240))
+    # A public contact that could not prove the phone or e-mail of an open
+    # case opened its own; staff see the two as possibly the same customer.
+    same_customer_as_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     # When the contact came in (a call taken, a letter opened), at or before
     # created_at: the time limits count from it. Not given: when recorded.
@@ -189,6 +200,7 @@ class Case(Base):
     first_responder: Mapped[Staff | None] = relationship(foreign_keys=[first_responder_id])
     owner: Mapped[Staff | None] = relationship(foreign_keys=[owner_id])
     subject_staff: Mapped[Staff | None] = relationship(foreign_keys=[subject_staff_id])
+    same_customer_as: Mapped[Case | None] = relationship(foreign_keys=[same_customer_as_id], remote_side=[id])
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="save-update, merge"
     )
@@ -199,6 +211,10 @@ class Case(Base):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    # The one-call rule held by the database: one open case per matter.
+    __table_args__ = (Index("uq_case_open_matter", "matter_key", unique=True,
+                            sqlite_where=text(_OPEN_MATTER), postgresql_where=text(_OPEN_MATTER)),)
 
 
 class CaseEvent(Base):

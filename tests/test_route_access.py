@@ -51,9 +51,13 @@ class Expect:
     query: str = ""
     twilio: bool = False
     not_the_subject: bool = False
+    # Only the roles that handle cases (not the administrator): staff intake.
+    handles_cases: bool = False
 
     def lets_in(self, user: str) -> bool:
         if self.twilio:
+            return False
+        if self.handles_cases and user.removeprefix("other ") == "admin":
             return False
         if self.not_the_subject and user == "handler":
             return False
@@ -73,6 +77,7 @@ STAFF = Expect("handler")
 IN_SCOPE = Expect("handler", scoped=True)
 SUPERVISOR = Expect("supervisor")
 ADMIN = Expect("admin")
+HANDLES = Expect("handler", handles_cases=True)
 DRILL = "kind=unit&id={unit}&period=2026-10&metric=satisfaction_rate"
 
 EXPECTED = {
@@ -81,7 +86,7 @@ EXPECTED = {
     "GET /login": ANYONE, "POST /login": ANYONE, "POST /logout": ANYONE, "GET /staff": ANYONE,
     "GET /q/<token>": ANYONE, "POST /q/<token>": Expect(None, not_the_subject=True), "GET /q/<token>/thanks": ANYONE,
     "GET /q/<token>/r/<int:rating_id>": ANYONE, "POST /q/<token>/r/<int:rating_id>": ANYONE,  # this device's
-    "GET /complain": ANYONE, "POST /complain": ANYONE, "GET /complain/joined": ANYONE,
+    "GET /complain": ANYONE, "POST /complain": ANYONE, "POST /complain/code": ANYONE, "GET /complain/joined": ANYONE,
     "GET /complain/sent/<tracking_token>": ANYONE, "GET /track": ANYONE, "POST /track": ANYONE,
     "GET /track/<tracking_token>": ANYONE, "POST /track/<tracking_token>": ANYONE,  # the private link is the key
     "POST /track/<tracking_token>/verdict": ANYONE,
@@ -91,6 +96,7 @@ EXPECTED = {
         "aliyun/<secret>/report", "aliyun/<secret>/reply", "tencent/<secret>/status", "tencent/<secret>/reply")},
     # Every member of staff: their own queues, inbox, password and scores.
     "GET /account/password": STAFF, "POST /account/password": STAFF,
+    "GET /cases/new": HANDLES, "POST /cases/new": HANDLES,
     "GET /cases": STAFF, "GET /escalations": STAFF, "POST /notifications/read": STAFF, "GET /callbacks": STAFF,
     "GET /scores": STAFF, "GET /scores/export.<fmt>": STAFF, "GET /overview": SUPERVISOR,
     # A case or callback of the home branch: its unit's people and their managers.

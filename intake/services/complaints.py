@@ -1,8 +1,13 @@
 """Complaints from the web form and the QR pages, and following a case.
 
 A customer's second contact about an open matter joins their open case
-(one-call service, RULES 1) instead of starting a new one. Services take a
-session and do not commit.
+(one-call service, RULES 1) instead of starting a new one, when they prove
+they are that customer: the form does not know who typed the phone number.
+Proof is a code sent by SMS to that phone (intake.services.proof) or the
+case's tracking link (its page adds to the case). Without it the contact
+opens its own case, which staff see as possibly the same customer
+(routing.services.cases.open_or_join decides "the same matter"). Services
+take a session and do not commit.
 """
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ from intake.phone import InvalidPhone, normalize_phone
 from routing.errors import RoutingError
 from routing.models import Case, Rating, Unit
 from routing.services.cache_stamps import cached
-from routing.services.cases import NewCase, case_by_reference, open_case, open_case_for_contact
+from routing.services.cases import NewCase, case_by_reference, open_or_join
 from routing.services.outbox import enqueue
 from routing.services.timeline import add_customer_message
 from routing.vocabulary import CALLBACK_SLOTS, CASE_CATEGORIES, CASE_KINDS, CHANNELS
@@ -66,6 +71,8 @@ class Complaint:
 class Filed:
     case: Case
     joined: bool  # True: added to the customer's open case, no new case
+    # Opened its own case although the contact has an open one: no proof.
+    same_customer: bool = False
 
 
 def clean_email(raw: str | None) -> str | None:
@@ -125,39 +132,59 @@ def _validated(complaint: Complaint, region: str) -> Complaint:
     )
 
 
+def submission_id(submission: str | None) -> str | None:
+    """The case's external_id for one showing of the form (its hidden
+    `submission` token): sent twice, it opens one case."""
+    token = (submission or "").strip()
+    return f"form:{token}" if 16 <= len(token) <= 64 and token.isprintable() else None
+
+
 def file_complaint(session: Session, complaint: Complaint, *, now: datetime, config: Mapping,
-                   rating: Rating | None = None) -> Filed:
-    """Register the complaint, or add it to the customer's open case, link
-    the rating it came from, and queue a confirmation in their language."""
+                   rating: Rating | None = None, proven: bool = False, submission: str | None = None) -> Filed:
+    """Register the complaint, or add it to the customer's open case of the
+    same matter when `proven` (the phone was confirmed by an SMS code), link
+    the rating it came from, and queue a confirmation in their language.
+    The same `submission` again (a double click) gives the case it opened;
+    two at once: the second raises IntegrityError, and the caller answers
+    with the first (submitted_case)."""
     complaint = _validated(complaint, config.get("DEFAULT_REGION", "CN"))
     # Held until the case is filed: the routing and the policy read it again (an identity-map hit).
     unit = session.get(Unit, complaint.unit_id) if complaint.unit_id is not None else None
     if complaint.unit_id is not None and unit is None:
         raise ComplaintRejected("invalid_unit", _l("Please choose one of the options offered."))
-    case = (open_case_for_contact(session, phone=complaint.phone) if complaint.phone else None) or \
-        (open_case_for_contact(session, email=complaint.email) if complaint.email else None)
-    if case is not None:
-        event = add_customer_message(session, case, now, complaint.description, complaint.channel)
+    external_id = submission_id(submission)
+    first = submitted_case(session, submission)
+    if first is not None:
+        return Filed(case=first, joined=False, same_customer=first.same_customer_as_id is not None)
+    taken = open_or_join(session, NewCase(
+        channel=complaint.channel, description=complaint.description, kind=complaint.kind,
+        category=complaint.category, unit_id=complaint.unit_id, touchpoint_id=complaint.touchpoint_id,
+        contact_name=complaint.name, contact_phone=complaint.phone, contact_email=complaint.email,
+        preferred_callback=complaint.preferred_callback, callback_slot=complaint.callback_slot, consent=True,
+        locale=complaint.locale, external_id=external_id,
+    ), now, proven=proven and complaint.phone is not None)
+    case = taken.case
+    if taken.joined:
+        event = taken.event
         # Nothing the customer said is lost, though the case keeps its own fields.
-        event.data = {**(event.data or {}), "kind": complaint.kind, "category": complaint.category,
-                      "unit_id": complaint.unit_id, "touchpoint_id": complaint.touchpoint_id,
+        event.data = {**(event.data or {}), "kind": complaint.kind,
                       "preferred_callback": complaint.preferred_callback, "callback_slot": complaint.callback_slot}
-        session.flush()
         dedupe_key = f"joined:{event.id}"
     else:
-        case = open_case(session, NewCase(
-            channel=complaint.channel, description=complaint.description, kind=complaint.kind,
-            category=complaint.category, unit_id=complaint.unit_id, touchpoint_id=complaint.touchpoint_id,
-            contact_name=complaint.name, contact_phone=complaint.phone, contact_email=complaint.email,
-            preferred_callback=complaint.preferred_callback, callback_slot=complaint.callback_slot, consent=True,
-            locale=complaint.locale,
-        ), now)
         dedupe_key = f"registered:{case.id}"
     if rating is not None and rating.case_id is None:
         rating.case_id = case.id
-    _queue_confirmation(session, case, complaint, joined=dedupe_key.startswith("joined"),
+    _queue_confirmation(session, case, complaint, joined=taken.joined,
                         dedupe_key=dedupe_key, now=now, config=config)
-    return Filed(case=case, joined=dedupe_key.startswith("joined"))
+    return Filed(case=case, joined=taken.joined, same_customer=taken.same_customer)
+
+
+def submitted_case(session: Session, submission: str | None) -> Case | None:
+    """The case this showing of the form opened, if it did."""
+    external_id = submission_id(submission)
+    if external_id is None:
+        return None
+    return session.scalars(select(Case).where(Case.external_id == external_id)).first()
 
 
 def tracking_url(config: Mapping, case: Case) -> str:

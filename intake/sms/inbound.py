@@ -18,7 +18,7 @@ from intake.sms.surveys import answer_survey, locked_contact, recent_survey_unit
 from intake.sms.text import parse_reply
 from routing.models import Case, Contact, OutboundMessage
 from routing.rules.notices import notice
-from routing.services.cases import NewCase, open_case, open_case_for_contact
+from routing.services.cases import NewCase, open_case_for_contact, open_or_join
 from routing.services.customer_messages import message_phone
 from routing.services.timeline import add_customer_message
 
@@ -116,16 +116,21 @@ def _act(session: Session, contact: Contact, phone: str, body: str, locale: str,
 
 
 def _to_case(session: Session, phone: str, body: str, locale: str, now: datetime) -> InboundResult:
-    """One-call service: a message joins the number's open case, else opens one."""
+    """One-call service: a message joins the number's open case (of any kind:
+    a text names none), else opens a complaint. The sender's number is proven
+    by the carrier, so it joins without a code; two first messages at once
+    open one case (routing.services.cases.open_or_join)."""
     case = open_case_for_contact(session, phone=phone)
     if case is not None:
         add_customer_message(session, case, now, body, "sms")
         return _reply("case_message", "sms_added", {"reference": case.reference}, case)
-    case = open_case(session, NewCase(
+    taken = open_or_join(session, NewCase(
         channel="sms", kind="complaint", description=body, contact_phone=phone, locale=locale,
         unit_id=recent_survey_unit_id(session, phone, now),
     ), now)
-    return _reply("new_case", "sms_registered", {"reference": case.reference}, case)
+    if taken.joined:
+        return _reply("case_message", "sms_added", {"reference": taken.case.reference}, taken.case)
+    return _reply("new_case", "sms_registered", {"reference": taken.case.reference}, taken.case)
 
 
 def _cancel_pending(session: Session, phone: str) -> None:

@@ -7,8 +7,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateTimeLocalField,
+    DecimalField,
     EmailField,
     HiddenField,
+    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -31,8 +34,11 @@ from intake.services.complaints import (
     clean_phone,
 )
 from intake.services.ratings import DIMENSIONS
-from routing.labels import CALLBACK_SLOT_LABELS
-from routing.vocabulary import CALLBACK_SLOTS
+from routing.labels import CALLBACK_SLOT_LABELS, SEVERITY_LABELS, STAFF_CHANNEL_LABELS
+from routing.labels import CATEGORY_LABELS as ROUTING_CATEGORY_LABELS
+from routing.labels import KIND_LABELS as ROUTING_KIND_LABELS
+from routing.rules.answer import MAX_RINGS
+from routing.vocabulary import CALLBACK_SLOTS, CASE_CATEGORIES, CASE_KINDS, SEVERITIES, STAFF_CHANNELS
 
 SCALE = [SelectChoice(n, str(n)) for n in range(1, 6)]
 
@@ -103,6 +109,10 @@ class ComplaintForm(FlaskForm):
         validators=[DataRequired(_l("We need your agreement to handle the case."))])
     touchpoint = HiddenField()
     rating = HiddenField()
+    # One per page shown: a double click or a resent form opens one case.
+    submission = HiddenField(validators=[Optional(), Length(max=64)])
+    # Proof that the phone is the customer's, to add to their open case.
+    code = StringField(_l("Code from our SMS"), validators=[Optional(), Length(max=12)])
 
     def set_unit_choices(self, choices: list[tuple[int, str]]) -> None:
         self.unit.choices = [SelectChoice(0, _l("I am not sure"))] + [SelectChoice(*c) for c in choices]
@@ -114,6 +124,14 @@ class ComplaintForm(FlaskForm):
                                  str(_l("Please give a phone number or an e-mail address so that we can reach you."))]
             ok = False
         return ok
+
+
+class JoinCodeForm(FlaskForm):
+    """Ask for a one-time code by SMS, to add to one's open case."""
+
+    phone = TelField(_l("The phone number of your open case"), validators=[
+        DataRequired(_l("Please enter the phone number of your open case.")), _checked_by(_phone)])
+    touchpoint = HiddenField()
 
 
 class TrackForm(FlaskForm):
@@ -137,3 +155,52 @@ class MessageForm(FlaskForm):
     body = TextAreaField(_l("Add information to your case"), validators=[
         DataRequired(_l("Please write your message.")),
         Length(max=DESCRIPTION_MAX_LENGTH, message=_l("Please keep the message under %(max)d characters."))])
+
+
+class StaffIntakeForm(FlaskForm):
+    """A contact a member of staff takes: a call, a visit, a letter, an
+    e-mail, an opinion-book entry (first-responder responsibility starts
+    here). The services hold the rules (routing.services.cases.open_or_join)."""
+
+    channel = SelectField(_l("How did the customer contact us?"),
+                          choices=[SelectChoice(c, STAFF_CHANNEL_LABELS[c]) for c in STAFF_CHANNELS])
+    received_at = DateTimeLocalField(_l("When the contact came in"), format="%Y-%m-%dT%H:%M",
+                                     validators=[Optional()],
+                                     description=_l("The time limits count from it. Now if left empty."))
+    rings = IntegerField(_l("Rings before you answered"), validators=[
+        Optional(), NumberRange(min=0, max=MAX_RINGS, message=_l("Between %(min)s and %(max)s, please."))],
+        description=_l("Phone calls only: answering within the preset number of rings is the acknowledge target."))
+    contact_name = StringField(_l("Customer's name"), validators=[Optional(), Length(max=NAME_MAX_LENGTH)])
+    contact_phone = TelField(_l("Phone number"), validators=[Optional(), _checked_by(_phone)])
+    contact_email = EmailField(_l("E-mail address"), validators=[Optional(), Length(max=EMAIL_MAX_LENGTH),
+                                                                 _checked_by(clean_email)])
+    contact_address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    description = TextAreaField(_l("What happened?"), validators=[
+        DataRequired(_l("Please write down what the customer told you.")),
+        Length(max=DESCRIPTION_MAX_LENGTH, message=_l("Please keep the description under %(max)d characters.")),
+    ])
+    kind = SelectField(_l("Kind"), default="complaint",
+                       choices=[SelectChoice(k, ROUTING_KIND_LABELS.get(k, k)) for k in CASE_KINDS])
+    category = SelectField(_l("Category"), default="other",
+                           choices=[SelectChoice(c, ROUTING_CATEGORY_LABELS.get(c, c)) for c in CASE_CATEGORIES])
+    severity = SelectField(_l("Severity"), default="normal",
+                           choices=[SelectChoice(s, SEVERITY_LABELS.get(s, s)) for s in SEVERITIES])
+    amount_claimed = DecimalField(_l("Amount claimed (yuan)"), places=2, validators=[
+        Optional(), NumberRange(min=0, max=9_999_999_999, message=_l("Please enter an amount of 0 or more."))])
+    unit = SelectField(_l("Unit concerned"), coerce=int, default=0)
+    consent = BooleanField(_l("The customer agrees that their details are used to handle this case."))
+    separate = BooleanField(_l("Another matter: open a new case even if the customer has an open one"))
+    hand_over_to = SelectField(_l("Not within my duty: hand it over to"), coerce=int, default=0)
+    reason = StringField(_l("Why you hand it over"), validators=[Optional(), Length(max=500)])
+
+    def set_unit_choices(self, choices: list[tuple[int, str]]) -> None:
+        self.unit.choices = [SelectChoice(0, _l("Not known"))] + [SelectChoice(*c) for c in choices]
+        self.hand_over_to.choices = [SelectChoice(0, _l("Nobody: I handle it myself"))] + [
+            SelectChoice(*c) for c in choices]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.hand_over_to.data and not (self.reason.data or "").strip():
+            self.reason.errors = [*self.reason.errors, str(_l("Say why you hand the case over."))]
+            ok = False
+        return ok

@@ -21,10 +21,14 @@ from flask import (
     request,
     url_for,
 )
+from flask import (
+    session as cookie_session,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from intake.i18n import current_locale
 from intake.labels import (
@@ -44,11 +48,14 @@ from intake.services.complaints import (
     Filed,
     add_information,
     case_for_tracking,
+    clean_phone,
     file_complaint,
     public_timeline,
+    submitted_case,
     tracking_url,
     unit_choices,
 )
+from intake.services.proof import PROOF_LASTS, check_join_code, send_join_code
 from intake.services.ratings import (
     DIMENSIONS,
     RatingClosed,
@@ -63,7 +70,7 @@ from intake.services.ratings import (
 )
 from intake.services.touchpoints import touchpoint_by_token
 from intake.services.tracking import VerdictRejected, customer_verdict, expectations, may_give_verdict
-from intake.web.forms import ComplaintForm, DetailsForm, MessageForm, TrackForm, VerdictForm
+from intake.web.forms import ComplaintForm, DetailsForm, JoinCodeForm, MessageForm, TrackForm, VerdictForm
 from intake.web.same_origin import from_this_site
 from intake.web.session_cookie import served_over_https
 from routing.errors import RoutingError
@@ -229,6 +236,7 @@ _REFUSAL_FIELDS = {
     "callback_too_long": ("preferred_callback",),
     "consent_required": ("consent",),
     "invalid_unit": ("unit",),
+    "wrong_code": ("code",),
     "invalid_choice": ("category",),
     **{f"invalid_{name}": (name,) for name in DIMENSIONS},
 }
@@ -269,6 +277,8 @@ def complain():
     form = ComplaintForm()
     touchpoint = touchpoint_by_token(session, form.touchpoint.data or request.args.get("t"))
     form.set_unit_choices(unit_choices(session, include=touchpoint.unit_id if touchpoint else None))
+    if not form.submission.data:
+        form.submission.data = secrets.token_urlsafe(24)
     if request.method == "GET":
         if touchpoint is not None:
             form.touchpoint.data = touchpoint.token
@@ -276,6 +286,7 @@ def complain():
             form.rating.data = request.args.get("rating", "")
     elif form.validate_on_submit():
         try:
+            proven = _proven_phone(session, form)
             filed = file_complaint(session, Complaint(
                 description=form.description.data, channel="qr" if touchpoint else "web",
                 kind=form.kind.data, category=form.category.data, unit_id=form.unit.data or None,
@@ -283,15 +294,83 @@ def complain():
                 phone=form.phone.data, email=form.email.data, preferred_callback=form.preferred_callback.data,
                 callback_slot=form.callback_slot.data,
                 consent=form.consent.data, locale=current_locale(),
-            ), now=now(), config=current_app.config, rating=_own_rating(session, form.rating.data, touchpoint))
+            ), now=now(), config=current_app.config, rating=_own_rating(session, form.rating.data, touchpoint),
+                proven=proven, submission=form.submission.data)
+            session.commit()
         except ComplaintRejected as exc:
             session.rollback()
             _field_for(form, exc.code).errors.append(str(exc.message))
+        except IntegrityError:
+            # The same form sent twice at once (a double click): the first one's case.
+            session.rollback()
+            first = submitted_case(session, form.submission.data)
+            if first is None:
+                raise
+            return after_filing(Filed(case=first, joined=False))
         else:
-            session.commit()
             return after_filing(filed)
     status = 400 if request.method == "POST" else 200
-    return render_template("intake/complain.html", form=form, touchpoint=touchpoint), status
+    return render_template("intake/complain.html", form=form, code_form=JoinCodeForm(prefix=JOIN_PREFIX, touchpoint=form.touchpoint.data),
+                           touchpoint=touchpoint), status
+
+
+@bp.route("/complain/code", methods=["POST"])
+def complain_code():
+    """"Send me a code": a one-time code by SMS to the phone of an open case
+    (intake.services.proof), then the form again, that phone filled in. The
+    answer is the same whether or not the phone has an open case."""
+    session = db_session()
+    code_form = JoinCodeForm(prefix=JOIN_PREFIX)
+    touchpoint = touchpoint_by_token(session, code_form.touchpoint.data)
+    form = ComplaintForm(formdata=None, touchpoint=touchpoint.token if touchpoint else "",
+                         unit=touchpoint.unit_id if touchpoint else 0)
+    form.set_unit_choices(unit_choices(session, include=touchpoint.unit_id if touchpoint else None))
+    form.submission.data = secrets.token_urlsafe(24)
+    sent = False
+    if code_form.validate_on_submit():
+        try:
+            phone = clean_phone(code_form.phone.data, current_app.config["DEFAULT_REGION"])
+            send_join_code(session, phone, now=now(), config=current_app.config, locale=current_locale())
+        except ComplaintRejected as exc:
+            session.rollback()
+            code_form.phone.errors = [*code_form.phone.errors, str(exc.message)]
+        else:
+            session.commit()
+            sent = True
+            form.phone.data = code_form.phone.data
+    return render_template("intake/complain.html", form=form, code_form=code_form, touchpoint=touchpoint,
+                           code_sent=sent), 200 if sent else 400
+
+
+_PROOF_KEY = "proven_phone"
+# The code form's fields are named and labelled apart from the complaint form's.
+JOIN_PREFIX = "join"
+
+
+def _proven_phone(session, form: ComplaintForm) -> bool:
+    """Whether this browser proved the phone typed in: the code given now
+    (each guess is spent and committed, right or wrong), or one it gave in
+    the last PROOF_LASTS. A wrong code is refused, so the customer can
+    correct it rather than open a second case unawares."""
+    try:
+        phone = clean_phone(form.phone.data, current_app.config["DEFAULT_REGION"])
+    except ComplaintRejected:
+        return False  # file_complaint says what is wrong with it
+    if phone is None:
+        return False
+    code = (form.code.data or "").strip()
+    if code:
+        right = check_join_code(session, phone, code, now=now(), config=current_app.config)
+        session.commit()
+        if not right:
+            raise ComplaintRejected("wrong_code", _l(
+                "This code is not right or no longer valid. Check the SMS, ask for a new code, or clear the "
+                "field to send your message as a new case."))
+        cookie_session[_PROOF_KEY] = {"phone": phone, "until": (now() + PROOF_LASTS).isoformat()}
+        return True
+    proof = cookie_session.get(_PROOF_KEY)
+    return bool(isinstance(proof, dict) and proof.get("phone") == phone
+                and str(proof.get("until", "")) > now().isoformat())
 
 
 @bp.route("/complain/sent/<tracking_token>")

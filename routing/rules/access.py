@@ -180,6 +180,34 @@ def may_take_over(colleague: StaffLike, case: CaseLike, wider_units: Collection[
     return wider_units is None or colleague.unit_id in wider_units
 
 
+# --- staff intake ----------------------------------------------------------------
+
+# Who may post a contact on behalf of an operator (a hotline system's token
+# recording the calls its operators took): supervisors and above.
+RECORDS_FOR_OTHERS = "supervisor"
+
+
+def may_record_intake(staff: StaffLike) -> bool:
+    """Any active member of a handling role records the contacts they take
+    (first-responder responsibility starts there); an administrator handles
+    no cases."""
+    return staff.active and staff.role in HANDLING_ROLES
+
+
+def may_record_for(poster: StaffLike, operator: StaffLike, poster_tree: Collection[int] | None) -> bool:
+    """Whether `poster` may register a contact as taken by `operator`, who
+    becomes its first responder: themselves if they may record intake; for
+    another, a supervisor or above, the operator an active handling member of
+    their unit tree (`poster_tree`; None: every unit)."""
+    if not may_record_intake(operator):
+        return False
+    if poster.id == operator.id:
+        return True
+    if not (poster.active and at_least(poster.role, RECORDS_FOR_OTHERS)):
+        return False
+    return poster_tree is None or operator.unit_id in poster_tree
+
+
 # --- callbacks -----------------------------------------------------------------
 
 class CallerLike(StaffLike, Protocol):

@@ -117,6 +117,11 @@ NOTICES: dict[str, Notice] = {n.key: n for n in (
            N_("Thank you. Your message is registered as case %(reference)s; a member of staff will "
               "contact you."),
            ("reference",), "您的短信已受理，工单号${reference}，工作人员将与您联系。", ("reference",)),
+    Notice("join_code", CUSTOMER,
+           N_("Your code to add a message to your open case: %(code)s. It is valid for %(minutes)s "
+              "minutes. If you did not ask for it, ignore this message."),
+           ("code", "minutes"), "您的验证码${code}，用于补充您的工单留言，${minutes}分钟内有效。如非本人操作请忽略。",
+           ("code", "minutes")),
     # --- to staff (the in-app notices of routing.notify that also go out) -----
     Notice("escalated", STAFF,
            N_("Case %(reference)s was escalated to you as %(level)s: the %(target)s time limit "
@@ -144,7 +149,7 @@ NOTICES: dict[str, Notice] = {n.key: n for n in (
 SAMPLES = {
     "unit": "浦东新区陆家嘴营业部", "reference": "C-2026-000001", "token": "x" * 32,
     "message": "", "summary": "", "level": "副总经理", "target": "办结", "minutes": "120",
-    "amount": "50,000.00", "count": "3", "time": "2026-11-03 10:30",
+    "amount": "50,000.00", "count": "3", "time": "2026-11-03 10:30", "code": "123456",
 }
 
 _VARIABLE = re.compile(r"\$\{(\w+)\}")

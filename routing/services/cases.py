@@ -3,18 +3,21 @@ commit: the caller owns the transaction."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from routing.errors import RoutingError
-from routing.models import Case, Staff
+from routing.models import Case, CaseEvent, Deadline, Staff
+from routing.rules.answer import preset_answer_target
 from routing.rules.calendar import as_utc
-from routing.services.deadlines import apply_policy, meet
+from routing.services.deadlines import apply_policy, meet, refresh_schedule
 from routing.services.escalation import escalate_immediately
 from routing.services.queue_rules import route_new_case
 from routing.services.timeline import add_event
@@ -45,6 +48,9 @@ class NewCase:
     amount_claimed: Decimal | None = None
     external_id: str | None = None
     received_at: datetime | None = None  # when the contact came in; now if not given
+    # Set by open_or_join only: see matter_key.
+    matter_key: str | None = None
+    same_customer_as_id: int | None = None
 
 
 def received_time(received_at: datetime | None, now: datetime) -> datetime:
@@ -62,7 +68,8 @@ def format_reference(case_id: int, created_at: datetime) -> str:
 
 
 def open_case(session: Session, new: NewCase, now: datetime, recorded_by: Staff | None = None, *,
-              reopened_from: Case | None = None) -> Case:
+              reopened_from: Case | None = None, answered_at: datetime | None = None,
+              rings: int | None = None) -> Case:
     """Register a case. Staff who record a call or walk-in are its first
     responder and owner from the start (first-responder responsibility).
 
@@ -100,10 +107,141 @@ def open_case(session: Session, new: NewCase, now: datetime, recorded_by: Staff 
         route_new_case(session, case, now)
     apply_policy(session, case, now)
     if recorded_by is not None:
-        # Recording the call or visit is its acknowledgement.
-        meet(session, case, {"acknowledge"}, now)
+        _acknowledge(session, case, now, answered_at=answered_at, rings=rings)
     escalate_immediately(session, case, now)
     return case
+
+
+def _acknowledge(session: Session, case: Case, now: datetime, *, answered_at: datetime | None,
+                 rings: int | None) -> None:
+    """Recording the call or visit is its acknowledgement. A call's is
+    answering it within the preset rings (RULES 1, routing.rules.answer),
+    counted from when it came in: the policy's acknowledge limit, if any,
+    gives way to it on these cases."""
+    target = preset_answer_target()
+    if not target.applies(case.channel):
+        meet(session, case, {"acknowledge"}, now)
+        return
+    received = case.received_at
+    deadline = next((d for d in case.deadlines if d.target == "acknowledge"), None)
+    if deadline is None:
+        deadline = Deadline(target="acknowledge", escalation_level=0)
+        case.deadlines.append(deadline)
+    deadline.started_at, deadline.due_at = received, target.due(received)
+    deadline.warn_at, deadline.paused_at, deadline.calendar_confirmed = None, None, True
+    deadline.met_at = min(now, target.answered(received, answered_at=as_utc(answered_at) if answered_at else None,
+                                               rings=rings))
+    refresh_schedule(session, case)
+
+
+# --- one-call service ------------------------------------------------------------
+
+def contact_of(phone: str | None, email: str | None) -> str | None:
+    """Who the customer is, for one-call service: the phone number (E.164),
+    else the e-mail address in lower case."""
+    if phone:
+        return phone
+    return email.strip().lower() if email and email.strip() else None
+
+
+def matter_key(kind: str, phone: str | None, email: str | None) -> str | None:
+    """"The same matter" (one-call service, RULES 1): the same customer
+    (contact_of) and the same kind of request. A second complaint by the
+    same phone joins the open complaint whatever its category, unit or
+    channel, because customers calling again describe the same matter in
+    other words; a repair or a consultation from that phone is another
+    matter, with other time limits and another queue, and opens its own
+    case. No contact, no matter: such a case is never joined."""
+    contact = contact_of(phone, email)
+    return f"{kind}|{contact}" if contact else None
+
+
+def open_case_of_matter(session: Session, kind: str, phone: str | None, email: str | None) -> Case | None:
+    """The open case of this matter: the one holding its key, else (a case
+    opened before keys existed) the latest open case of that kind and contact."""
+    key = matter_key(kind, phone, email)
+    if key is None:
+        return None
+    held = session.scalars(select(Case).where(Case.matter_key == key, Case.status.in_(OPEN_STATUSES))).first()
+    if held is not None:
+        return held
+    column, value = (Case.contact_phone, phone) if phone else (Case.contact_email, contact_of(None, email))
+    return session.scalars(
+        select(Case).where(column == value, Case.kind == kind, Case.status.in_(OPEN_STATUSES),
+                           Case.matter_key.is_(None), Case.same_customer_as_id.is_(None))
+        .order_by(Case.created_at.desc(), Case.id.desc()).limit(1)).first()
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What became of a contact: the case it opened or joined."""
+
+    case: Case
+    joined: bool  # added to the open case of the same matter; nothing opened
+    # Opened its own case, because the contact could not prove it is the
+    # customer of the open case `case.same_customer_as`.
+    same_customer: bool = False
+    event: CaseEvent | None = None  # the joining contact's line on the timeline
+
+
+def open_or_join(session: Session, new: NewCase, now: datetime, recorded_by: Staff | None = None, *,
+                 join: bool = True, proven: bool | Callable[[Case], bool] = True, answered_at: datetime | None = None,
+                 rings: int | None = None) -> Taken:
+    """One-call service: a contact about a matter that has an open case joins
+    it (its words become a message on that case); otherwise it opens the
+    case of that matter.
+
+    The database holds the rule: the case of a matter carries its key, and
+    a partial unique index lets one open case at most hold it. Of several
+    contacts at once, one inserts; the others' inserts fail on the index and
+    they join the winner. `join=False` (the API's explicit opt-out, staff
+    saying "another matter") opens a case without the key. `proven=False`
+    (the public web form, without an SMS code or the tracking link): a
+    stranger may know the phone number, so the contact never writes into the
+    open case; it opens its own, linked as possibly the same customer. A
+    callable `proven` decides per open case (staff join only cases in their
+    sight; another unit's gets the link instead)."""
+    key = matter_key(new.kind, new.contact_phone, new.contact_email)
+    if key is None or not join:
+        return Taken(open_case(session, new, now, recorded_by, answered_at=answered_at, rings=rings), False)
+    for _ in range(3):  # the open case may close between the failed insert and the look-up
+        existing = open_case_of_matter(session, new.kind, new.contact_phone, new.contact_email)
+        if existing is not None:
+            if not (proven(existing) if callable(proven) else proven):
+                case = open_case(session, replace(new, same_customer_as_id=existing.id), now, recorded_by,
+                                 answered_at=answered_at, rings=rings)
+                return Taken(case, False, same_customer=True)
+            return Taken(existing, True, event=join_contact(session, existing, new, now, recorded_by))
+        try:
+            with session.begin_nested():
+                case = open_case(session, replace(new, matter_key=key), now, recorded_by,
+                                 answered_at=answered_at, rings=rings)
+            return Taken(case, False)
+        except IntegrityError:
+            # Another contact of this matter opened it a moment ago: join that
+            # one. Any other conflict (an external_id used twice) is the caller's.
+            if open_case_of_matter(session, new.kind, new.contact_phone, new.contact_email) is None:
+                raise
+    raise RoutingError("busy", gettext("Please try again in a moment."))
+
+
+def join_contact(session: Session, case: Case, new: NewCase, now: datetime,
+                 recorded_by: Staff | None = None) -> CaseEvent:
+    """A second contact about the case's matter: the customer's words on its
+    timeline, and what else they said kept with them (the case keeps its
+    own fields). Who took it down is named, and stays its first responder
+    only for cases they opened."""
+    data = {"channel": new.channel, "category": new.category, "severity": new.severity,
+            "unit_id": new.unit_id, "touchpoint_id": new.touchpoint_id}
+    if new.received_at is not None:
+        data["received_at"] = as_utc(new.received_at).isoformat()
+    if new.amount_claimed is not None:
+        data["amount_claimed"] = str(new.amount_claimed)
+    event = add_event(session, case, now, "customer_message", actor="customer", staff=recorded_by,
+                      body=new.description, public=True,
+                      data={k: v for k, v in data.items() if v is not None})
+    session.flush()
+    return event
 
 
 def open_case_for_contact(session: Session, phone: str | None = None, email: str | None = None) -> Case | None:
@@ -112,10 +250,11 @@ def open_case_for_contact(session: Session, phone: str | None = None, email: str
     if not phone and not email:
         return None
     column = Case.contact_phone if phone else Case.contact_email
+    # A case that someone without proof opened with this contact comes last.
     return session.scalars(
         select(Case)
         .where(column == (phone or email), Case.status.in_(OPEN_STATUSES))
-        .order_by(Case.created_at.desc())
+        .order_by(Case.same_customer_as_id.is_not(None), Case.created_at.desc(), Case.id.desc())
         .limit(1)
     ).first()
 

@@ -24,20 +24,31 @@ from intake.api.schemas import (
     Phone,
     Read,
     Reading,
+    StaffRef,
     Text,
     Timestamp,
     UnitFilter,
     UnitRef,
     choice,
 )
-from intake.api.scope import api_staff, find_unit, in_scope, require_scope, unit_filter, within_scope
+from intake.api.scope import (
+    api_staff,
+    find_staff,
+    find_unit,
+    in_scope,
+    require_scope,
+    unit_filter,
+    visible_unit_ids,
+    within_scope,
+)
 from intake.services.complaints import CALLBACK_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
 from routing.errors import RoutingError
 from routing.models import Case as CaseRecord
+from routing.rules import access
 from routing.rules.case_search import read_query, reference_of
 from routing.rules.ladder import LEVELS
 from routing.services.cases import NewCase as NewCaseRecord
-from routing.services.cases import case_by_reference, open_case
+from routing.services.cases import case_by_reference, open_or_join
 from routing.services.deadlines import DEADLINE_STATES, deadline_outcome
 from routing.services.escalation import escalations_of
 from routing.services.queues import in_sight, search_clause
@@ -49,6 +60,7 @@ from routing.vocabulary import (
     CHANNELS,
     DEADLINE_TARGETS,
     SEVERITIES,
+    STAFF_CHANNELS,
 )
 from routing.web.glue import db_session, now
 
@@ -132,6 +144,10 @@ class Case(Answer):
     first_responder_id: int | None
     owner_id: int | None
     reopened_from_id: int | None
+    same_customer_as: Annotated[str | None, Field(
+        description="The reference of an open case of the same phone or e-mail that this contact, made on the "
+                    "public form without proof of that phone, could not join: possibly the same customer."),
+        Read(lambda case, reading: case.same_customer_as.reference if case.same_customer_as else None)]
     external_id: str | None
     created_at: datetime
     received_at: Annotated[datetime, Field(description="When the contact came in; the time limits count from it.")]
@@ -152,8 +168,20 @@ class CaseWithTimeline(Case):
     events: list[CaseEvent]
 
 
+class TakenCase(CaseWithTimeline):
+    """The case a contact opened or joined (one-call service)."""
+
+    joined: Annotated[bool, Field(description="true: the contact was added to the customer's open case of the "
+                                              "same matter (same phone, else e-mail, and same kind); nothing "
+                                              "was opened."),
+                      Read(lambda case, reading: bool(getattr(case, "joined_by_this_request", False)))]
+
+
 class NewCase(Body):
-    """A case to register (channel api)."""
+    """A contact to register. Channel api (the default): a system forwarding what a customer sent. Channels
+    phone, walk_in, letter, email, opinion_book: a contact that a member of staff took, who becomes its first
+    responder and owner for good (the token's staff member, or recorded_by). One-call service: a contact
+    whose phone (else e-mail) has an open case of the same kind joins it, unless join_open_case is false."""
 
     description: Annotated[Text(DESCRIPTION_MAX_LENGTH), Field(description="What happened.")]
     kind: Annotated[choice(CASE_KINDS) | None, Field(description="complaint if not given.")] = None
@@ -180,6 +208,18 @@ class NewCase(Body):
     received_at: Annotated[Timestamp | None, Field(
         description="When the contact came in (a call taken, a letter opened), not later than now; the time "
                     "limits count from it. Now if not given.")] = None
+    channel: Annotated[choice(("api", *STAFF_CHANNELS)) | None, Field(
+        description="How the contact came in; api if not given.")] = None
+    recorded_by: Annotated[StaffRef | None, Field(
+        description="The operator who took the contact (id or username), when a hotline system posts for its "
+                    "operators: they become its first responder. Needs a supervisor's token or higher, the "
+                    "operator in its unit tree. Not given: the token's staff member, for the staff channels.")] = None
+    answered_at: Annotated[Timestamp | None, Field(
+        description="Phone: when the call was answered (the answer-within-rings target is met then); the time "
+                    "it came in if not given.")] = None
+    join_open_case: Annotated[Flag | None, Field(
+        description="false: open a new case even when the customer has an open case of the same matter. "
+                    "true if not given.")] = None
 
 
 class CaseFilter(Paged):
@@ -193,10 +233,14 @@ class CaseFilter(Paged):
                     "or the description.")] = None
 
 
-@operation("POST", "/cases", summary="Open a case (channel api)", tag="cases",
-           responses={201: CaseWithTimeline, 200: CaseWithTimeline,
-                      409: "This external_id belongs to a case this token may not see."},
-           description="201 when opened; 200 with the first case when this external_id was used before.")
+@operation("POST", "/cases", summary="Register a contact: open a case, or join the customer's open one",
+           tag="cases", responses={201: TakenCase, 200: TakenCase,
+                                   403: "recorded_by names someone this token may not record for.",
+                                   409: "This external_id belongs to a case this token may not see."},
+           description="201 when a case was opened; 200 when the contact joined the customer's open case of the "
+                       "same matter (joined is true), or with the first case when this external_id was used "
+                       "before. An open case outside the token's units is not joined: the new case names it in "
+                       "same_customer_as.")
 def create_case(body: NewCase):
     session = db_session()
     unit = find_unit(session, body.unit) if body.unit is not None else None
@@ -206,10 +250,16 @@ def create_case(body: NewCase):
         first = _case_by_external_id(body.external_id)
         if first is not None:
             return _retried(first)
+    channel = body.channel or "api"
+    operator = _operator(session, body, channel)
+    if unit is None and operator is not None and operator.unit_id is not None:
+        unit_id = operator.unit_id  # a call is its operator's unit's until handed over
+    else:
+        unit_id = unit.id if unit else None
     new = NewCaseRecord(
-        channel="api", description=body.description, kind=body.kind or "complaint",
+        channel=channel, description=body.description, kind=body.kind or "complaint",
         category=body.category or "other", severity=body.severity or "normal",
-        unit_id=unit.id if unit else None, contact_name=body.contact_name, contact_phone=body.contact_phone,
+        unit_id=unit_id, contact_name=body.contact_name, contact_phone=body.contact_phone,
         contact_email=body.contact_email, contact_address=body.contact_address,
         preferred_callback=body.preferred_callback, callback_slot=body.callback_slot, consent=bool(body.consent),
         locale=body.locale or current_app.config["BABEL_DEFAULT_LOCALE"],
@@ -217,7 +267,8 @@ def create_case(body: NewCase):
     )
     try:
         with session.begin_nested():
-            case = open_case(session, new, now())
+            taken = open_or_join(session, new, now(), operator, join=body.join_open_case is not False,
+                                 proven=lambda case: in_scope(case.unit_id), answered_at=body.answered_at)
     except RoutingError as error:
         if error.code == "received_in_future":  # a minute of clock drift is read as now (routing.cases)
             raise unusable_fields({"received_at": _l("later than now")}) from error
@@ -227,7 +278,27 @@ def create_case(body: NewCase):
         if first is None:
             raise
         return _retried(first)
-    return case, 201
+    taken.case.joined_by_this_request = taken.joined
+    return taken.case, 200 if taken.joined else 201
+
+
+def _operator(session, body: NewCase, channel: str):
+    """Who took the contact and is its first responder: recorded_by, else the
+    token's staff member on a staff channel; nobody for channel api."""
+    poster = api_staff()
+    if body.recorded_by is not None:
+        operator = find_staff(session, body.recorded_by, "recorded_by")
+        tree = visible_unit_ids()
+        if not access.may_record_for(poster, operator, tree):
+            raise ApiError(403, _l("This token may not record contacts for this staff member."),
+                           "not_allowed", errors={"recorded_by": _l("not someone this token records for")})
+        return operator
+    if channel == "api":
+        return None
+    if not access.may_record_intake(poster):
+        raise ApiError(403, _l("This token's staff member handles no cases: name the operator in recorded_by."),
+                       "not_allowed", errors={"recorded_by": _l("required for this token")})
+    return poster
 
 
 def _case_by_external_id(external_id: str) -> CaseRecord | None:

@@ -323,6 +323,7 @@ def test_an_integrator_opens_a_case_and_reads_it_with_its_timeline(api_as, bank)
     assert (case["channel"], case["status"], case["unit_id"]) == ("api", "new", bank.outlet_a.id)
     assert (case["contact_phone"], case["amount_claimed"]) == ("+8613812345678", "120.50")
     assert case["events"][0]["kind"] == "created" and case["events"][0]["body"] == NEW_CASE["description"]
+    assert case.pop("joined") is False  # opened, not added to an open case
     assert api.get("/cases/C-2026-000001").get_json() == case
     assert api.get("/cases/c-2026-000001").status_code == 200
     problem_of(api.get("/cases/C-2026-999999"), 404)

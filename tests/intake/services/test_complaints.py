@@ -82,12 +82,25 @@ def test_incomplete_complaints_are_refused_and_nothing_is_recorded(client, sessi
     assert cases(session) == []
 
 
-def test_a_second_complaint_from_the_same_contact_joins_the_open_case(app, client, session, outlet, make):
+def sms_code(app, session, phone="+8613800138000") -> str:
+    [message] = read(session, select(OutboundMessage).where(OutboundMessage.purpose == "join_code",
+                                                             OutboundMessage.to == phone)
+                     .order_by(OutboundMessage.id.desc()).limit(1))
+    return re.search(r"\b(\d{6})\b", text_of(app, message)).group(1)
+
+
+def test_a_second_complaint_with_the_code_sent_to_the_phone_joins_the_open_case(app, client, session, outlet,
+                                                                                make):
     client.post("/complain", data=complaint(outlet, phone="138 0013 8000"))
     other_outlet = make.unit(name="Other Outlet")
-    response = client.post("/complain", data=complaint(
-        other_outlet, phone="+86 138-0013-8000", category="waiting_time", description="And I waited an hour."),
-        headers={"Accept-Language": "en"})
+    second = complaint(other_outlet, phone="+86 138-0013-8000", category="waiting_time",
+                       description="And I waited an hour.")
+    asked = client.post("/complain/code", data={"join-phone": "+86 138-0013-8000"},
+                        headers={"Accept-Language": "en"})
+    assert asked.status_code == 200 and "We sent a code" in asked.get_data(as_text=True)
+    assert 'name="phone" type="tel" value="+86 138-0013-8000"' in asked.get_data(as_text=True)
+    response = client.post("/complain", data={**second, "code": sms_code(app, session)},
+                           headers={"Accept-Language": "en"})
     assert response.status_code == 303 and response.headers["Location"].endswith("/complain/joined")
     page = client.get(response.headers["Location"], headers={"Accept-Language": "en"}).get_data(as_text=True)
     [case] = cases(session)
@@ -99,8 +112,23 @@ def test_a_second_complaint_from_the_same_contact_joins_the_open_case(app, clien
         ("created", "customer", "The teller shouted at me."),
         ("customer_message", "customer", "And I waited an hour.")]
     assert events[1].data["category"] == "waiting_time" and events[1].data["unit_id"] == other_outlet.id
-    [_, joined] = read(session, select(OutboundMessage).order_by(OutboundMessage.id))
-    assert joined.to == "+8613800138000" and case.reference in text_of(app, joined) and case.tracking_token in text_of(app, joined)
+    joined = read(session, select(OutboundMessage).where(OutboundMessage.purpose == "confirmation")
+                  .order_by(OutboundMessage.id))[-1]
+    assert joined.to == "+8613800138000" and case.reference in text_of(app, joined)
+    assert case.tracking_token in text_of(app, joined)
+
+
+def test_without_proof_a_second_complaint_opens_its_own_case_linked_as_possibly_the_same_customer(
+        client, session, outlet):
+    """Anyone may know a customer's phone number: without the code (or the
+    tracking link) nothing is written into the customer's case."""
+    client.post("/complain", data=complaint(outlet))
+    response = client.post("/complain", data=complaint(outlet, description="I am not who you think."))
+    assert response.status_code == 303 and "/complain/sent/" in response.headers["Location"]
+    first, second = cases(session)
+    assert second.same_customer_as_id == first.id and first.same_customer_as_id is None
+    assert second.matter_key is None and first.matter_key == "complaint|+8613800138000"
+    assert [e.kind for e in read(session, select(CaseEvent).where(CaseEvent.case_id == first.id))] == ["created"]
 
 
 def test_a_closed_case_is_not_joined(client, session, outlet, clock):

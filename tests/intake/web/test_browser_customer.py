@@ -74,7 +74,7 @@ def test_a_customer_scans_rates_in_one_tap_and_complains_on_a_phone(
         page.fill("input[name=preferred_callback]", "工作日18点后 / weekdays after 18:00")
         page.check("input[name=consent]")
         page.screenshot(path=SCREENSHOTS / f"complaint-{lang}.png", full_page=True)
-        page.locator("form button[type=submit]").click()
+        page.locator("form button[type=submit].primary").click()  # not "send me a code"
         page.wait_for_url(re.compile(r"/complain/sent/"))
         reference = page.locator("#case-reference").inner_text().strip()
         tracking = page.locator("#tracking-link").get_attribute("href")
