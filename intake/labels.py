@@ -6,6 +6,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 FACE_LABELS = {1: _l("Very poor"), 2: _l("Poor"), 3: _l("Okay"), 4: _l("Good"), 5: _l("Excellent")}
+# The counter evaluator's five standard labels (非常满意 ... 非常不满意), best first as on the device.
+EVALUATOR_LABELS = {5: _l("Very satisfied"), 4: _l("Satisfied"), 3: _l("Fairly satisfied"),
+                    2: _l("Dissatisfied"), 1: _l("Very dissatisfied")}
 DIMENSION_LABELS = {
     "attitude": _l("Attitude"),
     "skill": _l("Skill"),

@@ -23,6 +23,7 @@ CHANNEL_LABELS = {
     "qr": _l("QR code"), "web": _l("Web form"), "sms": _l("SMS"), "phone": _l("Phone"),
     "walk_in": _l("Walk-in"), "email": _l("E-mail"), "chat": _l("Online chat"), "api": _l("API"),
     "callback": _l("Callback"),
+    "kiosk": _l("Counter evaluator"),
 }
 SEVERITY_LABELS = {"minor": _l("Minor"), "normal": _l("Normal"), "major": _l("Major"), "emergency": _l("Emergency")}
 QUEUE_LABELS = {

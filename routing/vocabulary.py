@@ -14,7 +14,7 @@ CASE_CATEGORIES = (
     "installation", "environment", "product", "network_ready", "other",
 )
 SEVERITIES = ("minor", "normal", "major", "emergency")
-CHANNELS = ("qr", "web", "sms", "phone", "walk_in", "email", "chat", "api", "callback")
+CHANNELS = ("qr", "web", "sms", "phone", "walk_in", "email", "chat", "api", "callback", "kiosk")
 CASE_STATUSES = ("new", "claimed", "in_progress", "waiting", "resolved", "closed")
 OPEN_STATUSES = ("new", "claimed", "in_progress", "waiting")
 

@@ -5,11 +5,11 @@ from flask import Blueprint
 
 from intake import api
 from intake.sms import webhooks
-from intake.web import admin, ops, outbox_admin, pages
+from intake.web import admin, kiosk, ops, outbox_admin, pages
 from routing.web import auth, callback_pages, case_pages, escalation_pages, policy_pages
 from scoring.web import dashboard, entry, overview
 
 
 def all_blueprints() -> list[Blueprint]:
-    return [ops.bp, pages.bp, webhooks.bp, admin.bp, outbox_admin.bp, api.bp, auth.bp, case_pages.bp,
+    return [ops.bp, pages.bp, kiosk.bp, webhooks.bp, admin.bp, outbox_admin.bp, api.bp, auth.bp, case_pages.bp,
             callback_pages.bp, escalation_pages.bp, policy_pages.bp, dashboard.bp, entry.bp, overview.bp]

@@ -23,6 +23,7 @@ from intake.sms.surveys import expire_surveys
 from intake.web.session_cookie import SessionCookie
 from routing.foundation.clock import SystemClock
 from routing.foundation.db import Database
+from routing.services.devices import silent_devices_tick
 from routing.services.tick_jobs import router_tick_jobs
 from routing.web.extensions import babel, csrf, limiter, login_manager
 from routing.web.glue import RecordId, close_db_session, role_at_least, watch_writes
@@ -72,7 +73,8 @@ def _bind_services(app: Flask) -> None:
     app.extensions["tick_jobs"].update(router_tick_jobs(app))
     # Where each role lands after login (routing.web.auth.staff_home): what needs them first.
     app.extensions["landing"] = {role: "overview.overview_page" for role in ("supervisor", "manager", "executive")}
-    app.extensions["tick_jobs"]["coverage"] = lambda session, now: coverage_tick(session, now, app.config["TIMEZONE"])
+    app.extensions["tick_jobs"]["coverage"] = lambda session, now: coverage_tick(session, now, app.config["TIMEZONE"], app.config)
+    app.extensions["tick_jobs"]["silent_devices"] = lambda session, now: silent_devices_tick(session, now, app.config)
     app.teardown_appcontext(close_db_session)
 
 

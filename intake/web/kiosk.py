@@ -1,0 +1,115 @@
+"""The counter evaluator's page (评价器): a tablet at the counter opens
+/kiosk/<secret> full screen. It shows the five faces when the counter
+system prompts a transaction, and resets itself after each rating. Its taps
+are queued on the tablet (static/kiosk.js) and posted here, each with its
+own id, so a tap sent again through a flaky network is recorded once.
+
+The secret in the address is the kiosk's key: no staff session, no cookie,
+no form; so the blueprint is exempt from the form token.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+
+from intake.errors import problem, render_error
+from intake.i18n import current_locale, normalize_locale
+from intake.labels import EVALUATOR_LABELS
+from intake.services.kiosk import heartbeat, kiosk_by_secret, pending_prompt, record_kiosk_rating
+from routing.errors import RoutingError
+from routing.foundation.db import read_transaction
+from routing.services.devices import DEFAULT_HEARTBEAT_SECONDS
+from routing.web.extensions import csrf
+from routing.web.glue import db_session, now
+
+bp = Blueprint("kiosk", __name__)
+csrf.exempt(bp)
+
+NO_KIOSK = _l("This address is no counter evaluator's: ask an administrator for the kiosk link.")
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"  # the address is the key
+    return response
+
+
+def _kiosk(secret: str):
+    session = db_session()
+    with read_transaction(session):
+        return kiosk_by_secret(session, secret)
+
+
+@bp.route("/kiosk/<secret>")
+def kiosk_page(secret: str):
+    found = _kiosk(secret)
+    if found is None:
+        return _no_store(current_app.make_response(render_error(404, NO_KIOSK)))
+    device, touchpoint = found
+    config = current_app.config
+    return _no_store(current_app.make_response(render_template(
+        "intake/kiosk.html", touchpoint=touchpoint, device=device, labels=EVALUATOR_LABELS, secret=secret,
+        locale=current_locale(), poll_ms=int(config.get("KIOSK_POLL_SECONDS", 2) * 1000),
+        heartbeat_ms=int(config.get("KIOSK_HEARTBEAT_SECONDS", DEFAULT_HEARTBEAT_SECONDS)) * 1000,
+        reset_ms=int(config.get("KIOSK_RESET_SECONDS", 4) * 1000))))
+
+
+@bp.route("/kiosk/<secret>/prompt")
+def kiosk_prompt(secret: str):
+    """The transaction to rate now, if any (the kiosk polls this)."""
+    found = _kiosk(secret)
+    if found is None:
+        return _no_store(problem(404, NO_KIOSK, "not_a_kiosk"))
+    _device, touchpoint = found
+    session = db_session()
+    with read_transaction(session):
+        prompt = pending_prompt(session, touchpoint, now(), current_app.config)
+        shown = None if prompt is None else {
+            "id": prompt.id, "transaction_no": prompt.transaction_no,
+            "staff": prompt.staff.display_name if prompt.staff is not None else None}
+    return _no_store(jsonify({"prompt": shown}))
+
+
+def _json_body() -> dict | None:
+    data = request.get_json(silent=True) if request.is_json else None
+    return data if isinstance(data, dict) else None
+
+
+@bp.route("/kiosk/<secret>/ratings", methods=["POST"])
+def kiosk_rating(secret: str):
+    """One queued tap: {tap_id, prompt_id, score}. 201 recorded; 200 this
+    tap was recorded before; 409 the transaction has its rating already."""
+    found = _kiosk(secret)
+    if found is None:
+        return _no_store(problem(404, NO_KIOSK, "not_a_kiosk"))
+    _device, touchpoint = found
+    body = _json_body()
+    if body is None:
+        return _no_store(problem(400, _l("Send the tap as a JSON object."), "invalid_json"))
+    session = db_session()
+    try:
+        rating, created = record_kiosk_rating(
+            session, touchpoint, tap_id=body.get("tap_id"), prompt_id=body.get("prompt_id"),
+            score=body.get("score"), locale=normalize_locale(body.get("locale")) if isinstance(
+                body.get("locale"), str) else None, now=now(), config=current_app.config)
+    except RoutingError as error:
+        session.rollback()
+        return _no_store(problem(error.status, error.message, error.code))
+    session.commit()
+    return _no_store(jsonify({"rating_id": rating.id})), 201 if created else 200
+
+
+@bp.route("/kiosk/<secret>/heartbeat", methods=["POST"])
+def kiosk_heartbeat(secret: str):
+    found = _kiosk(secret)
+    if found is None:
+        return _no_store(problem(404, NO_KIOSK, "not_a_kiosk"))
+    _device, touchpoint = found
+    session = db_session()
+    try:
+        heartbeat(session, touchpoint, now(), current_app.config)
+    except RoutingError as error:
+        session.rollback()
+        return _no_store(problem(error.status, error.message, error.code))
+    session.commit()
+    return _no_store(jsonify({"ok": True}))
