@@ -16,6 +16,7 @@ from intake.errors import problem, render_error
 from intake.i18n import current_locale, normalize_locale
 from intake.labels import EVALUATOR_LABELS
 from intake.services.kiosk import heartbeat, kiosk_by_secret, pending_prompt, record_kiosk_rating
+from intake.services.touchpoints import poster_titles
 from routing.errors import RoutingError
 from routing.foundation.db import read_transaction
 from routing.services.devices import DEFAULT_HEARTBEAT_SECONDS
@@ -48,7 +49,7 @@ def kiosk_page(secret: str):
     device, touchpoint = found
     config = current_app.config
     return _no_store(current_app.make_response(render_template(
-        "intake/kiosk.html", touchpoint=touchpoint, device=device, labels=EVALUATOR_LABELS, secret=secret,
+        "intake/kiosk.html", touchpoint=touchpoint, place=" · ".join(poster_titles(touchpoint)), device=device, labels=EVALUATOR_LABELS, secret=secret,
         locale=current_locale(), poll_ms=int(config.get("KIOSK_POLL_SECONDS", 2) * 1000),
         heartbeat_ms=int(config.get("KIOSK_HEARTBEAT_SECONDS", DEFAULT_HEARTBEAT_SECONDS)) * 1000,
         reset_ms=int(config.get("KIOSK_RESET_SECONDS", 4) * 1000))))
