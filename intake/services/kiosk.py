@@ -26,6 +26,7 @@ from routing.services.devices import record_heartbeat
 
 TAP_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 DEFAULT_PROMPT_MINUTES = 10
+ID_MAX = 2**31 - 1  # the largest id an integer column holds
 
 
 class AlreadyRated(Conflict):
@@ -163,12 +164,14 @@ def record_kiosk_rating(session: Session, touchpoint: Touchpoint, *, tap_id: str
         raise RoutingError("invalid_tap_id", _l("A tap needs its own id: 8 to 64 letters, digits, - or _."))
     if isinstance(score, bool) or not isinstance(score, int) or score not in SCORES:
         raise RatingRejected("invalid_score", _l("A score must be a whole number from 1 to 5."))
+    if isinstance(prompt_id, bool) or not isinstance(prompt_id, int) or not 0 < prompt_id <= ID_MAX:
+        raise RoutingError("invalid_prompt", _l("A tap names the transaction it rates by the prompt's id."))
     active_device(session, touchpoint)
     external_id = _external_id(touchpoint, tap_id)
     first = _by_external_id(session, external_id)
     if first is not None:
         return first, False
-    prompt = session.get(CounterPrompt, prompt_id) if isinstance(prompt_id, int) else None
+    prompt = session.get(CounterPrompt, prompt_id)
     if prompt is None or prompt.touchpoint_id != touchpoint.id:
         raise NotFound("prompt_not_found", _l("There is no such transaction to rate at this counter."))
     if prompt.rating_id is not None:

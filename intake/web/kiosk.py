@@ -9,6 +9,8 @@ no form; so the blueprint is exempt from the form token.
 """
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 
@@ -72,7 +74,12 @@ def kiosk_prompt(secret: str):
 
 
 def _json_body() -> dict | None:
-    data = request.get_json(silent=True) if request.is_json else None
+    if not request.is_json:
+        return None
+    try:
+        data = json.loads(request.get_data(cache=True) or b"")
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None
     return data if isinstance(data, dict) else None
 
 
