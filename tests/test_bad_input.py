@@ -22,9 +22,9 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
 from intake.api.operations import OPERATIONS
+from intake.services.kiosk import enable_kiosk
 from routing.foundation.db import Base
 from routing.models import Callback
-from intake.services.kiosk import enable_kiosk
 from routing.services import lifecycle, policies
 from routing.services.notify import notify_each
 from routing.services.org import create_api_token, create_staff

@@ -39,7 +39,7 @@ def alerts(session, bank) -> list[Notification]:
 
 
 def test_the_device_firmware_reports_a_heartbeat_through_the_api(api_as, session, clock, kiosk, bank):
-    touchpoint, device = kiosk
+    touchpoint, _device = kiosk
     firmware = api_as(bank.handler_a)
     response = firmware.post(f"/touchpoints/{touchpoint.id}/heartbeat")
     assert response.status_code == 200
@@ -50,9 +50,9 @@ def test_the_device_firmware_reports_a_heartbeat_through_the_api(api_as, session
 
 def test_heartbeats_a_minute_apart_are_one_stretch_and_a_gap_opens_another(app, session, clock, kiosk):
     _touchpoint, device = kiosk
-    for minute in range(0, 31):  # 09:00-09:30, then nothing until 10:00
+    for minute in range(31):  # 09:00-09:30, then nothing until 10:00
         record_heartbeat(session, device, at("2026-11-02 09:00") + timedelta(minutes=minute), app.config)
-    for minute in range(0, 121):  # 10:00-12:00
+    for minute in range(121):  # 10:00-12:00
         record_heartbeat(session, device, at("2026-11-02 10:00") + timedelta(minutes=minute), app.config)
     session.commit()
     stretches = session.execute(select(DeviceUptime.started_at, DeviceUptime.last_seen_at)

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from routing.models import CounterDevice, DeviceUptime
 from routing.services.policies import ensure_presets
-
 from scoring.engine.periods import Period
 from scoring.models import LedgerEntry
 from scoring.services.coverage import apply_evaluator_coverage, coverage_tick
