@@ -94,7 +94,8 @@
   function rate(score) {
     if (!prompt) { return; }
     var items = readQueue();
-    items.push({tap_id: newTapId(), prompt_id: prompt.id, score: score, locale: root.dataset.locale});
+    items.push({tap_id: newTapId(), prompt_id: prompt.id, score: score, locale: root.dataset.locale,
+                tapped_at: new Date().toISOString()});
     writeQueue(items);
     prompt = null;
     root.dataset.state = "thanks";

@@ -673,7 +673,8 @@ def test_the_kiosk_refuses_hostile_taps_and_records_nothing(app, client, world):
             f"{url}/ratings", data=data, content_type=content_type), wrong=True, before=row_counts(app))
     for name, values in {"tap_id": (None, "", "short", NUL, LONG, 5, ["x" * 12], "é" * 12),
                          "prompt_id": (None, "1", HUGE, -1, 0, 2**63, 1.5, True, [1]),
-                         "score": (None, "5", 0, 6, 2.5, True, HUGE, [5])}.items():
+                         "score": (None, "5", 0, 6, 2.5, True, HUGE, [5]),
+                         "tapped_at": ("yesterday", NUL, LONG, 5, "2026-11-02T09:00:00", "9999-12-31T23:59:59-23:00")}.items():
         for value in values:
             verdicts.check(f"POST {url}/ratings {name}={short(value)}", client.post(
                 f"{url}/ratings", json={**good, name: value}), wrong=True, before=row_counts(app))

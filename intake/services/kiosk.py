@@ -153,13 +153,16 @@ def _external_id(touchpoint: Touchpoint, tap_id: str) -> str:
 
 
 def record_kiosk_rating(session: Session, touchpoint: Touchpoint, *, tap_id: str, prompt_id: int, score: int,
-                        locale: str | None, now: datetime, config: Mapping) -> tuple[Rating, bool]:
+                        locale: str | None, now: datetime, config: Mapping,
+                        tapped_at: datetime | None = None) -> tuple[Rating, bool]:
     """A customer's tap on the evaluator, for the transaction it was
     prompted with. `tap_id` is the kiosk's own id of the tap: a tap sent
     again (the network dropped before the answer came) returns the rating
     recorded the first time, (rating, False). A second rating of the same
     transaction is refused (AlreadyRated); the database's unique key on the
-    rating's transaction holds even when two taps race."""
+    rating's transaction holds even when two taps race. `tapped_at`, the
+    tablet's time of the tap, dates a tap that waited out a network drop,
+    kept between the prompt and now (the tablet's clock may be wrong)."""
     if not isinstance(tap_id, str) or not TAP_ID.fullmatch(tap_id):
         raise RoutingError("invalid_tap_id", _l("A tap needs its own id: 8 to 64 letters, digits, - or _."))
     if isinstance(score, bool) or not isinstance(score, int) or score not in SCORES:
@@ -176,9 +179,10 @@ def record_kiosk_rating(session: Session, touchpoint: Touchpoint, *, tap_id: str
         raise NotFound("prompt_not_found", _l("There is no such transaction to rate at this counter."))
     if prompt.rating_id is not None:
         raise AlreadyRated("already_rated", _l("This transaction has been rated already."))
+    at = now if tapped_at is None else min(now, max(prompt.created_at, tapped_at))
     rating = Rating(channel="kiosk", unit_id=touchpoint.unit_id, staff_id=prompt.staff_id,
                     touchpoint_id=touchpoint.id, service_event_id=prompt.service_event_id, score=score,
-                    locale=locale, external_id=external_id, created_at=now, suspect=False)
+                    locale=locale, external_id=external_id, created_at=at, suspect=False)
     try:
         with session.begin_nested():
             session.add(rating)

@@ -10,6 +10,7 @@ no form; so the blueprint is exempt from the form token.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -83,9 +84,25 @@ def _json_body() -> dict | None:
     return data if isinstance(data, dict) else None
 
 
+def _tapped_at(value) -> datetime | None | bool:
+    """The tablet's time of the tap (optional); False when it is no time."""
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value) if isinstance(value, str) and len(value) <= 40 else None
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        return False
+    try:
+        return when.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return False
+
+
 @bp.route("/kiosk/<secret>/ratings", methods=["POST"])
 def kiosk_rating(secret: str):
-    """One queued tap: {tap_id, prompt_id, score}. 201 recorded; 200 this
+    """One queued tap: {tap_id, prompt_id, score, tapped_at}. 201 recorded; 200 this
     tap was recorded before; 409 the transaction has its rating already."""
     found = _kiosk(secret)
     if found is None:
@@ -94,12 +111,16 @@ def kiosk_rating(secret: str):
     body = _json_body()
     if body is None:
         return _no_store(problem(400, _l("Send the tap as a JSON object."), "invalid_json"))
+    tapped_at = _tapped_at(body.get("tapped_at"))
+    if tapped_at is False:
+        return _no_store(problem(400, _l("tapped_at must be a time in ISO 8601 with its UTC offset."),
+                                 "invalid_tapped_at"))
     session = db_session()
     try:
         rating, created = record_kiosk_rating(
             session, touchpoint, tap_id=body.get("tap_id"), prompt_id=body.get("prompt_id"),
             score=body.get("score"), locale=normalize_locale(body.get("locale")) if isinstance(
-                body.get("locale"), str) else None, now=now(), config=current_app.config)
+                body.get("locale"), str) else None, now=now(), config=current_app.config, tapped_at=tapped_at)
     except RoutingError as error:
         session.rollback()
         return _no_store(problem(error.status, error.message, error.code))

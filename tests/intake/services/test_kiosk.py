@@ -4,6 +4,7 @@ and the evaluation rate counts rated transactions over prompted ones."""
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -193,3 +194,27 @@ def test_the_evaluation_rate_is_rated_transactions_over_prompted_ones(client, se
     measured = staff_metrics(session, month, "Asia/Shanghai", [bank.handler_a.id])[bank.handler_a.id]
     assert measured["services"] == 4 and measured["ratings"] == 3
     assert measured["evaluation_rate"] == pytest.approx(0.75)
+
+
+def test_a_tap_that_waited_out_a_network_drop_keeps_the_time_it_was_made(client, session, counter_system, kiosk,
+                                                                          clock):
+    touchpoint, device = kiosk
+    prompted = clock.now()
+    prompt_ids = [prompt(counter_system, touchpoint, number=f"BJ-{n}").get_json()["id"] for n in range(3)]
+    clock.advance(hours=3)  # the network came back three hours later
+    times = {"tap-made-in-time": prompted + timedelta(minutes=1),
+             "tap-from-a-fast-clock": prompted + timedelta(days=2),  # kept no later than now
+             "tap-from-a-slow-clock": prompted - timedelta(days=2)}  # nor before its prompt
+    for prompt_id, (tap_id, tapped) in zip(prompt_ids, times.items()):
+        response = client.post(f"/kiosk/{device.secret}/ratings", json={
+            "tap_id": tap_id, "prompt_id": prompt_id, "score": 5, "tapped_at": tapped.isoformat()})
+        assert response.status_code == 201
+    session.expire_all()
+    recorded = dict(session.execute(select(Rating.external_id, Rating.created_at)).all())
+    assert recorded == {f"kiosk:{touchpoint.id}:tap-made-in-time": prompted + timedelta(minutes=1),
+                        f"kiosk:{touchpoint.id}:tap-from-a-fast-clock": clock.now(),
+                        f"kiosk:{touchpoint.id}:tap-from-a-slow-clock": prompted}
+    for wrong in ("yesterday", "2026-11-02T09:00:00", 1730509200, "9" * 50):
+        response = client.post(f"/kiosk/{device.secret}/ratings", json={
+            "tap_id": "another-tap-id", "prompt_id": prompt_ids[0], "score": 5, "tapped_at": wrong})
+        assert response.status_code == 400, wrong
