@@ -4,8 +4,13 @@ register's codes (staff read routing.labels)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 FACE_LABELS = {1: _l("Very poor"), 2: _l("Poor"), 3: _l("Okay"), 4: _l("Good"), 5: _l("Excellent")}
+# The counter evaluator's five standard labels (非常满意 ... 非常不满意), best first as on the device.
+EVALUATOR_LABELS = {5: lazy_pgettext("evaluator", "Very satisfied"), 4: lazy_pgettext("evaluator", "Satisfied"),
+                    3: lazy_pgettext("evaluator", "Fairly satisfied"), 2: lazy_pgettext("evaluator", "Dissatisfied"),
+                    1: lazy_pgettext("evaluator", "Very dissatisfied")}
 DIMENSION_LABELS = {
     "attitude": _l("Attitude"),
     "skill": _l("Skill"),

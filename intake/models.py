@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from routing.foundation.db import Base, UTCDateTime
-from routing.models import ServiceEvent, Staff, Unit
+from routing.models import Rating, ServiceEvent, Staff, Unit
 
 
 class Touchpoint(Base):
@@ -100,3 +100,27 @@ class JoinCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_join_code_phone_created", "phone", "created_at"),)
+
+
+class CounterPrompt(Base):
+    """The counter system asked the evaluator to rate one transaction (办件
+    编号). The transaction is a service event, so the evaluation rate is
+    exact: rated transactions over prompted ones."""
+
+    __tablename__ = "counter_prompt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    touchpoint_id: Mapped[int] = mapped_column(ForeignKey("touchpoint.id"))
+    service_event_id: Mapped[int] = mapped_column(ForeignKey("service_event.id"), unique=True)
+    transaction_no: Mapped[str] = mapped_column(String(120))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    rating_id: Mapped[int | None] = mapped_column(ForeignKey("rating.id"))
+
+    touchpoint: Mapped[Touchpoint] = relationship()
+    service_event: Mapped[ServiceEvent] = relationship()
+    staff: Mapped[Staff | None] = relationship()
+    rating: Mapped[Rating | None] = relationship()
+
+    # The kiosk asks for its newest prompt on every poll.
+    __table_args__ = (Index("ix_counter_prompt_touchpoint_created", "touchpoint_id", "created_at"),)

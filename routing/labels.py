@@ -23,6 +23,7 @@ CHANNEL_LABELS = {
     "qr": _l("QR code"), "web": _l("Web form"), "sms": _l("SMS"), "phone": _l("Phone"),
     "walk_in": _l("Walk-in"), "email": _l("E-mail"), "chat": _l("Online chat"), "api": _l("API"),
     "callback": _l("Callback"), "letter": _l("Letter"), "opinion_book": _l("Opinion book"),
+    "kiosk": _l("Counter evaluator"),
 }
 # How staff name the channels they record from (staff intake).
 STAFF_CHANNEL_LABELS = {

@@ -291,6 +291,9 @@ class Rating(Base):
     suspect: Mapped[bool] = mapped_column(Boolean, default=False)
     suspect_reason: Mapped[str | None] = mapped_column(String(40))
     external_id: Mapped[str | None] = mapped_column(String(120), unique=True)
+    # The transaction a counter evaluator rated (一次一评): unique, so one
+    # transaction is rated at most once however many taps race.
+    service_event_id: Mapped[int | None] = mapped_column(ForeignKey("service_event.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     unit: Mapped[Unit] = relationship()
@@ -632,3 +635,46 @@ def _stamp_write(mapper, connection, target) -> None:
 for _model in CACHE_STAMPED:
     for _when in ("after_insert", "after_update", "after_delete"):
         event.listen(_model, _when, _stamp_write)
+
+
+# --- counter evaluators (评价器) -----------------------------------------------
+
+
+class CounterDevice(Base):
+    """A touchpoint switched to kiosk mode: the rating tablet on a counter.
+    Here, not in intake, because scoring measures its uptime (RULES 1, 004:
+    "device on 100% of the time") and the tick alerts on its silence.
+    `touchpoint_id` is intake's touchpoint (no foreign key: routing does not
+    know intake's tables, as with Rating.touchpoint_id)."""
+
+    __tablename__ = "counter_device"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    touchpoint_id: Mapped[int] = mapped_column(Integer, unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    label: Mapped[str] = mapped_column(String(120))  # the touchpoint's, for the supervisor's alert
+    # What the kiosk page's address carries: unguessable, replaced on demand.
+    secret: Mapped[str] = mapped_column(String(64), unique=True)
+    enabled_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when its supervisor was told it fell silent; cleared by the next heartbeat.
+    silent_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    unit: Mapped[Unit] = relationship()
+    staff: Mapped[Staff | None] = relationship()
+
+
+class DeviceUptime(Base):
+    """A stretch in which a device's heartbeats came without a gap: from the
+    first heartbeat to the latest. A gap longer than the grace opens a new one."""
+
+    __tablename__ = "device_uptime"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("counter_device.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_device_uptime_device_seen", "device_id", "last_seen_at"),)

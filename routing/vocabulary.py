@@ -14,7 +14,7 @@ CASE_CATEGORIES = (
     "installation", "environment", "product", "network_ready", "other",
 )
 SEVERITIES = ("minor", "normal", "major", "emergency")
-CHANNELS = ("qr", "web", "sms", "phone", "walk_in", "email", "chat", "api", "callback", "letter", "opinion_book")
+CHANNELS = ("qr", "web", "sms", "phone", "walk_in", "email", "chat", "api", "callback", "letter", "opinion_book", "kiosk")
 # The channels a member of staff records a contact from (staff intake, RULES 1).
 STAFF_CHANNELS = ("phone", "walk_in", "letter", "email", "opinion_book")
 CASE_STATUSES = ("new", "claimed", "in_progress", "waiting", "resolved", "closed")

@@ -83,6 +83,7 @@ METRIC_LABELS = {
     "callback_completion": _l("Callback completion"), "callbacks_missed": _l("Callbacks missed"),
     "reopen_rate": _l("Reopen rate"), "repeat_complaint_rate": _l("Repeat-complaint rate"),
     "response_rate": _l("Response rate"), "resolution_rate": _l("Resolution rate"),
+    "device_on_rate": _l("Evaluator on-time"),
 }
 # Column headings where the full name is too long for a table.
 SHORT_METRIC_LABELS = {

@@ -22,6 +22,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
 from intake.api.operations import OPERATIONS
+from intake.services.kiosk import enable_kiosk
 from routing.foundation.db import Base
 from routing.models import Callback
 from routing.services import lifecycle, policies
@@ -84,6 +85,8 @@ def world(client, make, session, clock):
     handler = w.people["handler"]
     w.touchpoint = make.touchpoint(outlet, handler)
     w.spare_touchpoint = make.touchpoint(outlet, label="Counter 9")
+    w.kiosk_touchpoint = make.touchpoint(outlet, handler, label="Counter 8")
+    w.kiosk = enable_kiosk(session, w.kiosk_touchpoint, clock.now())
     w.tokens = {role: create_api_token(session, staff, clock.now(), "t")[0] for role, staff in w.people.items()}
     w.spare_token_id = create_api_token(session, w.spare, clock.now(), "spare")[1].id
 
@@ -147,7 +150,7 @@ def path_values(w, endpoint: str) -> dict:
     return {"unit_id": w.unit.id, "staff_id": w.spare.id, "token_id": w.spare_token_id,
             "touchpoint_id": w.spare_touchpoint.id, "callback_id": w.callback, "rating_id": w.rating_id,
             "reference": w.cases["see"].reference, "tracking_token": w.cases["see"].tracking_token,
-            "token": w.touchpoint.token, "step": "note", "message_id": w.given_up.id,
+            "token": w.touchpoint.token, "step": "note", "message_id": w.given_up.id, "secret": w.kiosk.secret,
             "provider": "aliyun", "key": "survey", **per_endpoint}
 
 
@@ -355,6 +358,8 @@ def families(app) -> dict[str, str]:
                 out[key] = "api"
             elif rule.rule.startswith("/sms/"):
                 out[key] = "sms"
+            elif rule.rule.startswith("/kiosk/"):
+                out[key] = "kiosk"
             elif method == "GET":
                 out[key] = "pages"
             else:
@@ -441,6 +446,7 @@ FORM_GROUPS = {
         ("/admin/units", "/admin/units/<int:unit_id>", "/admin/staff", "/admin/staff/<int:staff_id>/deactivate",
          "/admin/staff/<int:staff_id>/password", "/admin/staff/<int:staff_id>/reactivate", "/admin/touchpoints",
          "/admin/touchpoints/<int:touchpoint_id>/revoke", "/admin/touchpoints/<int:touchpoint_id>/rotate",
+         "/admin/touchpoints/<int:touchpoint_id>/kiosk", "/admin/touchpoints/<int:touchpoint_id>/kiosk/off",
          "/admin/tokens", "/admin/tokens/<int:token_id>/revoke", "/admin/outbox/<int:message_id>/retry",
          "/admin/notices/<provider>/<key>",
          "/logout"),  # no fields: the pages test posts junk to it, last
@@ -598,6 +604,7 @@ def api_bodies(w) -> dict:
         "case_weather": {"reason": "Typhoon warning."},
         "case_resolve": {"summary": "Refunded."},
         "case_reopen": {"reason": "Still charged.", "by_customer": True},
+        "prompt_touchpoint": {"transaction_no": f"BJ-{n}", "staff": handler.username},
         "record_callback_outcome": {"outcome": "reached", **answers, "comment": "Happy.", "reopen": False,
                                     "reopen_reason": "n/a"},
     }
@@ -624,7 +631,7 @@ def test_api_refuses_hostile_bodies(app, client, world):
         case = case_for.get(op.endpoint)
         url = "/api/v1" + url_for_rule(SimpleNamespace(rule=op.rule), {
             "reference": case.reference if case else None, "callback_id": world.api_callback,
-            "message_id": world.given_up.id})
+            "message_id": world.given_up.id, "touchpoint_id": world.kiosk_touchpoint.id})
         with app.app_context():  # a field may take its longest length from a setting
             body_schema = op.body.model_json_schema() if op.body else {"properties": {}}
         fields = body_schema["properties"]
@@ -656,6 +663,36 @@ def test_api_refuses_hostile_bodies(app, client, world):
     verdicts.assert_none()
     assert not valid_refused, "\n".join(valid_refused)
     assert {op.endpoint for op in writes if op.body} == set(api_bodies(world))
+
+
+# --- the counter evaluator's taps: the kiosk's own JSON -------------------------------
+
+def test_the_kiosk_refuses_hostile_taps_and_records_nothing(app, client, world):
+    """A tap is {tap_id, prompt_id, score}: each of them wrong, or the body
+    no JSON object, is a 4xx that writes nothing; then a right one is taken."""
+    verdicts = Verdicts(app)
+    url = f"/kiosk/{world.kiosk.secret}"
+    api = {"Authorization": f"Bearer {world.tokens['handler']}"}
+    made = client.post(f"/api/v1/touchpoints/{world.kiosk_touchpoint.id}/prompt", headers=api,
+                       json={"transaction_no": "BJ-HOSTILE"})
+    assert made.status_code == 201, made.get_json()
+    good = {"tap_id": "a-good-tap-id", "prompt_id": made.get_json()["id"], "score": 5}
+    for data, content_type in WHOLE_BODIES:
+        verdicts.check(f"POST {url}/ratings {short(data)}", client.post(
+            f"{url}/ratings", data=data, content_type=content_type), wrong=True, before=row_counts(app))
+    for name, values in {"tap_id": (None, "", "short", NUL, LONG, 5, ["x" * 12], "é" * 12),
+                         "prompt_id": (None, "1", HUGE, -1, 0, 2**63, 1.5, True, [1]),
+                         "score": (None, "5", 0, 6, 2.5, True, HUGE, [5]),
+                         "tapped_at": ("yesterday", NUL, LONG, 5, "2026-11-02T09:00:00", "9999-12-31T23:59:59-23:00")}.items():
+        for value in values:
+            verdicts.check(f"POST {url}/ratings {name}={short(value)}", client.post(
+                f"{url}/ratings", json={**good, name: value}), wrong=True, before=row_counts(app))
+    verdicts.check(f"POST {url}/ratings (a right tap)", client.post(f"{url}/ratings", json=good), wrong=False)
+    verdicts.check(f"POST {url}/heartbeat junk", client.post(f"{url}/heartbeat", data=LONG), wrong=None)
+    for junk in ("nope", "x" * 300, NUL):
+        verdicts.check(f"POST /kiosk/{junk}/ratings", client.post(f"/kiosk/{quote(junk, safe='')}/ratings",
+                                                                  json=good), wrong=True)
+    verdicts.assert_none()
 
 
 # --- the SMS webhooks: signed by Twilio, and still junk ----------------------------

@@ -10,6 +10,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from intake.services.kiosk import enable_kiosk
 from routing.models import Callback, Staff
 from routing.services import lifecycle
 from support.browser import live_server
@@ -55,8 +56,11 @@ def world(session, clock, make):
     lifecycle.resolve(session, called_back, bob, "Apologised.", clock.now())
     session.commit()
     callback = session.scalar(select(Callback.id).where(Callback.case_id == called_back.id))
+    kiosk = enable_kiosk(session, make.touchpoint(o1, label="Counter 2"), clock.now())
+    session.commit()
     return {"org": org, "admin": admin.username, "case": case.reference, "counter": counter.code,
-            "touchpoint": make.touchpoint(o1).token, "callback": callback, "o1": org.o1.id}
+            "touchpoint": make.touchpoint(o1).token, "callback": callback, "o1": org.o1.id,
+            "kiosk": kiosk.secret}
 
 
 def watched(browser):
@@ -84,6 +88,7 @@ def style(page, selector: str, prop: str) -> str:
 # What shows that each page's own stylesheet applied: (selector, CSS property, value).
 PAGES = {
     "/q/{touchpoint}": [(".faces", "display", "grid")],
+    "/kiosk/{kiosk}": [(".kiosk-faces", "display", "grid"), ("#kiosk", "display", "flex")],
     "/complain?lang=en": [("main.page", "max-width", "1152px")],
     "/track": [("main.page", "max-width", "1152px")],
     "/login": [(".card.narrow", "max-width", "512px")],

@@ -21,6 +21,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import select
 
+from intake.services.kiosk import enable_kiosk
 from routing.models import Callback, OutboundMessage
 from routing.rules.access import at_least
 from routing.services import lifecycle, policies
@@ -94,6 +95,9 @@ EXPECTED = {
     # Aliyun's and Tencent Cloud's callbacks: only the secret in the path lets in, never a signed-in user.
     **{f"POST /sms/{path}": Expect(twilio=True) for path in (
         "aliyun/<secret>/report", "aliyun/<secret>/reply", "tencent/<secret>/status", "tencent/<secret>/reply")},
+    # The counter evaluator's tablet: the secret in its address is the key.
+    "GET /kiosk/<secret>": ANYONE, "GET /kiosk/<secret>/prompt": ANYONE, "POST /kiosk/<secret>/ratings": ANYONE,
+    "POST /kiosk/<secret>/heartbeat": ANYONE,
     # Every member of staff: their own queues, inbox, password and scores.
     "GET /account/password": STAFF, "POST /account/password": STAFF,
     "GET /cases/new": HANDLES, "POST /cases/new": HANDLES,
@@ -125,7 +129,8 @@ EXPECTED = {
         ("POST", "/policies/<name>"), ("GET", "/calendars"), ("GET", "/calendars/new"), ("POST", "/calendars/new"),
         ("GET", "/calendars/<name>"), ("POST", "/calendars/<name>"), ("POST", "/calendars/<name>/import"),
         ("GET", "/outbox"), ("POST", "/outbox/<int:message_id>/retry"),
-        ("GET", "/notices"), ("POST", "/notices/<provider>/<key>"))},
+        ("GET", "/notices"), ("POST", "/notices/<provider>/<key>"),
+        ("POST", "/touchpoints/<int:touchpoint_id>/kiosk"), ("POST", "/touchpoints/<int:touchpoint_id>/kiosk/off"))},
     # The API, by bearer token: a token sees its unit's tree (executives and admins everything).
     "GET /api/v1/openapi.json": ANYONE,
     **{f"GET /api/v1{path}": STAFF for path in (
@@ -136,6 +141,8 @@ EXPECTED = {
         "/touchpoints/<int:touchpoint_id>/qr.pdf", "/cases/<reference>")},
     **{f"POST /api/v1/cases/<reference>/{step}": IN_SCOPE for step in (
         "claim", "transfer", "reply", "appointment", "weather", "resolve", "reopen", "close")},
+    "POST /api/v1/touchpoints/<int:touchpoint_id>/prompt": IN_SCOPE,
+    "POST /api/v1/touchpoints/<int:touchpoint_id>/heartbeat": IN_SCOPE,
     "POST /api/v1/callbacks/<int:callback_id>/outcome": CALLBACK,
     "POST /api/v1/callbacks/<int:callback_id>/phone": CALLBACK,
     "POST /api/v1/cases": STAFF, "POST /api/v1/ratings": STAFF, "POST /api/v1/service-events": STAFF,
@@ -150,6 +157,7 @@ API_BODIES = {
     "transfer": {"to_staff": "{spare}", "reason": "Her counter."}, "reply": {"message": "We are on it."},
     "appointment": {"at": "2026-11-03T10:00:00+08:00"}, "resolve": {"summary": "Refunded."},
     "reopen": {"reason": "Still charged."}, "outcome": {"outcome": "no_answer"}, "weather": {"reason": "A typhoon."},
+    "prompt": {"transaction_no": "BJ-0001"},
 }
 
 
@@ -191,6 +199,8 @@ def world(app, client, make, session, clock):
     session.commit()
     handler = people["handler"]
     touchpoint, spare_touchpoint = make.touchpoint(outlet_a, handler), make.touchpoint(outlet_a, label="Counter 9")
+    enable_kiosk(session, spare_touchpoint, clock.now())  # the counter system's prompt and heartbeat
+    kiosk = enable_kiosk(session, make.touchpoint(outlet_a, label="Counter 8"), clock.now())  # its tablet
     tokens = {user: create_api_token(session, member, clock.now(), "t")[0] for user, member in people.items()}
     spare_token = create_api_token(session, spare, clock.now(), "spare")[1].id
     case = make.case(unit=outlet_a, recorded_by=handler, contact_phone="+8613800000001", category="attitude")
@@ -211,11 +221,15 @@ def world(app, client, make, session, clock):
         "unit_id": outlet_a.id, "staff_id": spare.id, "touchpoint_id": spare_touchpoint.id, "token_id": spare_token,
         "fmt": "png", "name": policies.policies(session)[0].name, "filename": "app.css", "unit": outlet_a.id,
         "spare": spare.username, "message_id": session.scalar(select(OutboundMessage.id).limit(1)),
-        "secret": "not-the-secret", "provider": "aliyun", "key": "survey",
+        "secret": kiosk.secret, "provider": "aliyun", "key": "survey",
     }
     per_rule = {"/scores/verdicts/<reference>": {"reference": resolved.reference},
                 "/admin/calendars/<name>": {"name": policies.calendars(session)[0].name},
-                "/scores/export.<fmt>": {"fmt": "csv"}}
+                "/scores/export.<fmt>": {"fmt": "csv"},
+                # A domestic SMS provider's callback with a wrong secret in its path.
+                **{f"/sms/{path}": {"secret": "not-the-secret"} for path in (
+                    "aliyun/<secret>/report", "aliyun/<secret>/reply", "tencent/<secret>/status",
+                    "tencent/<secret>/reply")}}
     return SimpleNamespace(people=people, tokens=tokens, values=values, per_rule=per_rule)
 
 

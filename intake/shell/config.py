@@ -44,6 +44,15 @@ DEFAULTS = {
     "LOW_RATING_ALERT_COUNT": 3,
     "LOW_RATING_ALERT_MINUTES": 60,
     "COMMENT_MAX_LENGTH": 1000,
+    # Counter evaluators (kiosk mode): how often the kiosk asks for a transaction to rate and sends
+    # a heartbeat, how long its thanks stay and a prompt waits for a tap, after how many minutes of
+    # working time without a heartbeat the supervisor is told, and the calendar of that working time.
+    "KIOSK_POLL_SECONDS": 2,
+    "KIOSK_HEARTBEAT_SECONDS": 60,
+    "KIOSK_RESET_SECONDS": 4,
+    "KIOSK_PROMPT_MINUTES": 10,
+    "KIOSK_SILENT_MINUTES": 10,
+    "KIOSK_CALENDAR": "cn-business",
     "SURVEY_DELAY_MINUTES": 10,
     "SURVEY_THROTTLE_DAYS": 30,
     "SURVEY_EXPIRY_HOURS": 72,

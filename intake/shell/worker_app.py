@@ -18,6 +18,7 @@ from intake.sms.spool import spool_job
 from intake.sms.surveys import expire_surveys
 from routing.foundation.clock import SystemClock
 from routing.foundation.db import Database
+from routing.services.devices import silent_devices_tick
 from routing.services.tick_jobs import router_tick_jobs
 from scoring.services.coverage import coverage_tick
 
@@ -31,7 +32,9 @@ def bind_services(app: Flask) -> None:
     app.extensions.setdefault("tick_jobs", {})["surveys"] = expire_surveys
     app.extensions["tick_jobs"]["inbound_spool"] = spool_job(app)
     app.extensions["tick_jobs"].update(router_tick_jobs(app))
-    app.extensions["tick_jobs"]["coverage"] = lambda session, now: coverage_tick(session, now, app.config["TIMEZONE"])
+    app.extensions["tick_jobs"]["coverage"] = \
+        lambda session, now: coverage_tick(session, now, app.config["TIMEZONE"], app.config)
+    app.extensions["tick_jobs"]["silent_devices"] = lambda session, now: silent_devices_tick(session, now, app.config)
 
 
 def init_babel(app: Flask, babel: Babel) -> None:

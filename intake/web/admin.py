@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 from intake.labels import LANGUAGE_NAMES
 from intake.models import Touchpoint
 from intake.services.complaints import ComplaintRejected, clean_email
+from intake.services.kiosk import disable_kiosk, enable_kiosk
 from intake.services.touchpoints import (
     QR_FORMATS,
     create_touchpoint,
@@ -33,7 +34,7 @@ from intake.services.touchpoints import (
 )
 from routing.errors import RoutingError
 from routing.labels import AREA_LABELS, LADDER_LABELS, ROLE_LABELS, UNIT_LEVEL_LABELS
-from routing.models import ApiToken, OutboundMessage, Staff, Unit
+from routing.models import ApiToken, CounterDevice, OutboundMessage, Staff, Unit
 from routing.services import org
 from routing.services.outbox import GIVEN_UP
 from routing.web.downloads import content_disposition
@@ -355,8 +356,12 @@ def touchpoints():
     for touchpoint in list_touchpoints(session, unit_ids):
         by_unit.setdefault(touchpoint.unit, []).append(touchpoint)
     public_url = current_app.config["PUBLIC_URL"]
+    devices = {d.touchpoint_id: d for d in session.scalars(select(CounterDevice).where(
+        CounterDevice.disabled_at.is_(None)))}
     return render_template("admin/touchpoints.html", form=form, by_unit=by_unit, shown_unit=shown_unit,
-                           url_of=lambda t: touchpoint_url(public_url, t)), 400 if form.errors else 200
+                           url_of=lambda t: touchpoint_url(public_url, t), devices=devices,
+                           kiosk_url=lambda d: f"{public_url.rstrip('/')}/kiosk/{d.secret}"), \
+        400 if form.errors else 200
 
 
 @bp.route("/touchpoints/<int:touchpoint_id>/rotate", methods=["POST"])
@@ -382,6 +387,34 @@ def touchpoint_revoke(touchpoint_id: int):
     revoke_touchpoint(session, touchpoint, now())
     session.commit()
     flash(_("The touchpoint %(label)s was revoked. Its QR code no longer works.", label=touchpoint.label), "success")
+    return redirect(url_for(".touchpoints", unit=touchpoint.unit_id))
+
+
+@bp.route("/touchpoints/<int:touchpoint_id>/kiosk", methods=["POST"])
+def touchpoint_kiosk(touchpoint_id: int):
+    """Kiosk mode on (or a new kiosk address: the old one stops working)."""
+    session = db_session()
+    touchpoint = get_touchpoint(session, touchpoint_id)
+    try:
+        enable_kiosk(session, touchpoint, now())
+    except RoutingError as error:
+        session.rollback()
+        action_error(error)
+    else:
+        session.commit()
+        flash(_("%(label)s is a counter evaluator. Open its kiosk link on the counter's tablet.",
+                label=touchpoint.label), "success")
+    return redirect(url_for(".touchpoints", unit=touchpoint.unit_id))
+
+
+@bp.route("/touchpoints/<int:touchpoint_id>/kiosk/off", methods=["POST"])
+def touchpoint_kiosk_off(touchpoint_id: int):
+    session = db_session()
+    touchpoint = get_touchpoint(session, touchpoint_id)
+    disable_kiosk(session, touchpoint, now())
+    session.commit()
+    flash(_("Kiosk mode of %(label)s was switched off. Its kiosk link no longer works.", label=touchpoint.label),
+          "success")
     return redirect(url_for(".touchpoints", unit=touchpoint.unit_id))
 
 

@@ -142,6 +142,11 @@ NOTICES: dict[str, Notice] = {n.key: n for n in (
            N_("%(count)s low ratings at %(unit)s within %(minutes)s minutes: please look into it."),
            ("unit", "count", "minutes"), "${unit}在${minutes}分钟内收到${count}条低分评价，请及时查看处理。",
            ("unit", "count", "minutes")),
+    Notice("device_silent", STAFF,
+           N_("The counter evaluator %(label)s at %(unit)s has been silent for %(minutes)s minutes of working "
+              "time: please check that it is on and online."),
+           ("label", "unit", "minutes"), "${unit}的评价器${label}已${minutes}分钟无响应，请检查设备电源和网络。",
+           ("label", "unit", "minutes")),
 )}
 
 # The longest value each parameter usually takes, for the lengths shown to
@@ -149,7 +154,7 @@ NOTICES: dict[str, Notice] = {n.key: n for n in (
 SAMPLES = {
     "unit": "浦东新区陆家嘴营业部", "reference": "C-2026-000001", "token": "x" * 32,
     "message": "", "summary": "", "level": "副总经理", "target": "办结", "minutes": "120",
-    "amount": "50,000.00", "count": "3", "time": "2026-11-03 10:30", "code": "123456",
+    "amount": "50,000.00", "count": "3", "time": "2026-11-03 10:30", "code": "123456", "label": "3号窗口",
 }
 
 _VARIABLE = re.compile(r"\$\{(\w+)\}")

@@ -46,6 +46,8 @@ TEXTS = {
     "callback_due": _l("The callback for case %(reference)s is due now."),
     "callback_missed": _l("The callback for case %(reference)s was not made in its window."),
     "low_ratings": _l("%(count)s low ratings at %(unit)s within %(minutes)s minutes: please look into it."),
+    "device_silent": _l("The counter evaluator %(label)s at %(unit)s has been silent for %(minutes)s minutes "
+                        "of working time: please check that it is on and online."),
 }
 
 

@@ -2,18 +2,23 @@
 measured rates, and the ledger's fines per item: an evaluation rate of 80%
 costs 1 point and 100 yuan (12 -> 11 points, -100 yuan); a late arrival on
 the ledger costs 100 yuan; a repeat within 30 days doubles points and fine."""
+import itertools
 from datetime import datetime, timezone
 from decimal import Decimal
 
 from sqlalchemy import select
 
+from routing.models import CounterDevice, DeviceUptime
+from routing.services.policies import ensure_presets
 from scoring.engine.periods import Period
 from scoring.models import LedgerEntry
 from scoring.services.coverage import apply_evaluator_coverage, coverage_tick
 from scoring.services.scorecards import scorecards
+from support.records import local
 
 TZ = "Asia/Shanghai"
 NOVEMBER = datetime(2026, 11, 1, 1, 0, tzinfo=timezone.utc)
+_touchpoints = itertools.count(9000)
 
 
 def served(rec, unit, staff, services: int, rated: int, score: int = 5) -> None:
@@ -99,3 +104,46 @@ def test_a_suspended_employee_is_paid_450_yuan_and_no_performance_pay(session, r
     assert "suspension" in card.flags and (card.total, card.money) == (9, -300)
     (pay,) = [line for line in card.money_breakdown if line.reason == "flag_pay"]
     assert (pay.points, pay.params["pay"]) == (0, 450)
+
+
+# --- the device's on-time, from its heartbeats (RULES 1: "device on 100% of the time") ---------
+
+def evaluator(session, rec, counter, staff, days_on, off_on_the_14th: bool = False):
+    """A counter evaluator rating `staff`, in kiosk mode since September, on
+    from 08:50 to 17:40 each day of October (off from 14:00 on the 14th)."""
+    device = CounterDevice(touchpoint_id=next(_touchpoints), unit_id=counter.id, staff_id=staff.id,
+                           label="Counter 1", secret=f"secret-{staff.username}", enabled_at=local("2026-09-30 12:00"))
+    session.add(device)
+    session.flush()
+    for day in days_on:
+        end = "14:00" if off_on_the_14th and day == 14 else "17:40"
+        session.add(DeviceUptime(device_id=device.id, started_at=local(f"2026-10-{day:02d} 08:50"),
+                                 last_seen_at=local(f"2026-10-{day:02d} {end}")))
+    session.flush()
+    return device
+
+
+def test_an_evaluator_off_for_an_afternoon_costs_its_teller_1_point(session, rec, tree, clock):
+    ensure_presets(session, clock.now())  # the official working calendar the device must be on in
+    counter = rec.unit("O1-C1", tree["o1"], level="counter")
+    always_on, off_once = rec.staff("always-on", counter), rec.staff("off-once", counter)
+    for teller in (always_on, off_once):
+        served(rec, counter, teller, 100, 100)  # evaluation and satisfaction rates met
+    evaluator(session, rec, counter, always_on, range(1, 32))
+    evaluator(session, rec, counter, off_once, range(1, 32), off_on_the_14th=True)
+    entered = apply_evaluator_coverage(session, Period.parse("2026-10"), NOVEMBER, TZ,
+                                       config={"KIOSK_CALENDAR": "cn-business"})
+    assert [(e.staff_id, e.points) for e in entered] == [(off_once.id, 1)]
+    # October 2026 has 18 working days (the 1st-7th off, Saturday the 10th a
+    # make-up day): 126 working hours, of which 14:01-17:30 on the 14th were
+    # missed (the last heartbeat vouches for a minute): 122.52 / 126.
+    assert "Evaluator on-time 97.2% (target 100%)" in entered[0].note
+    assert (ledger_card(session, off_once).total, ledger_card(session, off_once).money) == (11, -100)
+
+
+def test_a_teller_without_an_evaluator_is_not_measured_on_it(session, rec, tree, clock):
+    ensure_presets(session, clock.now())
+    counter = rec.unit("O1-C1", tree["o1"], level="counter")
+    teller = rec.staff("teller", counter)
+    served(rec, counter, teller, 100, 100)
+    assert apply_evaluator_coverage(session, Period.parse("2026-10"), NOVEMBER, TZ, config={}) == []
