@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask_babel import force_locale, gettext
@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from intake.models import Touchpoint
 from intake.phone import InvalidPhone, normalize_phone
 from routing.errors import RoutingError
 from routing.models import Case, Rating, Unit
@@ -60,6 +61,7 @@ class Complaint:
     consent: bool = False
     locale: str = "zh_Hans_CN"
     callback_slot: str | None = None  # chosen from the form's list: sets the callback's window
+    subject_staff_id: int | None = None  # whom a complaint is about, when known besides the touchpoint's
 
 
 @dataclass(frozen=True)
@@ -117,11 +119,9 @@ def _validated(complaint: Complaint, region: str) -> Complaint:
     if len(callback) > CALLBACK_MAX_LENGTH:
         raise ComplaintRejected("callback_too_long", _l(
             "Please keep the preferred time under %(max)s characters.", max=CALLBACK_MAX_LENGTH))
-    return Complaint(
-        description=description, channel=complaint.channel, kind=complaint.kind,
-        category=complaint.category, unit_id=complaint.unit_id, touchpoint_id=complaint.touchpoint_id,
-        name=name, phone=phone, email=email, preferred_callback=callback or None,
-        consent=True, locale=complaint.locale, callback_slot=slot,
+    return replace(
+        complaint, description=description,
+        name=name, phone=phone, email=email, preferred_callback=callback or None, consent=True, callback_slot=slot,
     )
 
 
@@ -144,7 +144,7 @@ def file_complaint(session: Session, complaint: Complaint, *, now: datetime, con
         dedupe_key = f"joined:{event.id}"
     else:
         case = open_case(session, NewCase(
-            channel=complaint.channel, description=complaint.description, kind=complaint.kind,
+            subject_staff_id=_subject(session, complaint, rating), channel=complaint.channel, description=complaint.description, kind=complaint.kind,
             category=complaint.category, unit_id=complaint.unit_id, touchpoint_id=complaint.touchpoint_id,
             contact_name=complaint.name, contact_phone=complaint.phone, contact_email=complaint.email,
             preferred_callback=complaint.preferred_callback, callback_slot=complaint.callback_slot, consent=True,
@@ -156,6 +156,19 @@ def file_complaint(session: Session, complaint: Complaint, *, now: datetime, con
     _queue_confirmation(session, case, complaint, joined=dedupe_key.startswith("joined"),
                         dedupe_key=dedupe_key, now=now, config=config)
     return Filed(case=case, joined=dedupe_key.startswith("joined"))
+
+
+def _subject(session: Session, complaint: Complaint, rating: Rating | None) -> int | None:
+    """Whom a complaint is about: the staff member of the touchpoint it was
+    made at (or of the rating it came from); nobody for other kinds."""
+    if complaint.kind != "complaint":
+        return None
+    if complaint.subject_staff_id is not None:
+        return complaint.subject_staff_id
+    if rating is not None and rating.staff_id is not None:
+        return rating.staff_id
+    touchpoint = session.get(Touchpoint, complaint.touchpoint_id) if complaint.touchpoint_id is not None else None
+    return touchpoint.staff_id if touchpoint is not None else None
 
 
 def tracking_url(config: Mapping, case: Case) -> str:

@@ -48,6 +48,8 @@ DEFAULTS = {
     # [{"level": "manager", "up_to": 1000, "includes_bound": true}, ..., {"level": "gm"}];
     # None: the preset routing/presets/authority.toml.
     "AUTHORITY_BANDS": None,
+    # Whether the staff member a complaint is about may read it (never act on it).
+    "SUBJECT_SEES_COMPLAINT": False,
     "LANGUAGES": ["zh_Hans_CN", "en"],
     "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
     "SESSION_COOKIE_HTTPONLY": True,

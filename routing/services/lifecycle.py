@@ -34,6 +34,8 @@ RESOLVE_MEETS = ("acknowledge", "first_response", "arrival", "resolution")
 
 
 def _require(staff: Staff, case: Case, action: str) -> None:
+    if access.is_subject(staff, case):
+        raise Forbidden("subject", subject_refusal(case))
     if not access.STEP_POSSIBLE[action](case):
         raise Conflict("invalid_status", gettext("This step is not possible while case %(reference)s is %(status)s.",
                                                  reference=case.reference,
@@ -41,6 +43,12 @@ def _require(staff: Staff, case: Case, action: str) -> None:
     if action not in access.allowed_actions(staff, case):
         raise Forbidden("not_allowed", gettext("You may not take this step on case %(reference)s.",
                                                reference=case.reference))
+
+
+def subject_refusal(case: Case) -> str:
+    """What the person a complaint is about is told when they try to act on it."""
+    return gettext("Case %(reference)s is a complaint about you: your supervisors handle it, and you may not "
+                   "claim it, be given it, work on it or call the customer back.", reference=case.reference)
 
 
 def _text(value: str, code: str, message: str) -> str:
@@ -128,6 +136,9 @@ def transfer(session: Session, case: Case, by: Staff, *, to_staff: Staff | None 
 
 
 def _check_colleague(session: Session, case: Case, staff: Staff) -> None:
+    if access.is_subject(staff, case):
+        raise Forbidden("subject", gettext("Case %(reference)s is a complaint about %(name)s: it cannot be given "
+                                           "to them.", reference=case.reference, name=staff.display_name))
     wider = (case.unit.parent or case.unit) if case.unit is not None else None
     if not access.may_take_over(staff, case, subtree_ids(session, wider.id) if wider else None):
         raise Forbidden("not_eligible", gettext("%(name)s cannot take over case %(reference)s.",
@@ -275,6 +286,7 @@ def reopen(session: Session, case: Case, by: Staff | None, reason: str, now: dat
         contact_address=case.contact_address, preferred_callback=case.preferred_callback,
         callback_slot=case.callback_slot,
         consent=case.consent, locale=case.locale, amount_claimed=case.amount_claimed,
+        subject_staff_id=case.subject_staff_id,
     ), now, reopened_from=case)
     add_event(session, case, now, "reopened", actor="customer" if by_customer or by is None else "staff",
               staff=by, body=reason, public=True, data={"reference": new.reference})

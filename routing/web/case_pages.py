@@ -45,8 +45,9 @@ def visible_case(session: Session, staff: Staff, reference: str) -> Case:
     case = case_by_reference(session, reference) if len(reference) <= 40 else None
     if case is None:
         abort(404, _l("There is no case with the reference %(reference)s.", reference=reference))
-    if not access.may_see_case(staff, case):
-        abort(403, _l("This case belongs to a unit outside yours."))
+    if not access.may_see_case(staff, case, subject_sees=current_app.config.get("SUBJECT_SEES_COMPLAINT", False)):
+        abort(403, lifecycle.subject_refusal(case) if access.is_subject(staff, case)
+              else _l("This case belongs to a unit outside yours."))
     return case
 
 
@@ -221,6 +222,9 @@ def case_step(reference: str, step: str):
     form = STEPS[step].form()
     if step == "transfer":
         _transfer_choices(session, case, form)
+    if access.is_subject(current_user, case):
+        flash(lifecycle.subject_refusal(case), "error")
+        return redirect(url_for(".case_page", reference=case.reference), 303)
     if step not in access.allowed_actions(current_user, case):
         flash(gettext("You cannot do this with %(reference)s now: it is %(status)s.", reference=case.reference,
                       status=labels.STATUS_LABELS.get(case.status, case.status)), "error")
@@ -250,7 +254,7 @@ def _transfer_choices(session: Session, case: Case, form: forms.TransferForm) ->
         staff_query = staff_query.where(Staff.unit_id.in_(subtree_ids(session, unit.id)))
     form.to_staff.choices = form.to_staff.choices[:1] + [
         SelectChoice(str(s.id), f"{s.display_name} ({s.unit.name})") for s in session.scalars(staff_query)
-        if s.id != case.owner_id]
+        if s.id not in (case.owner_id, case.subject_staff_id)]
     units = session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.code).limit(500))
     form.to_unit.choices = form.to_unit.choices[:1] + [SelectChoice(str(u.id), f"{u.code} {u.name}") for u in units]
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from intake.api.operations import operation
@@ -33,10 +33,12 @@ from intake.api.scope import api_staff, find_unit, in_scope, require_scope, unit
 from intake.services.complaints import CALLBACK_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
 from routing.errors import RoutingError
 from routing.models import Case as CaseRecord
+from routing.rules import access
 from routing.rules.ladder import LEVELS
 from routing.services.cases import NewCase as NewCaseRecord
 from routing.services.cases import case_by_reference, open_case
 from routing.services.deadlines import DEADLINE_STATES, deadline_outcome
+from routing.services.lifecycle import subject_refusal
 from routing.vocabulary import (
     CALLBACK_SLOTS,
     CASE_CATEGORIES,
@@ -110,6 +112,8 @@ class Case(Answer):
                               Read(lambda case, reading: _amount(case))]
     first_responder_id: int | None
     owner_id: int | None
+    subject_staff_id: Annotated[int | None, Field(
+        description="The staff member the complaint is about: never its owner or its callback caller.")]
     reopened_from_id: int | None
     external_id: str | None
     created_at: datetime
@@ -220,6 +224,8 @@ def visible_case(reference: str, *, own_too: bool = False) -> CaseRecord:
     mine = own_too and case is not None and api_staff().id in (case.owner_id, case.first_responder_id)
     if case is None or not (in_scope(case.unit_id) or mine):
         raise not_found(NO_CASE)
+    if access.is_subject(api_staff(), case) and not current_app.config["SUBJECT_SEES_COMPLAINT"]:
+        raise ApiError(403, subject_refusal(case), "complaint_about_you")
     return case
 
 
@@ -233,6 +239,8 @@ def get_case(reference):
 def list_cases(query: CaseFilter):
     session = db_session()
     stmt = within_scope(select(CaseRecord), CaseRecord.unit_id)
+    if not current_app.config["SUBJECT_SEES_COMPLAINT"]:  # complaints about the token's staff member are not theirs
+        stmt = stmt.where(or_(CaseRecord.subject_staff_id.is_(None), CaseRecord.subject_staff_id != api_staff().id))
     stmt = stmt.where(*unit_filter(session, query.unit, CaseRecord.unit_id))
     if query.status is not None:
         stmt = stmt.where(CaseRecord.status == query.status)
