@@ -21,7 +21,7 @@ import itertools
 import random
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from flask_babel import force_locale
@@ -144,7 +144,7 @@ class _Agenda:
 
     def __init__(self, now: datetime):
         self.now = now
-        self.clock = datetime.min.replace(tzinfo=UTC)
+        self.clock = datetime.min.replace(tzinfo=timezone.utc)
         self._queue: list[tuple[datetime, int, Life]] = []
         self._order = itertools.count()
 
@@ -233,7 +233,7 @@ class _History:
 
     def _at(self, day: date, hour: float) -> datetime:
         local = datetime.combine(day, time()) + timedelta(hours=hour)
-        return local.replace(tzinfo=ZONE).astimezone(UTC)
+        return local.replace(tzinfo=ZONE).astimezone(timezone.utc)
 
     def _working(self, moment: datetime) -> datetime:
         """Office staff act between 8:30 and 18:00 local time; later than

@@ -7,9 +7,9 @@ refusing with a RoutingError, shown as a flash message).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta

@@ -3,7 +3,7 @@ history, loaded once, with logins that work."""
 import re
 import socket
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -38,7 +38,7 @@ from scoring.services.scorecards import fitting_subjects, scorecards_for
 PUBLIC_URL = "https://feedback.example.com"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CJK = re.compile(r"[\u4e00-\u9fff]")
-NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # a Monday, 9:00 in Shanghai
+NOW = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)  # a Monday, 9:00 in Shanghai
 
 
 def rows_per_table(session) -> dict[str, int]:
@@ -172,7 +172,7 @@ def test_the_printed_logins_and_qr_link_work(client, session, login, demo):
     assert client.get(f"/q/{token}").status_code == 200
     for username, path, status in (("admin", "/admin/", 200), ("gm", "/cases", 200),
                                    ("rmr.teller1", "/admin/", 403), ("rmr.teller1", "/cases", 200)):
-        assert re.search(rf"^\s+{re.escape(username)}\s", demo, re.MULTILINE), username
+        assert re.search(rf"^\s+{re.escape(username)}\s", demo, re.M), username
         login(SimpleNamespace(username=username), password=PASSWORD)
         assert client.get(path).status_code == status, (username, path)
     for url in (f"{PUBLIC_URL}/login", f"{PUBLIC_URL}/cases", f"{PUBLIC_URL}/admin", f"{PUBLIC_URL}/q/"):
@@ -283,7 +283,7 @@ def test_the_logins_are_grouped_by_what_to_try_first(demo):
     for heading, usernames in LOGIN_GROUPS:
         assert heading in demo
         for username in usernames:
-            assert re.search(rf"^\s+{re.escape(username)}\s", demo, re.MULTILINE), username
+            assert re.search(rf"^\s+{re.escape(username)}\s", demo, re.M), username
     assert demo.index(LOGIN_GROUPS[0][0]) < demo.index(LOGIN_GROUPS[-1][0])
 
 
