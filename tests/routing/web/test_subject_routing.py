@@ -103,7 +103,7 @@ def test_nobody_transfers_it_to_the_teller_by_page_or_api(client, session, bank,
     assert "cannot be given to them" in response.get_json()["detail"]
     sign_in(lobby)
     page = client.get(f"/cases/{case.reference}").get_data(as_text=True)
-    offered = re.search(r'<select[^>]*name="to_staff".*?</select>', page, re.S)[0]
+    offered = re.search(r'<select[^>]*name="to_staff".*?</select>', page, re.DOTALL)[0]
     assert f'value="{bank.handler_a.id}"' not in offered  # not offered as a colleague to transfer to
     client.post(f"/cases/{case.reference}/transfer", data={"to_staff": str(bank.handler_a.id), "reason": "Hers."})
     session.expire_all()
