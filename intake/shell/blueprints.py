@@ -6,10 +6,10 @@ from flask import Blueprint
 from intake import api
 from intake.sms import webhooks
 from intake.web import admin, ops, outbox_admin, pages
-from routing.web import auth, callback_pages, case_pages, escalation_pages, policy_pages
+from routing.web import auth, callback_pages, case_pages, escalation_pages, policy_pages, rule_pages
 from scoring.web import dashboard, entry, overview
 
 
 def all_blueprints() -> list[Blueprint]:
     return [ops.bp, pages.bp, webhooks.bp, admin.bp, outbox_admin.bp, api.bp, auth.bp, case_pages.bp,
-            callback_pages.bp, escalation_pages.bp, policy_pages.bp, dashboard.bp, entry.bp, overview.bp]
+            callback_pages.bp, escalation_pages.bp, policy_pages.bp, rule_pages.bp, dashboard.bp, entry.bp, overview.bp]

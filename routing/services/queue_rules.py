@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,9 +26,12 @@ from routing.vocabulary import CASE_CATEGORIES
 def add_rule(session: Session, *, to_unit: Unit, now: datetime, category: str | None = None,
              from_unit: Unit | None = None, priority: int = 0) -> CaseRule:
     if category is not None and category not in CASE_CATEGORIES:
-        raise RoutingError("invalid_category", f"category must be one of {', '.join(CASE_CATEGORIES)}")
+        raise RoutingError("invalid_category", gettext("Choose one of the categories offered."))
     if category is None and from_unit is None:
-        raise RoutingError("rule_too_broad", "A routing rule needs a category, a unit or both.")
+        raise RoutingError("rule_too_broad", gettext("A routing rule needs a category, a unit or both."))
+    if not to_unit.active:
+        raise RoutingError("inactive_unit", gettext("%(unit)s is not active.", unit=to_unit.name))
+
     rule = CaseRule(category=category, from_unit_id=from_unit.id if from_unit else None, to_unit_id=to_unit.id,
                     priority=priority, active=True, created_at=now)
     session.add(rule)
@@ -35,11 +39,13 @@ def add_rule(session: Session, *, to_unit: Unit, now: datetime, category: str | 
     return rule
 
 
-def remove_rule(session: Session, rule_id: int) -> None:
+def remove_rule(session: Session, rule_id: int) -> CaseRule:
+    """Retire a rule: kept, as the cases it routed name it, but no longer applied."""
     rule = session.get(CaseRule, rule_id)
     if rule is None:
-        raise NotFound("rule_not_found", "There is no such routing rule.")
+        raise NotFound("rule_not_found", gettext("There is no such routing rule."))
     rule.active = False
+    return rule
 
 
 def rules(session: Session) -> list[CaseRule]:

@@ -385,3 +385,21 @@ def _dated_lines(text: str | None, needs_hours: bool) -> dict[str, list[list[str
         if needs_hours and not dated[day]:
             raise ValueError(line)
     return dated
+
+
+class RoutingRuleForm(FlaskForm):
+    """A routing rule: new cases of a category, arriving at a unit or below
+    it, go to another unit's queue (one of the two criteria at least)."""
+
+    category = SelectField(_l("Category"), default="",
+                           choices=[any_option(), *options(CATEGORY_LABELS, CASE_CATEGORIES)])
+    from_unit = SelectField(_l("Arriving at (and below)"), default="", choices=[any_option()])
+    to_unit = SelectField(_l("Goes to the queue of"), validators=[DataRequired(_l("Choose the unit whose queue "
+                                                                                  "takes these cases."))],
+                          choices=[SelectChoice("", _l("Please choose"))])
+    priority = IntegerField(_l("Priority"), default=0, validators=[Optional(), NumberRange(min=-1000, max=1000)],
+                            description=_l("Between two rules equally specific, the higher priority wins."))
+
+    def validate_from_unit(self, field) -> None:
+        if not field.data and not self.category.data:
+            raise ValidationError(_l("A routing rule needs a category, a unit or both."))
