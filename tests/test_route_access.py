@@ -125,7 +125,7 @@ EXPECTED = {
         "/touchpoints/<int:touchpoint_id>/qr.png", "/touchpoints/<int:touchpoint_id>/qr.svg",
         "/touchpoints/<int:touchpoint_id>/qr.pdf", "/cases/<reference>")},
     **{f"POST /api/v1/cases/<reference>/{step}": IN_SCOPE for step in (
-        "claim", "transfer", "reply", "appointment", "weather", "resolve", "reopen", "close")},
+        "claim", "transfer", "reply", "appointment", "weather", "resolve", "reopen", "close", "facts")},
     "POST /api/v1/callbacks/<int:callback_id>/outcome": CALLBACK,
     "POST /api/v1/callbacks/<int:callback_id>/phone": CALLBACK,
     "POST /api/v1/cases": STAFF, "POST /api/v1/ratings": STAFF, "POST /api/v1/service-events": STAFF,
@@ -142,7 +142,7 @@ API_BODIES = {
     "transfer": {"to_staff": "{spare}", "reason": "Her counter."}, "reply": {"message": "We are on it."},
     "appointment": {"at": "2026-11-03T10:00:00+08:00"}, "resolve": {"summary": "Refunded."},
     "reopen": {"reason": "Still charged."}, "outcome": {"outcome": "no_answer"}, "weather": {"reason": "A typhoon."},
-    "routing-rules": {"category": "billing", "to_unit": "BA"},
+    "routing-rules": {"category": "billing", "to_unit": "BA"}, "facts": {"category": "billing", "reason": "Charged."},
 }
 
 

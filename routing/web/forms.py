@@ -403,3 +403,20 @@ class RoutingRuleForm(FlaskForm):
     def validate_from_unit(self, field) -> None:
         if not field.data and not self.category.data:
             raise ValidationError(_l("A routing rule needs a category, a unit or both."))
+
+
+class FactsForm(FlaskForm):
+    """Change the facts of a case: what is sent is what the case becomes
+    (an empty amount clears it); the reason goes on the timeline. Its
+    fields are named apart from the other steps' on the same page."""
+
+    fact_kind = SelectField(_l("Kind"), choices=options(KIND_LABELS, CASE_KINDS))
+    fact_category = SelectField(_l("Category"), choices=options(CATEGORY_LABELS, CASE_CATEGORIES))
+    fact_severity = SelectField(_l("Severity"), choices=options(SEVERITY_LABELS, SEVERITIES))
+    fact_unit = SelectField(_l("Unit"), choices=[], coerce=str)
+    fact_amount = DecimalField(_l("Amount claimed (yuan)"), places=2,
+                                  validators=[Optional(), NumberRange(min=0, max=9999999999.99)],
+                                  description=_l("Leave empty when the customer claims no money."))
+    fact_reason = TextAreaField(_l("Why do the facts change?"), validators=[DataRequired(), Length(max=500)],
+                           description=_l("On the timeline. The deadlines are recomputed, and a major complaint "
+                                          "or a claim goes up at once to whoever may approve it."))
