@@ -29,6 +29,7 @@ DESCRIPTION_MAX_LENGTH = 4000
 NAME_MAX_LENGTH = 120
 EMAIL_MAX_LENGTH = 200
 CALLBACK_MAX_LENGTH = 120  # Case.preferred_callback
+ADDRESS_MAX_LENGTH = 300  # Case.contact_address
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 # The categories and kinds a customer picks from (the rest are for staff).
@@ -62,6 +63,8 @@ class Complaint:
     locale: str = "zh_Hans_CN"
     callback_slot: str | None = None  # chosen from the form's list: sets the callback's window
     subject_staff_id: int | None = None  # whom a complaint is about, when known besides the touchpoint's
+    address: str | None = None  # where a repair is needed (required for one)
+    emergency: bool = False  # a repair with people or property in danger now: the emergency policy
 
 
 @dataclass(frozen=True)
@@ -119,9 +122,16 @@ def _validated(complaint: Complaint, region: str) -> Complaint:
     if len(callback) > CALLBACK_MAX_LENGTH:
         raise ComplaintRejected("callback_too_long", _l(
             "Please keep the preferred time under %(max)s characters.", max=CALLBACK_MAX_LENGTH))
+    address = (complaint.address or "").strip()
+    if len(address) > ADDRESS_MAX_LENGTH:
+        raise ComplaintRejected("address_too_long", _l(
+            "Please keep the address under %(max)s characters.", max=ADDRESS_MAX_LENGTH))
+    if complaint.kind == "repair" and not address:
+        raise ComplaintRejected("address_required", _l("Please tell us where the repair is needed."))
     return replace(
         complaint, description=description,
         name=name, phone=phone, email=email, preferred_callback=callback or None, consent=True, callback_slot=slot,
+        address=address or None, emergency=complaint.emergency and complaint.kind == "repair",
     )
 
 
@@ -132,14 +142,17 @@ def file_complaint(session: Session, complaint: Complaint, *, now: datetime, con
     complaint = _validated(complaint, config.get("DEFAULT_REGION", "CN"))
     if complaint.unit_id is not None and session.get(Unit, complaint.unit_id) is None:
         raise ComplaintRejected("invalid_unit", _l("Please choose one of the options offered."))
-    case = (open_case_for_contact(session, phone=complaint.phone) if complaint.phone else None) or \
+    # An emergency is a matter of its own, dispatched at once: it never waits inside another case.
+    case = None if complaint.emergency else \
+        (open_case_for_contact(session, phone=complaint.phone) if complaint.phone else None) or \
         (open_case_for_contact(session, email=complaint.email) if complaint.email else None)
     if case is not None:
         event = add_customer_message(session, case, now, complaint.description, complaint.channel)
         # Nothing the customer said is lost, though the case keeps its own fields.
         event.data = {**(event.data or {}), "kind": complaint.kind, "category": complaint.category,
                       "unit_id": complaint.unit_id, "touchpoint_id": complaint.touchpoint_id,
-                      "preferred_callback": complaint.preferred_callback, "callback_slot": complaint.callback_slot}
+                      "preferred_callback": complaint.preferred_callback, "callback_slot": complaint.callback_slot,
+                      "address": complaint.address}
         session.flush()
         dedupe_key = f"joined:{event.id}"
     else:
@@ -147,6 +160,7 @@ def file_complaint(session: Session, complaint: Complaint, *, now: datetime, con
             subject_staff_id=_subject(session, complaint, rating), channel=complaint.channel, description=complaint.description, kind=complaint.kind,
             category=complaint.category, unit_id=complaint.unit_id, touchpoint_id=complaint.touchpoint_id,
             contact_name=complaint.name, contact_phone=complaint.phone, contact_email=complaint.email,
+            contact_address=complaint.address, severity="emergency" if complaint.emergency else "normal",
             preferred_callback=complaint.preferred_callback, callback_slot=complaint.callback_slot, consent=True,
             locale=complaint.locale,
         ), now)
