@@ -397,7 +397,7 @@ class RoutingRuleForm(FlaskForm):
     to_unit = SelectField(_l("Goes to the queue of"), validators=[DataRequired(_l("Choose the unit whose queue "
                                                                                   "takes these cases."))],
                           choices=[SelectChoice("", _l("Please choose"))])
-    priority = IntegerField(_l("Priority"), default=0, validators=[Optional(), NumberRange(min=-1000, max=1000)],
+    priority = IntegerField(_l("Priority"), default=0, validators=[Optional(), NumberRange(min=0, max=1000)],
                             description=_l("Between two rules equally specific, the higher priority wins."))
 
     def validate_from_unit(self, field) -> None:

@@ -40,7 +40,7 @@ class NewRoutingRule(Body):
         description="Cases arriving at this unit or below it, by id or code; anywhere if not given. Give this, "
                     "category or both.")] = None
     to_unit: Annotated[UnitRef, Field(description="The unit whose queue takes the cases, by id or code.")]
-    priority: Annotated[Whole(-1000, 1000) | None, Field(
+    priority: Annotated[Whole(0, 1000) | None, Field(
         description="Between two rules equally specific, the higher wins; 0 if not given.")] = None
 
 

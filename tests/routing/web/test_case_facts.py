@@ -14,6 +14,7 @@ from sqlalchemy import select
 from routing.models import Case, CaseEvent, Escalation
 from routing.rules.ladder import LEVELS
 from routing.services import lifecycle
+from routing.services.escalation import Ladders
 from support.ladder import tick_at
 from support.pages import page_of
 
@@ -142,3 +143,12 @@ def test_the_person_a_complaint_is_about_cannot_change_its_facts(api_as, session
     response = api_as(ladder_org.handler).post(f"/cases/{case.reference}/facts", json={
         "severity": "minor", "reason": "Not so bad."})
     assert response.status_code == 403 and response.get_json()["code"] == "complaint_about_you"
+
+
+def test_a_major_complaint_about_the_supervisor_goes_past_them(session, make, ladder_org):
+    """The ladder skips the person a complaint is about: a complaint about the
+    outlet's supervisor made major is not announced to them."""
+    case = make.case(ladder_org.outlet, recorded_by=ladder_org.handler, channel="phone", kind="complaint",
+                     contact_phone="+8613812345677", subject_staff_id=ladder_org.supervisor.id, amount_claimed=500)
+    assert _immediate(session, case) == [("manager", ladder_org.manager.id)]
+    assert Ladders(session).for_case(case)["supervisor"] == ladder_org.manager.id

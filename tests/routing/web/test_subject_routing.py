@@ -50,6 +50,7 @@ def test_the_outlets_lobby_manager_claims_it_by_page(client, session, bank, make
     case, lobby = _counter_case(client, session, bank, make)
     sign_in(lobby)
     assert case.reference in client.get("/cases?tab=unit").get_data(as_text=True)
+    assert "Complaint about" in client.get(f"/cases/{case.reference}").get_data(as_text=True)
     response = client.post(f"/cases/{case.reference}/claim")
     assert response.status_code == 303
     session.expire_all()
