@@ -48,7 +48,7 @@ EVENT_LABELS = {
     "escalated": _l("Escalated"), "warning": _l("Deadline warning"), "routed": _l("Sent to another unit's queue"),
     "callback_scheduled": _l("Callback scheduled"), "callback": _l("Callback made"),
     "callback_missed": _l("Callback missed"), "weather": _l("Weather prevents outdoor work"),
-    "phone_revealed": _l("Customer's number shown to a caller"),
+    "phone_revealed": _l("Customer's number shown to a caller"), "facts_changed": _l("Facts of the case changed"),
     "customer_satisfied": _l("The customer is satisfied"),
 }
 DEADLINE_STATE_LABELS = {
@@ -120,4 +120,12 @@ PURPOSE_LABELS = {
     "escalation": _l("Escalation notice"), "staff_notice": _l("Notice to staff"),
     "sms_reply": _l("Answer to a customer's SMS"),
     "appointment": _l("Appointment notice"), "transferred": _l("Transfer notice"),
+}
+
+# The facts of a case a handler may correct (routing.lifecycle.change_facts):
+# each one's name and the words for its values.
+FACT_LABELS = {
+    "kind": (_l("Kind"), KIND_LABELS), "category": (_l("Category"), CATEGORY_LABELS),
+    "severity": (_l("Severity"), SEVERITY_LABELS), "unit_id": (_l("Unit"), {}),
+    "amount_claimed": (_l("Amount claimed"), {}),
 }

@@ -25,7 +25,7 @@ from intake.api.operations import OPERATIONS
 from intake.services.kiosk import enable_kiosk
 from routing.foundation.db import Base
 from routing.models import Callback
-from routing.services import lifecycle, policies
+from routing.services import lifecycle, policies, queue_rules
 from routing.services.notify import notify_each
 from routing.services.org import create_api_token, create_staff
 from routing.services.outbox import enqueue
@@ -106,7 +106,7 @@ def world(client, make, session, clock):
                ("claim", "start", "reply", "note", "transfer", "appointment", "wait", "resume", "arrival",
                 "weather", "resolve", "close", "reopen", "see")}
     w.api_cases = {step: case(state.get(step, "claimed"), kind.get(step, "complaint")) for step in
-                   ("claim", "transfer", "reply", "appointment", "weather", "resolve", "close", "reopen")}
+                   ("claim", "transfer", "reply", "appointment", "weather", "resolve", "close", "reopen", "facts")}
     # Handled by a colleague and called back by the handler, who also works the callback desk:
     # nobody calls back their own case.
     handler.callback_desk = True
@@ -122,6 +122,7 @@ def world(client, make, session, clock):
     w.given_up = enqueue(session, transport="sms", to="+8613800000000", body="Hello", purpose="survey",
                          now=clock.now())
     w.given_up.status = "failed"  # not delivered: the outbox page offers to send it again
+    w.rule = queue_rules.add_rule(session, category="billing", from_unit=outlet, to_unit=branch, now=clock.now())
     w.policy = policies.policies(session)[0].name
     w.calendar = policies.calendars(session)[0].name
     session.commit()
@@ -151,7 +152,7 @@ def path_values(w, endpoint: str) -> dict:
             "touchpoint_id": w.spare_touchpoint.id, "callback_id": w.callback, "rating_id": w.rating_id,
             "reference": w.cases["see"].reference, "tracking_token": w.cases["see"].tracking_token,
             "token": w.touchpoint.token, "step": "note", "message_id": w.given_up.id, "secret": w.kiosk.secret,
-            "provider": "aliyun", "key": "survey", **per_endpoint}
+            "provider": "aliyun", "key": "survey", "rule_id": w.rule.id, **per_endpoint}
 
 
 def url_for_rule(rule, values: dict) -> str:
@@ -465,6 +466,9 @@ FORM_GROUPS = {
          "resolve", "close", "reopen")) + ("/callbacks/{w.callback}", "/escalations"),
         (STEP_RULE, "/callbacks/<int:callback_id>", "/callbacks/<int:callback_id>/phone", "/notifications/read"),
         {"to_staff": FIRST, "to_unit": "", "at": "2026-11-03T10:00", "reopen": None, "reopen_reason": ""}),
+    "routing rules": FormGroup("admin", ("/admin/routing-rules",),
+                               ("/admin/routing-rules", "/admin/routing-rules/<int:rule_id>/retire"),
+                               {"category": "billing", "to_unit": "{w.unit.id}"}),
     "account": FormGroup("handler", ("/account/password",), ("/account/password",)),
     "staff intake": FormGroup("handler", ("/cases/new",), ("/cases/new",),
                               {"received_at": "2026-11-02T08:30", "reason": ""}),
@@ -605,6 +609,9 @@ def api_bodies(w) -> dict:
         "case_resolve": {"summary": "Refunded."},
         "case_reopen": {"reason": "Still charged.", "by_customer": True},
         "prompt_touchpoint": {"transaction_no": f"BJ-{n}", "staff": handler.username},
+        "case_facts": {"kind": "complaint", "category": "billing", "severity": "major", "unit": "OA",
+                       "amount_claimed": "120.50", "reason": "Charged twice."},
+        "create_routing_rule": {"category": "billing", "from_unit": "OA", "to_unit": "BR", "priority": 1},
         "record_callback_outcome": {"outcome": "reached", **answers, "comment": "Happy.", "reopen": False,
                                     "reopen_reason": "n/a"},
     }
@@ -631,7 +638,7 @@ def test_api_refuses_hostile_bodies(app, client, world):
         case = case_for.get(op.endpoint)
         url = "/api/v1" + url_for_rule(SimpleNamespace(rule=op.rule), {
             "reference": case.reference if case else None, "callback_id": world.api_callback,
-            "message_id": world.given_up.id, "touchpoint_id": world.kiosk_touchpoint.id})
+            "message_id": world.given_up.id, "touchpoint_id": world.kiosk_touchpoint.id, "rule_id": world.rule.id})
         with app.app_context():  # a field may take its longest length from a setting
             body_schema = op.body.model_json_schema() if op.body else {"properties": {}}
         fields = body_schema["properties"]

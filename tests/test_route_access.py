@@ -24,7 +24,7 @@ from sqlalchemy import select
 from intake.services.kiosk import enable_kiosk
 from routing.models import Callback, OutboundMessage
 from routing.rules.access import at_least
-from routing.services import lifecycle, policies
+from routing.services import lifecycle, policies, queue_rules
 from routing.services.notify import notify_each
 from routing.services.org import create_api_token, create_staff
 from scoring.models import INSPECTION_KINDS
@@ -130,7 +130,8 @@ EXPECTED = {
         ("GET", "/calendars/<name>"), ("POST", "/calendars/<name>"), ("POST", "/calendars/<name>/import"),
         ("GET", "/outbox"), ("POST", "/outbox/<int:message_id>/retry"),
         ("GET", "/notices"), ("POST", "/notices/<provider>/<key>"),
-        ("POST", "/touchpoints/<int:touchpoint_id>/kiosk"), ("POST", "/touchpoints/<int:touchpoint_id>/kiosk/off"))},
+        ("POST", "/touchpoints/<int:touchpoint_id>/kiosk"), ("POST", "/touchpoints/<int:touchpoint_id>/kiosk/off"),
+        ("GET", "/routing-rules"), ("POST", "/routing-rules"), ("POST", "/routing-rules/<int:rule_id>/retire"))},
     # The API, by bearer token: a token sees its unit's tree (executives and admins everything).
     "GET /api/v1/openapi.json": ANYONE,
     **{f"GET /api/v1{path}": STAFF for path in (
@@ -140,7 +141,7 @@ EXPECTED = {
         "/touchpoints/<int:touchpoint_id>/qr.png", "/touchpoints/<int:touchpoint_id>/qr.svg",
         "/touchpoints/<int:touchpoint_id>/qr.pdf", "/cases/<reference>")},
     **{f"POST /api/v1/cases/<reference>/{step}": IN_SCOPE for step in (
-        "claim", "transfer", "reply", "appointment", "weather", "resolve", "reopen", "close")},
+        "claim", "transfer", "reply", "appointment", "weather", "resolve", "reopen", "close", "facts")},
     "POST /api/v1/touchpoints/<int:touchpoint_id>/prompt": IN_SCOPE,
     "POST /api/v1/touchpoints/<int:touchpoint_id>/heartbeat": IN_SCOPE,
     "POST /api/v1/callbacks/<int:callback_id>/outcome": CALLBACK,
@@ -150,6 +151,8 @@ EXPECTED = {
     "POST /api/v1/units": ADMIN, "POST /api/v1/touchpoints": ADMIN,
     "GET /api/v1/outbox": ADMIN, "GET /api/v1/outbox/<int:message_id>": ADMIN,
     "POST /api/v1/outbox/<int:message_id>/retry": ADMIN,
+    "GET /api/v1/routing-rules": ADMIN, "POST /api/v1/routing-rules": ADMIN,
+    "POST /api/v1/routing-rules/<int:rule_id>/retire": ADMIN,
 }
 
 
@@ -158,6 +161,7 @@ API_BODIES = {
     "appointment": {"at": "2026-11-03T10:00:00+08:00"}, "resolve": {"summary": "Refunded."},
     "reopen": {"reason": "Still charged."}, "outcome": {"outcome": "no_answer"}, "weather": {"reason": "A typhoon."},
     "prompt": {"transaction_no": "BJ-0001"},
+    "routing-rules": {"category": "billing", "to_unit": "BA"}, "facts": {"category": "billing", "reason": "Charged."},
 }
 
 
@@ -210,6 +214,7 @@ def world(app, client, make, session, clock):
         unit_id=outlet_a.id, kind=INSPECTION_KINDS[0], held_on=clock.now().date(), score=80), None,
         clock.now())
     notify_each(session, [handler], "assigned", clock.now(), case=case, data={"reason": "Yours."})
+    rule = queue_rules.add_rule(session, category="billing", from_unit=outlet_a, to_unit=branch_a, now=clock.now())
     session.commit()
     client.set_cookie("fb_device", "d" * 40)
     rating_id = int(client.post(f"/q/{touchpoint.token}", data={"score": "2"}).headers["Location"].rpartition("/")[2])
@@ -220,7 +225,7 @@ def world(app, client, make, session, clock):
         "kind": "unit", "subject_id": outlet_a.id, "table": "inspections", "row_id": inspection.id,
         "unit_id": outlet_a.id, "staff_id": spare.id, "touchpoint_id": spare_touchpoint.id, "token_id": spare_token,
         "fmt": "png", "name": policies.policies(session)[0].name, "filename": "app.css", "unit": outlet_a.id,
-        "spare": spare.username, "message_id": session.scalar(select(OutboundMessage.id).limit(1)),
+        "spare": spare.username, "rule_id": rule.id, "message_id": session.scalar(select(OutboundMessage.id).limit(1)),
         "secret": kiosk.secret, "provider": "aliyun", "key": "survey",
     }
     per_rule = {"/scores/verdicts/<reference>": {"reference": resolved.reference},

@@ -426,7 +426,7 @@ class _History:
         customer = rng.choice(self.hall_customers if unit.code == "DEMO-POWER" else self.bank_customers)
         subject = None
         if kind == "complaint" and category == "attitude" and unit.level == "outlet":
-            # About a teller: the case is the counter's, and never theirs to handle.
+            # About a teller at a counter: the outlet supervising it takes it, never the teller.
             counter = rng.choice([u for u in self.org.units.values() if u.parent_id == unit.id])
             unit = counter
             subject = next(m for m in self.org.staff.values() if m.unit_id == counter.id)
@@ -450,20 +450,18 @@ class _History:
                 channel=channel, kind=kind, category=category, unit_id=unit.id, description=description,
                 severity="major" if kind == "complaint" and rng.random() < 0.08 else "normal",
                 amount_claimed=amount, contact_name=customer.name, contact_phone=customer.phone,
-                contact_address=customer.address or None, locale=customer.locale, consent=True), at,
-                recorded_by=desk)
-            case.subject_staff_id = subject.id if subject else None
+                contact_address=customer.address or None, locale=customer.locale, consent=True,
+                subject_staff_id=subject.id if subject else None), at, recorded_by=desk)
         else:
             slot = rng.choice((None, None, "anytime", "weekday_afternoon", "weekday_evening", "weekend"))
             filed = file_complaint(self.session, Complaint(
                 description=description, channel=channel, kind=kind, category=category, unit_id=unit.id,
                 name=customer.name, phone=None if email else customer.phone, email=email, consent=True,
                 callback_slot=slot, preferred_callback=rng.choice((None, None, None, "周三不方便接电话")),
-                locale=customer.locale), now=at, config=self.config)
+                locale=customer.locale, subject_staff_id=subject.id if subject else None), now=at, config=self.config)
             if filed.joined:
                 return
             case = filed.case
-            case.subject_staff_id = subject.id if subject else None
             if not claimed:
                 return
             # Now and then a case sits in the queue for a day or two: the tick escalates it.

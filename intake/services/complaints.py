@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from intake.models import Touchpoint
 from intake.phone import InvalidPhone, normalize_phone
 from routing.errors import RoutingError
 from routing.models import Case, Rating, Unit
@@ -33,6 +34,7 @@ DESCRIPTION_MAX_LENGTH = 4000
 NAME_MAX_LENGTH = 120
 EMAIL_MAX_LENGTH = 200
 CALLBACK_MAX_LENGTH = 120  # Case.preferred_callback
+ADDRESS_MAX_LENGTH = 300  # Case.contact_address
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 # The categories and kinds a customer picks from (the rest are for staff).
@@ -65,6 +67,9 @@ class Complaint:
     consent: bool = False
     locale: str = "zh_Hans_CN"
     callback_slot: str | None = None  # chosen from the form's list: sets the callback's window
+    subject_staff_id: int | None = None  # whom a complaint is about, when known besides the touchpoint's
+    address: str | None = None  # where a repair is needed (required for one)
+    emergency: bool = False  # a repair with people or property in danger now: the emergency policy
 
 
 @dataclass(frozen=True)
@@ -124,11 +129,16 @@ def _validated(complaint: Complaint, region: str) -> Complaint:
     if len(callback) > CALLBACK_MAX_LENGTH:
         raise ComplaintRejected("callback_too_long", _l(
             "Please keep the preferred time under %(max)s characters.", max=CALLBACK_MAX_LENGTH))
-    return Complaint(
-        description=description, channel=complaint.channel, kind=complaint.kind,
-        category=complaint.category, unit_id=complaint.unit_id, touchpoint_id=complaint.touchpoint_id,
-        name=name, phone=phone, email=email, preferred_callback=callback or None,
-        consent=True, locale=complaint.locale, callback_slot=slot,
+    address = (complaint.address or "").strip()
+    if len(address) > ADDRESS_MAX_LENGTH:
+        raise ComplaintRejected("address_too_long", _l(
+            "Please keep the address under %(max)s characters.", max=ADDRESS_MAX_LENGTH))
+    if complaint.kind == "repair" and not address:
+        raise ComplaintRejected("address_required", _l("Please tell us where the repair is needed."))
+    return replace(
+        complaint, description=description,
+        name=name, phone=phone, email=email, preferred_callback=callback or None, consent=True, callback_slot=slot,
+        address=address or None, emergency=complaint.emergency and complaint.kind == "repair",
     )
 
 
@@ -156,19 +166,23 @@ def file_complaint(session: Session, complaint: Complaint, *, now: datetime, con
     first = submitted_case(session, submission)
     if first is not None:
         return Filed(case=first, joined=False, same_customer=first.same_customer_as_id is not None)
+    # An emergency is a matter of its own, dispatched at once: it never waits inside another case.
     taken = open_or_join(session, NewCase(
-        channel=complaint.channel, description=complaint.description, kind=complaint.kind,
+        subject_staff_id=_subject(session, complaint, rating), channel=complaint.channel,
+        description=complaint.description, kind=complaint.kind,
         category=complaint.category, unit_id=complaint.unit_id, touchpoint_id=complaint.touchpoint_id,
         contact_name=complaint.name, contact_phone=complaint.phone, contact_email=complaint.email,
+        contact_address=complaint.address, severity="emergency" if complaint.emergency else "normal",
         preferred_callback=complaint.preferred_callback, callback_slot=complaint.callback_slot, consent=True,
         locale=complaint.locale, external_id=external_id,
-    ), now, proven=proven and complaint.phone is not None)
+    ), now, join=not complaint.emergency, proven=proven and complaint.phone is not None)
     case = taken.case
     if taken.joined:
         event = taken.event
         # Nothing the customer said is lost, though the case keeps its own fields.
         event.data = {**(event.data or {}), "kind": complaint.kind,
-                      "preferred_callback": complaint.preferred_callback, "callback_slot": complaint.callback_slot}
+                      "preferred_callback": complaint.preferred_callback, "callback_slot": complaint.callback_slot,
+                      "address": complaint.address}
         dedupe_key = f"joined:{event.id}"
     else:
         dedupe_key = f"registered:{case.id}"
@@ -185,6 +199,19 @@ def submitted_case(session: Session, submission: str | None) -> Case | None:
     if external_id is None:
         return None
     return session.scalars(select(Case).where(Case.external_id == external_id)).first()
+
+
+def _subject(session: Session, complaint: Complaint, rating: Rating | None) -> int | None:
+    """Whom a complaint is about: the staff member of the touchpoint it was
+    made at (or of the rating it came from); nobody for other kinds."""
+    if complaint.kind != "complaint":
+        return None
+    if complaint.subject_staff_id is not None:
+        return complaint.subject_staff_id
+    if rating is not None and rating.staff_id is not None:
+        return rating.staff_id
+    touchpoint = session.get(Touchpoint, complaint.touchpoint_id) if complaint.touchpoint_id is not None else None
+    return touchpoint.staff_id if touchpoint is not None else None
 
 
 def tracking_url(config: Mapping, case: Case) -> str:

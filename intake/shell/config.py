@@ -78,6 +78,10 @@ DEFAULTS = {
     # [{"level": "manager", "up_to": 1000, "includes_bound": true}, ..., {"level": "gm"}];
     # None: the preset routing/presets/authority.toml.
     "AUTHORITY_BANDS": None,
+    # Whether the staff member a complaint is about may read it (never act on it).
+    "SUBJECT_SEES_COMPLAINT": False,
+    # The organisation's 24-hour repair line, shown with the advice to call 110/119/120 in an emergency.
+    "EMERGENCY_PHONE": "",
     "LANGUAGES": ["zh_Hans_CN", "en"],
     "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
     "SESSION_COOKIE_HTTPONLY": True,

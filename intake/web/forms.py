@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from intake.labels import CATEGORY_LABELS, DIMENSION_LABELS, KIND_LABELS
 from intake.services.complaints import (
+    ADDRESS_MAX_LENGTH,
     CALLBACK_MAX_LENGTH,
     CUSTOMER_CATEGORIES,
     CUSTOMER_KINDS,
@@ -92,6 +93,12 @@ class ComplaintForm(FlaskForm):
         DataRequired(_l("Please tell us what happened.")),
         Length(max=DESCRIPTION_MAX_LENGTH, message=_l("Please keep the description under %(max)d characters.")),
     ])
+    # For a repair: where, and whether anyone or anything is in danger now.
+    address = StringField(_l("Address of the repair"), validators=[
+        Optional(), Length(max=ADDRESS_MAX_LENGTH, message=_l("Please keep the address under %(max)d characters."))],
+        description=_l("Needed for a repair: street, building, floor, room."))
+    emergency = BooleanField(_l("This is an emergency: people or property are in danger now (someone trapped in "
+                                "a lift, a live wire down, a smell of gas, no power for medical equipment)."))
     # 0 stands for "not sure": a handler will find the right place.
     unit = SelectField(_l("Where did it happen?"), coerce=int, default=0)
     name = StringField(_l("Your name"), validators=[Optional(), Length(max=NAME_MAX_LENGTH)])
@@ -119,6 +126,9 @@ class ComplaintForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
+        if self.kind.data == "repair" and not (self.address.data or "").strip():
+            self.address.errors = [*self.address.errors, str(_l("Please tell us where the repair is needed."))]
+            ok = False
         if not (self.phone.data or "").strip() and not (self.email.data or "").strip():
             self.phone.errors = [*self.phone.errors,
                                  str(_l("Please give a phone number or an e-mail address so that we can reach you."))]

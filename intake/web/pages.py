@@ -237,6 +237,8 @@ _REFUSAL_FIELDS = {
     "consent_required": ("consent",),
     "invalid_unit": ("unit",),
     "wrong_code": ("code",),
+    "address_required": ("address",),
+    "address_too_long": ("address",),
     "invalid_choice": ("category",),
     **{f"invalid_{name}": (name,) for name in DIMENSIONS},
 }
@@ -292,7 +294,7 @@ def complain():
                 kind=form.kind.data, category=form.category.data, unit_id=form.unit.data or None,
                 touchpoint_id=touchpoint.id if touchpoint else None, name=form.name.data,
                 phone=form.phone.data, email=form.email.data, preferred_callback=form.preferred_callback.data,
-                callback_slot=form.callback_slot.data,
+                callback_slot=form.callback_slot.data, address=form.address.data, emergency=form.emergency.data,
                 consent=form.consent.data, locale=current_locale(),
             ), now=now(), config=current_app.config, rating=_own_rating(session, form.rating.data, touchpoint),
                 proven=proven, submission=form.submission.data)

@@ -115,7 +115,7 @@ def may_see_case(staff: StaffLike, case: CaseLike, *, subject_sees: bool = False
 
 
 ACTIONS = ("claim", "start", "transfer", "reply", "note", "wait", "resume", "appointment", "arrival",
-           "weather", "resolve", "close", "reopen", "see_phone")
+           "weather", "resolve", "close", "reopen", "see_phone", "facts")
 
 # The case states that allow each step.
 STEP_POSSIBLE: dict[str, Callable[[CaseLike], bool]] = {
@@ -134,6 +134,8 @@ STEP_POSSIBLE: dict[str, Callable[[CaseLike], bool]] = {
     "close": lambda c: c.status == "resolved",
     "reopen": lambda c: c.status in ("resolved", "closed"),
     "see_phone": lambda c: True,
+    # Kind, category, severity, unit and amount claimed, while the case is not closed.
+    "facts": lambda c: c.status != "closed",
 }
 # Who may take each step: the owner, the first responder, a supervisor or
 # above in sight ("boss"), anyone in sight who may handle cases, or anyone in sight.
@@ -141,7 +143,7 @@ _WHO: dict[str, str] = {
     "claim": "handles", "start": "owner", "transfer": "owner|boss", "reply": "owner|first|boss", "note": "any",
     "wait": "owner", "resume": "owner|boss", "appointment": "owner|boss", "arrival": "owner|boss",
     "weather": "owner|boss", "resolve": "owner|boss", "close": "owner|first|boss", "reopen": "any",
-    "see_phone": "owner|first|boss",
+    "see_phone": "owner|first|boss", "facts": "owner|boss",
 }
 
 

@@ -19,7 +19,7 @@ from routing.rules.answer import preset_answer_target
 from routing.rules.calendar import as_utc
 from routing.services.deadlines import apply_policy, meet, refresh_schedule
 from routing.services.escalation import escalate_immediately
-from routing.services.queue_rules import route_new_case
+from routing.services.queue_rules import route_away_from_subject, route_new_case
 from routing.services.timeline import add_event
 from routing.vocabulary import OPEN_STATUSES
 
@@ -51,6 +51,9 @@ class NewCase:
     # Set by open_or_join only: see matter_key.
     matter_key: str | None = None
     same_customer_as_id: int | None = None
+    # The staff member a complaint is about (the teller of the counter's QR
+    # code, or one the customer or the recorder named): never its handler.
+    subject_staff_id: int | None = None
 
 
 def received_time(received_at: datetime | None, now: datetime) -> datetime:
@@ -74,10 +77,13 @@ def open_case(session: Session, new: NewCase, now: datetime, recorded_by: Staff 
     responder and owner from the start (first-responder responsibility).
 
     A case reopened from another keeps its unit, owner and first responder.
-    Otherwise the optional routing rules may send it to another unit's queue.
-    Then its policy gives it deadlines, and a major complaint or a large
-    claim is escalated at once."""
-    owner = reopened_from.owner_id if reopened_from else (recorded_by.id if recorded_by else None)
+    Otherwise the optional routing rules may send it to another unit's queue,
+    and a complaint made at a counter or about a staff member goes to the
+    unit that supervises them; the person it is about never owns it, even
+    when they recorded it. Then its policy gives it deadlines, and a major
+    complaint or a large claim is escalated at once."""
+    recorder = recorded_by if recorded_by is not None and recorded_by.id != new.subject_staff_id else None
+    owner = reopened_from.owner_id if reopened_from else (recorder.id if recorder else None)
     new = replace(new, received_at=received_time(new.received_at, now))
     case = Case(
         tracking_token=secrets.token_urlsafe(24),
@@ -105,8 +111,10 @@ def open_case(session: Session, new: NewCase, now: datetime, recorded_by: Staff 
     )
     if recorded_by is None and reopened_from is None:
         route_new_case(session, case, now)
+    if reopened_from is None:
+        route_away_from_subject(session, case, now)
     apply_policy(session, case, now)
-    if recorded_by is not None:
+    if recorder is not None:
         _acknowledge(session, case, now, answered_at=answered_at, rings=rings)
     escalate_immediately(session, case, now)
     return case

@@ -38,7 +38,7 @@ class Ladders:
         self.session = session
         self.chains: dict[int, list[int]] = {}  # unit id -> its id and its ancestors', nearest first
         self.holders: dict[int, dict[str, int]] = {}  # unit id -> level -> staff id
-        self.ladders: dict[tuple[int | None, int | None], dict[str, int | None]] = {}
+        self.ladders: dict[tuple[int | None, int | None, int | None], dict[str, int | None]] = {}
         # Strong references: the session's identity map is weak, and a
         # supervisor told of 200 cases must not be read 200 times.
         self.people: dict[int, Staff] = {}
@@ -75,15 +75,18 @@ class Ladders:
                 self.holders[unit_id].setdefault(level, staff_id)
 
     def for_case(self, case: Case) -> dict[str, int | None]:
-        """Level name -> staff id (or None) for this case; the handler is its owner."""
-        key = (case.unit_id, case.owner_id)
+        """Level name -> staff id (or None) for this case; the handler is its
+        owner. The person a complaint is about holds no level of its ladder:
+        their level goes to the next holder up."""
+        key = (case.unit_id, case.owner_id, case.subject_staff_id)
         if key not in self.ladders:
             chain = self._chain(case.unit_id)
 
             def role_of(unit_id: int, level: str) -> int | None:
                 if level == "handler":
                     return case.owner_id if unit_id == chain[0] else None
-                return self.holders[unit_id].get(level)
+                holder = self.holders[unit_id].get(level)
+                return None if holder is not None and holder == case.subject_staff_id else holder
 
             ladder = ladder_for(chain, role_of)
             if not chain:

@@ -9,13 +9,14 @@ transaction ends.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from flask_babel import gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from routing.errors import Conflict, Forbidden, RoutingError
-from routing.labels import STATUS_LABELS
+from routing.labels import FACT_LABELS, STATUS_LABELS
 from routing.models import Callback, Case, CasePause, Staff, Unit, WeatherDelay
 from routing.rules import access
 from routing.rules.calendar import as_utc
@@ -24,15 +25,20 @@ from routing.services.callbacks import schedule_callback
 from routing.services.cases import NewCase, open_case
 from routing.services.customer_messages import message_customer
 from routing.services.deadlines import apply_policy, case_calendar, meet, weather_delays
+from routing.services.escalation import escalate_immediately
 from routing.services.notify import notify_each
 from routing.services.org import subtree_ids
+from routing.services.queue_rules import route_away_from_subject
 from routing.services.timeline import add_event
+from routing.vocabulary import CASE_CATEGORIES, CASE_KINDS, SEVERITIES
 
 # Targets a step meets: resolving implies the earlier targets were met by then.
 RESOLVE_MEETS = ("acknowledge", "first_response", "arrival", "resolution")
 
 
 def _require(staff: Staff, case: Case, action: str) -> None:
+    if access.is_subject(staff, case):
+        raise Forbidden("subject", subject_refusal(case))
     if not access.STEP_POSSIBLE[action](case):
         raise Conflict("invalid_status", gettext("This step is not possible while case %(reference)s is %(status)s.",
                                                  reference=case.reference,
@@ -40,6 +46,12 @@ def _require(staff: Staff, case: Case, action: str) -> None:
     if action not in access.allowed_actions(staff, case):
         raise Forbidden("not_allowed", gettext("You may not take this step on case %(reference)s.",
                                                reference=case.reference))
+
+
+def subject_refusal(case: Case) -> str:
+    """What the person a complaint is about is told when they try to act on it."""
+    return gettext("Case %(reference)s is a complaint about you: your supervisors handle it, and you may not "
+                   "claim it, be given it, work on it or call the customer back.", reference=case.reference)
 
 
 def _text(value: str, code: str, message: str) -> str:
@@ -115,6 +127,9 @@ def transfer(session: Session, case: Case, by: Staff, *, to_staff: Staff | None 
 
 
 def _check_colleague(session: Session, case: Case, staff: Staff) -> None:
+    if access.is_subject(staff, case):
+        raise Forbidden("subject", gettext("Case %(reference)s is a complaint about %(name)s: it cannot be given "
+                                           "to them.", reference=case.reference, name=staff.display_name))
     wider = (case.unit.parent or case.unit) if case.unit is not None else None
     if not access.may_take_over(staff, case, subtree_ids(session, wider.id) if wider else None):
         raise Forbidden("not_eligible", gettext("%(name)s cannot take over case %(reference)s.",
@@ -259,6 +274,7 @@ def reopen(session: Session, case: Case, by: Staff | None, reason: str, now: dat
         contact_address=case.contact_address, preferred_callback=case.preferred_callback,
         callback_slot=case.callback_slot,
         consent=case.consent, locale=case.locale, amount_claimed=case.amount_claimed,
+        subject_staff_id=case.subject_staff_id,
     ), now, reopened_from=case)
     add_event(session, case, now, "reopened", actor="customer" if by_customer or by is None else "staff",
               staff=by, body=reason, public=True, data={"reference": new.reference})
@@ -277,3 +293,79 @@ def close_for_customer(session: Session, case: Case, now: datetime) -> None:
         raise Conflict("invalid_status", gettext("Only a resolved case can be closed."))
     _close(session, case, now, None, data={"customer_satisfied": True})
     notify_each(session, [case.owner, case.first_responder], "closed", now, case=case)
+
+
+# --- the facts of a case ---------------------------------------------------------
+
+FACTS = ("kind", "category", "severity", "unit_id", "amount_claimed")
+AMOUNT_MAX = Decimal("9999999999.99")  # Case.amount_claimed: Numeric(12, 2)
+_UNSET = object()
+
+
+def change_facts(session: Session, case: Case, by: Staff, *, reason: str, now: datetime, kind: str | None = None,
+                 category: str | None = None, severity: str | None = None, unit: Unit | None = None,
+                 amount_claimed: Decimal | None | object = _UNSET) -> dict[str, list]:
+    """A handler corrects what the case is: its kind, category, severity,
+    unit or amount claimed (None clears the amount), with a reason on the
+    timeline. In the same transaction the policy is matched again and every
+    deadline recomputed, so the tick never alerts on the old ones, and a
+    complaint that became major or claims an amount is escalated at once
+    (RULES 3). Returns the changes, field -> [before, after]."""
+    _require(by, case, "facts")
+    reason = _text(reason, "reason_required", gettext("Say why the facts of the case change."))
+    for value, allowed in ((kind, CASE_KINDS), (category, CASE_CATEGORIES), (severity, SEVERITIES)):
+        if value is not None and value not in allowed:
+            raise RoutingError("invalid_choice", gettext("Choose one of the options offered."))
+    if unit is not None and not unit.active:
+        raise RoutingError("inactive_unit", gettext("%(unit)s is not active.", unit=unit.name))
+    if amount_claimed is not _UNSET and amount_claimed is not None:
+        amount_claimed = Decimal(amount_claimed).quantize(Decimal("0.01"))
+        if not Decimal(0) <= amount_claimed <= AMOUNT_MAX:
+            raise RoutingError("invalid_amount", gettext("The amount claimed must be between 0 and %(max)s.",
+                                                         max=f"{AMOUNT_MAX:,}"))
+    wanted = {"kind": kind, "category": category, "severity": severity, "unit_id": unit.id if unit else None}
+    wanted = {field: value for field, value in wanted.items() if value is not None}
+    if amount_claimed is not _UNSET:
+        wanted["amount_claimed"] = amount_claimed
+    changes = {field: [getattr(case, field), value] for field, value in wanted.items()
+               if getattr(case, field) != value}
+    if not changes:
+        raise Conflict("no_change", gettext("Nothing changed: case %(reference)s already has these facts.",
+                                            reference=case.reference))
+    policy_before = case.policy_name
+    for field, (_before, after) in changes.items():
+        setattr(case, field, after)
+    session.flush()
+    session.expire(case, ["unit"])
+    route_away_from_subject(session, case, now)  # a complaint put at a counter goes to its outlet
+    apply_policy(session, case, now)
+    recorded = {field: [_plain(before), _plain(after)] for field, (before, after) in changes.items()}
+    if case.unit_id != wanted.get("unit_id", case.unit_id):
+        recorded["unit_id"][1] = case.unit_id
+    data = {"changes": recorded}
+    if case.policy_name != policy_before:
+        data["policy"] = [policy_before, case.policy_name]
+    add_event(session, case, now, "facts_changed", actor="staff", staff=by, body=reason, data=data)
+    escalate_immediately(session, case, now)
+    return recorded
+
+
+def _plain(value):
+    """A value as the timeline's JSON keeps it."""
+    return f"{value:.2f}" if isinstance(value, Decimal) else value
+
+
+def describe_changes(changes: dict[str, list], unit_names: dict[int, str]) -> str:
+    """"Category: Billing -> Attitude; Amount claimed: none -> 1,000.00", in the reader's language."""
+    def shown(field: str, value) -> str:
+        if value is None:
+            return gettext("none")
+        if field == "unit_id":
+            return unit_names.get(value, str(value))
+        if field == "amount_claimed":
+            return f"{Decimal(value):,.2f}"
+        return str(FACT_LABELS[field][1].get(value, value))
+
+    return "; ".join(gettext("%(fact)s: %(before)s → %(after)s", fact=FACT_LABELS[field][0],
+                             before=shown(field, before), after=shown(field, after))
+                     for field, (before, after) in changes.items() if field in FACT_LABELS)

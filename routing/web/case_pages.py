@@ -6,9 +6,9 @@ refusing with a RoutingError, shown as a flash message).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
@@ -44,8 +44,9 @@ def visible_case(session: Session, staff: Staff, reference: str) -> Case:
     case = case_by_reference(session, reference) if len(reference) <= 40 else None
     if case is None:
         abort(404, _l("There is no case with the reference %(reference)s.", reference=reference))
-    if not access.may_see_case(staff, case):
-        abort(403, _l("This case belongs to a unit outside yours."))
+    if not access.may_see_case(staff, case, subject_sees=current_app.config.get("SUBJECT_SEES_COMPLAINT", False)):
+        abort(403, lifecycle.subject_refusal(case) if access.is_subject(staff, case)
+              else _l("This case belongs to a unit outside yours."))
     return case
 
 
@@ -94,6 +95,11 @@ def event_detail(event) -> str:
             return gettext("%(target)s: most of the time limit has passed.", target=target)
         return gettext("%(target)s: the time limit was missed by %(minutes)s minutes; escalated to: %(level)s.",
                        target=target, level=level, minutes=data.get("minutes_late", 0))
+    if event.kind == "facts_changed" and "changes" in data:
+        unit_ids = [v for v in data["changes"].get("unit_id", []) if v is not None]
+        names = {u.id: u.name for u in db_session().scalars(select(Unit).where(Unit.id.in_(unit_ids)))} \
+            if unit_ids else {}
+        return lifecycle.describe_changes(data["changes"], names)
     return ""
 
 
@@ -165,6 +171,25 @@ def _transfer(session: Session, case: Case, me: Staff, form: forms.TransferForm,
     lifecycle.transfer(session, case, me, to_staff=to_staff, to_unit=to_unit, reason=form.reason.data.strip(), now=at)
 
 
+def _change_facts(session: Session, case: Case, me: Staff, form: forms.FactsForm, at: datetime) -> None:
+    unit = session.get(Unit, int(form.fact_unit.data)) if form.fact_unit.data else None
+    lifecycle.change_facts(session, case, me, reason=form.fact_reason.data.strip(), now=at, kind=form.fact_kind.data,
+                           category=form.fact_category.data, severity=form.fact_severity.data, unit=unit,
+                           amount_claimed=form.fact_amount.data)
+
+
+def _facts_form(session: Session, case: Case, form: forms.FactsForm | None = None) -> forms.FactsForm:
+    """The facts form with the units to choose from, showing the case as it is."""
+    if form is None:
+        form = forms.FactsForm(formdata=None, data={
+            "fact_kind": case.kind, "fact_category": case.category, "fact_severity": case.severity,
+            "fact_unit": str(case.unit_id) if case.unit_id else "", "fact_amount": case.amount_claimed})
+    units = session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.code).limit(500))
+    form.fact_unit.choices = [SelectChoice("", _l("Not assigned"))] + [
+        SelectChoice(str(u.id), f"{u.code} {u.name}") for u in units]
+    return form
+
+
 STEPS: dict[str, Step] = {
     "claim": Step(forms.StepForm, lambda s, c, me, f, at: lifecycle.claim(s, c, me, at),
                   _l("You have claimed %(reference)s: you are its owner now.")),
@@ -194,6 +219,8 @@ STEPS: dict[str, Step] = {
                     _l("%(reference)s is resolved; the customer will be called back.")),
     "close": Step(forms.StepForm, lambda s, c, me, f, at: lifecycle.close(s, c, me, at),
                   _l("%(reference)s is closed.")),
+    "facts": Step(forms.FactsForm, _change_facts,
+                  _l("The facts of %(reference)s were changed; its deadlines were recomputed.")),
     "reopen": Step(forms.ReopenForm, lambda s, c, me, f, at: lifecycle.reopen(s, c, me, f.reason.data.strip(), at),
                    _l("A new case %(reference)s was opened and linked to the original one.")),
 }
@@ -208,7 +235,7 @@ COMPOSED = {"customer": "reply", "internal": "note"}
 STEPS["compose"] = Step(forms.ComposeForm, _compose, "")
 # The order the step forms appear in on the page.
 STEP_ORDER = ("claim", "start", "compose", "appointment", "arrival", "weather", "wait", "resume",
-              "transfer", "resolve", "close", "reopen")
+              "transfer", "resolve", "close", "reopen", "facts")
 
 
 @bp.route("/cases/<reference>")
@@ -227,6 +254,11 @@ def case_step(reference: str, step: str):
     form = STEPS[step].form()
     if step == "transfer":
         _transfer_choices(session, case, form)
+    if step == "facts":
+        _facts_form(session, case, form)
+    if access.is_subject(current_user, case):
+        flash(lifecycle.subject_refusal(case), "error")
+        return redirect(url_for(".case_page", reference=case.reference), 303)
     # The composer takes the step its switch names (a reply, or a note).
     needed = COMPOSED.get(request.form.get("audience"), "reply") if step == "compose" else step
     if needed not in access.allowed_actions(current_user, case):
@@ -268,7 +300,7 @@ def _transfer_choices(session: Session, case: Case, form: forms.TransferForm) ->
         staff_query = staff_query.where(Staff.unit_id.in_(subtree_ids(session, unit.id)))
     form.to_staff.choices = form.to_staff.choices[:1] + [
         SelectChoice(str(s.id), f"{s.display_name} ({s.unit.name})") for s in session.scalars(staff_query)
-        if s.id != case.owner_id]
+        if s.id not in (case.owner_id, case.subject_staff_id)]
     units = session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.code).limit(500))
     form.to_unit.choices = form.to_unit.choices[:1] + [SelectChoice(str(u.id), f"{u.code} {u.name}") for u in units]
 
@@ -288,6 +320,8 @@ def _render_case(session: Session, case: Case, failed: dict[str, FlaskForm] | No
         compose.audience.data = "internal"
     if "transfer" in step_forms:
         _transfer_choices(session, case, step_forms["transfer"])
+    if "facts" in step_forms:
+        step_forms["facts"] = _facts_form(session, case, (failed or {}).get("facts"))
     deadlines = list(session.scalars(select(Deadline).where(Deadline.case_id == case.id).order_by(Deadline.due_at)))
     at = now()
     states = {d.target: deadline_state(d.due_at, at, met_at=d.met_at, paused=d.paused_at is not None)

@@ -402,3 +402,38 @@ def _dated_lines(text: str | None, needs_hours: bool) -> dict[str, list[list[str
         if needs_hours and not dated[day]:
             raise ValueError(line)
     return dated
+
+
+class RoutingRuleForm(FlaskForm):
+    """A routing rule: new cases of a category, arriving at a unit or below
+    it, go to another unit's queue (one of the two criteria at least)."""
+
+    category = SelectField(_l("Category"), default="",
+                           choices=[any_option(), *options(CATEGORY_LABELS, CASE_CATEGORIES)])
+    from_unit = SelectField(_l("Arriving at (and below)"), default="", choices=[any_option()])
+    to_unit = SelectField(_l("Goes to the queue of"), validators=[DataRequired(_l("Choose the unit whose queue "
+                                                                                  "takes these cases."))],
+                          choices=[SelectChoice("", _l("Please choose"))])
+    priority = IntegerField(_l("Priority"), default=0, validators=[Optional(), NumberRange(min=0, max=1000)],
+                            description=_l("Between two rules equally specific, the higher priority wins."))
+
+    def validate_from_unit(self, field) -> None:
+        if not field.data and not self.category.data:
+            raise ValidationError(_l("A routing rule needs a category, a unit or both."))
+
+
+class FactsForm(FlaskForm):
+    """Change the facts of a case: what is sent is what the case becomes
+    (an empty amount clears it); the reason goes on the timeline. Its
+    fields are named apart from the other steps' on the same page."""
+
+    fact_kind = SelectField(_l("Kind"), choices=options(KIND_LABELS, CASE_KINDS))
+    fact_category = SelectField(_l("Category"), choices=options(CATEGORY_LABELS, CASE_CATEGORIES))
+    fact_severity = SelectField(_l("Severity"), choices=options(SEVERITY_LABELS, SEVERITIES))
+    fact_unit = SelectField(_l("Unit"), choices=[], coerce=str)
+    fact_amount = DecimalField(_l("Amount claimed (yuan)"), places=2,
+                                  validators=[Optional(), NumberRange(min=0, max=9999999999.99)],
+                                  description=_l("Leave empty when the customer claims no money."))
+    fact_reason = TextAreaField(_l("Why do the facts change?"), validators=[DataRequired(), Length(max=500)],
+                           description=_l("On the timeline. The deadlines are recomputed, and a major complaint "
+                                          "or a claim goes up at once to whoever may approve it."))

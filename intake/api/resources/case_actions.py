@@ -37,6 +37,8 @@ STEP_ANSWERS = {
 def _step(case: CaseRecord, action: str, run) -> CaseRecord | None:
     """Run a lifecycle step the staff member may take now; refusals become problems."""
     staff = api_staff()
+    if access.is_subject(staff, case):
+        raise ApiError(403, lifecycle.subject_refusal(case), "complaint_about_you")
     if action not in access.allowed_actions(staff, case):
         raise ApiError(409, _("This step (%(step)s) is not allowed for case %(reference)s now: it is %(status)s, "
                               "or your account may not take this step.",

@@ -51,6 +51,7 @@ from routing.services.cases import NewCase as NewCaseRecord
 from routing.services.cases import case_by_reference, open_or_join
 from routing.services.deadlines import DEADLINE_STATES, deadline_outcome
 from routing.services.escalation import escalations_of
+from routing.services.lifecycle import subject_refusal
 from routing.services.queues import in_sight, search_clause
 from routing.vocabulary import (
     CALLBACK_SLOTS,
@@ -143,6 +144,8 @@ class Case(Answer):
                               Read(lambda case, reading: _amount(case))]
     first_responder_id: int | None
     owner_id: int | None
+    subject_staff_id: Annotated[int | None, Field(
+        description="The staff member the complaint is about: never its owner or its callback caller.")]
     reopened_from_id: int | None
     same_customer_as: Annotated[str | None, Field(
         description="The reference of an open case of the same phone or e-mail that this contact, made on the "
@@ -322,6 +325,8 @@ def visible_case(reference: str, *, own_too: bool = False) -> CaseRecord:
     mine = own_too and case is not None and api_staff().id in (case.owner_id, case.first_responder_id)
     if case is None or not (in_scope(case.unit_id) or mine):
         raise not_found(NO_CASE)
+    if access.is_subject(api_staff(), case) and not current_app.config["SUBJECT_SEES_COMPLAINT"]:
+        raise ApiError(403, subject_refusal(case), "complaint_about_you")
     return case
 
 
@@ -335,8 +340,8 @@ def get_case(reference):
 def list_cases(query: CaseFilter):
     session = db_session()
     stmt = within_scope(select(CaseRecord), CaseRecord.unit_id)
-    # Never a complaint about the token's own staff member (routing.rules.access.may_see_case).
-    stmt = stmt.where(*in_sight(session, api_staff())[:1])
+    if not current_app.config["SUBJECT_SEES_COMPLAINT"]:  # complaints about the token's staff member are not theirs
+        stmt = stmt.where(*in_sight(session, api_staff())[:1])
     stmt = stmt.where(*unit_filter(session, query.unit, CaseRecord.unit_id))
     if query.status is not None:
         stmt = stmt.where(CaseRecord.status == query.status)

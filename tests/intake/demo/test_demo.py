@@ -221,12 +221,12 @@ def test_few_customers_scan_and_no_complaint_is_told_the_same_way_more_than_a_fe
     assert told.most_common(1)[0][1] <= 3, told.most_common(3)
 
 
-def test_complaints_about_a_teller_are_the_counters_and_never_theirs_to_handle(history):
+def test_complaints_about_a_teller_go_to_the_outlet_of_their_counter_never_to_them(history):
     session = history
     about = session.scalars(select(Case).where(Case.subject_staff_id.is_not(None))).all()
     assert len(about) >= 5
     for case in about:
-        assert case.unit.level == "counter" and case.subject_staff.unit_id == case.unit_id
+        assert case.subject_staff.unit.level == "counter" and case.unit_id == case.subject_staff.unit.parent_id
         assert case.subject_staff_id not in (case.owner_id, case.first_responder_id)
 
 

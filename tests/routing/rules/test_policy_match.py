@@ -116,6 +116,14 @@ PRESET_DEADLINES = [
     ("repair-urban-major", "arrival", MONDAY_10, sh(2026, 3, 2, 10, 30)),
     ("repair-urban-major", "resolution", MONDAY_10, sh(2026, 3, 3, 10)),
     ("repair-urban-major", "resolution", sh(2026, 3, 2, 21), sh(2026, 3, 4, 8)),
+    # Emergency repairs: no cut-off, at any hour taken up in 5 minutes, on site in
+    # 30 minutes (rural: 2 hours), fixed within a day.
+    ("repair-emergency", "acknowledge", sh(2026, 3, 2, 22, 30), sh(2026, 3, 2, 22, 35)),
+    ("repair-emergency", "arrival", sh(2026, 3, 2, 22, 30), sh(2026, 3, 2, 23)),
+    ("repair-emergency", "resolution", sh(2026, 3, 2, 22, 30), sh(2026, 3, 3, 22, 30)),
+    ("repair-emergency-rural", "acknowledge", sh(2026, 3, 2, 3), sh(2026, 3, 2, 3, 5)),
+    ("repair-emergency-rural", "arrival", sh(2026, 3, 2, 3), sh(2026, 3, 2, 5)),
+    ("repair-emergency-rural", "resolution", sh(2026, 3, 2, 3), sh(2026, 3, 3, 3)),
     # 004 rural: on site in 2 hours; major fault within 1 day; small fault in
     # 4 working hours of the 8:00-22:00 day.
     ("repair-rural", "arrival", MONDAY_10, sh(2026, 3, 2, 12)),
@@ -155,6 +163,13 @@ def test_every_urban_repair_preset_cuts_off_at_21_and_not_in_special_periods():
     assert counting_start(hotline, sh(2027, 2, 12, 21), special.cutoff_on(date(2027, 2, 12))) == sh(2027, 2, 13, 8)
     with pytest.raises(ValueError):
         policy_from_dict({"name": "x", "special_periods": [["2027-02-11", "2027-02-05"]]})
+
+
+def test_an_emergency_repair_wins_over_the_ordinary_repair_rules():
+    assert match_policy(PRESETS, "repair", "fault", "emergency", "urban").name == "repair-emergency"
+    assert match_policy(PRESETS, "repair", "fault", "emergency", "rural").name == "repair-emergency-rural"
+    assert match_policy(PRESETS, "repair", "fault", "emergency", None).name == "repair-emergency"
+    assert match_policy(PRESETS, "repair", "fault", "normal", "urban").name == "repair-urban"
 
 
 def test_every_working_day_preset_and_every_complaint_runs_on_the_official_calendar():
