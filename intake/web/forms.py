@@ -198,10 +198,16 @@ class StaffIntakeForm(FlaskForm):
     amount_claimed = DecimalField(_l("Amount claimed (yuan)"), places=2, validators=[
         Optional(), NumberRange(min=0, max=9_999_999_999, message=_l("Please enter an amount of 0 or more."))])
     unit = SelectField(_l("Unit concerned"), coerce=int, default=0)
+    about = SelectField(_l("About a member of staff"), coerce=int, default=0,
+                        description=_l("They never handle the case or call the customer back: it goes to the "
+                                       "unit that supervises them."))
     consent = BooleanField(_l("The customer agrees that their details are used to handle this case."))
     separate = BooleanField(_l("Another matter: open a new case even if the customer has an open one"))
     hand_over_to = SelectField(_l("Not within my duty: hand it over to"), coerce=int, default=0)
     reason = StringField(_l("Why you hand it over"), validators=[Optional(), Length(max=500)])
+
+    def set_colleague_choices(self, choices: list[tuple[int, str]]) -> None:
+        self.about.choices = [SelectChoice(0, _l("Nobody in particular"))] + [SelectChoice(*c) for c in choices]
 
     def set_unit_choices(self, choices: list[tuple[int, str]]) -> None:
         self.unit.choices = [SelectChoice(0, _l("Not known"))] + [SelectChoice(*c) for c in choices]

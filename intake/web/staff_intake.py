@@ -21,10 +21,11 @@ from sqlalchemy import or_, select
 from intake.services.complaints import clean_email, clean_phone, unit_choices
 from intake.web.forms import StaffIntakeForm
 from routing.errors import RoutingError
-from routing.models import Case, Unit
+from routing.models import Case, Staff, Unit
 from routing.rules import access
 from routing.services import lifecycle
 from routing.services.cases import NewCase, open_or_join
+from routing.services.queues import scope_unit_ids
 from routing.web.glue import db_session, now, role_required
 
 bp = Blueprint("staff_intake", __name__)
@@ -52,6 +53,15 @@ def _units(session) -> list[tuple[int, str]]:
     return unit_choices(session, include=current_user.unit_id)
 
 
+def _colleagues(session) -> list[tuple[int, str]]:
+    """Whom a complaint may be about: the active staff of the units the recorder sees."""
+    query = select(Staff).where(Staff.active).order_by(Staff.display_name, Staff.id)
+    units = scope_unit_ids(session, current_user)
+    if units is not None:
+        query = query.where(Staff.unit_id.in_(units))
+    return [(person.id, f"{person.display_name} ({person.username})") for person in session.scalars(query)]
+
+
 @bp.route("/cases/new", methods=["GET", "POST"])
 @role_required("handler")
 def new_case():
@@ -61,6 +71,7 @@ def new_case():
     form = StaffIntakeForm()
     choices = _units(session)
     form.set_unit_choices(choices)
+    form.set_colleague_choices(_colleagues(session))
     if not form.is_submitted() and current_user.unit_id in {unit_id for unit_id, _name in choices}:
         form.unit.data = current_user.unit_id
     if form.validate_on_submit():
@@ -88,7 +99,7 @@ def _record(session, form: StaffIntakeForm) -> tuple[Case, str]:
     unit = session.get(Unit, form.unit.data) if form.unit.data else current_user.unit
     rings = form.rings.data if form.channel.data == "phone" else None
     taken = open_or_join(session, NewCase(
-        channel=form.channel.data, description=form.description.data.strip(), kind=form.kind.data,
+        subject_staff_id=form.about.data or None, channel=form.channel.data, description=form.description.data.strip(), kind=form.kind.data,
         category=form.category.data, severity=form.severity.data, unit_id=unit.id if unit else None,
         contact_name=(form.contact_name.data or "").strip() or None, contact_phone=phone, contact_email=email,
         contact_address=(form.contact_address.data or "").strip() or None, consent=bool(form.consent.data),

@@ -217,6 +217,9 @@ class NewCase(Body):
         description="The operator who took the contact (id or username), when a hotline system posts for its "
                     "operators: they become its first responder. Needs a supervisor's token or higher, the "
                     "operator in its unit tree. Not given: the token's staff member, for the staff channels.")] = None
+    about: Annotated[StaffRef | None, Field(
+        description="The staff member the complaint is about (id or username): the case goes to the unit that "
+                    "supervises them, and they never handle it or call the customer back.")] = None
     answered_at: Annotated[Timestamp | None, Field(
         description="Phone: when the call was answered (the answer-within-rings target is met then); the time "
                     "it came in if not given.")] = None
@@ -259,8 +262,9 @@ def create_case(body: NewCase):
         unit_id = operator.unit_id  # a call is its operator's unit's until handed over
     else:
         unit_id = unit.id if unit else None
+    subject = find_staff(session, body.about, "about") if body.about is not None else None
     new = NewCaseRecord(
-        channel=channel, description=body.description, kind=body.kind or "complaint",
+        subject_staff_id=subject.id if subject else None, channel=channel, description=body.description, kind=body.kind or "complaint",
         category=body.category or "other", severity=body.severity or "normal",
         unit_id=unit_id, contact_name=body.contact_name, contact_phone=body.contact_phone,
         contact_email=body.contact_email, contact_address=body.contact_address,

@@ -126,3 +126,17 @@ def test_a_channel_that_staff_do_not_record_from_is_refused(api_as, bank):
     for channel in ("sms", "qr", "fax"):
         response = api_as(bank.handler_a).post("/cases", json={**CALL, "channel": channel})
         assert response.status_code == 400 and "channel" in response.get_json()["errors"]
+
+
+def test_a_hotline_names_the_staff_member_a_complaint_is_about(api_as, bank, session):
+    """about: the case goes to the unit above their counter; they never handle it."""
+    response = api_as(bank.supervisor_a).post("/cases", json={
+        **CALL, "recorded_by": "sup-a", "about": "teller-a", "unit": bank.counter_a.id,
+        "description": "The teller was cold to me."})
+    assert response.status_code == 201, response.get_json()
+    case = response.get_json()
+    assert (case["subject_staff_id"], case["unit_id"]) == (bank.handler_a.id, bank.counter_a.parent_id)
+    refused = api_as(bank.handler_a).post(f"/cases/{case['reference']}/claim", json={})
+    assert refused.status_code in (403, 404)
+    unknown = api_as(bank.supervisor_a).post("/cases", json={**CALL, "about": "nobody"})
+    assert unknown.status_code == 422 and "about" in unknown.get_json()["errors"]

@@ -185,3 +185,21 @@ def test_the_case_page_shows_possibly_the_same_customer(client, login, session, 
     for case, other in ((first, second), (second, first)):
         page = client.get(f"/cases/{case.reference}").get_data(as_text=True)
         assert "Possibly the same customer" in page and f'href="/cases/{other.reference}"' in page
+
+
+def test_a_call_about_a_teller_goes_to_the_outlet_and_never_to_the_teller(client, login, session, make, outlet,
+                                                                          lobby_manager):
+    counter = make.unit("OA-1", "Counter 1", level="counter", parent=outlet)
+    teller = make.staff("handler", counter, username="teller-1", locale="en")
+    login(lobby_manager)
+    form = client.get("/cases/new").get_data(as_text=True)
+    assert "About a member of staff" in form and "(teller-1)" in form
+    response = client.post("/cases/new", data=call(about=str(teller.id),
+                                                   description="The teller was cold to me."))
+    assert response.status_code == 303
+    [case] = cases(session)
+    assert (case.subject_staff_id, case.unit_id, case.owner_id) == (teller.id, outlet.id, lobby_manager.id)
+    login(teller)
+    assert client.post(f"/cases/{case.reference}/claim").status_code in (303, 403, 404)
+    [case] = cases(session)
+    assert case.owner_id == lobby_manager.id
