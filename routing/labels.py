@@ -129,3 +129,17 @@ FACT_LABELS = {
     "severity": (_l("Severity"), SEVERITY_LABELS), "unit_id": (_l("Unit"), {}),
     "amount_claimed": (_l("Amount claimed"), {}),
 }
+
+# The notices of the registry (routing.rules.notices), as the notices page names them.
+NOTICE_LABELS = {
+    "survey": _l("Satisfaction survey"), "case_received": _l("Case registered"),
+    "case_joined": _l("Message added to an open case"), "reply": _l("Reply to the customer"),
+    "weather_delay": _l("Delay for bad weather"), "resolved": _l("Case resolved"),
+    "appointment": _l("Appointment made"), "transferred": _l("Case moved to another unit"),
+    "rating_thanks": _l("Thanks for a rating"), "rating_sorry": _l("Apology for a low rating"),
+    "opted_out": _l("Opt-out confirmed"), "opted_in": _l("Opt-in confirmed"), "help": _l("Help"),
+    "sms_added": _l("SMS added to a case"), "sms_registered": _l("SMS registered as a case"),
+    "join_code": _l("One-time code to join a case"), "escalated": _l("Escalation (time limit missed)"),
+    "escalated_major": _l("Escalation (major complaint)"), "escalated_amount": _l("Escalation (amount claimed)"),
+    "low_ratings": _l("Low ratings alert"), "device_silent": _l("Silent counter evaluator"),
+}

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from intake.web.admin import action_error
 from routing.errors import RoutingError
+from routing.labels import NOTICE_LABELS
 from routing.rules.notices import (
     NOTICES,
     SAMPLES,
@@ -60,9 +61,10 @@ def _page(status: int = 200):
             "codes": {provider: given.get((provider, key), "") for provider in PROVIDERS},
         })
     backend = config["SMS_BACKEND"]
-    missing = [row["key"] for row in rows if backend in PROVIDERS and not row["codes"][backend]]
+    missing = [str(NOTICE_LABELS[row["key"]]) for row in rows if backend in PROVIDERS and not row["codes"][backend]]
     return render_template("admin/notices.html", rows=rows, providers=PROVIDERS, backend=backend,
-                           missing=missing, signature=signature, held_total=sum(held.values())), status
+                           missing=missing, signature=signature, held_total=sum(held.values()),
+                           notice_labels=NOTICE_LABELS), status
 
 
 @bp.route("/<provider>/<key>", methods=["POST"])

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from routing.labels import NOTICE_LABELS
 from routing.rules.notices import (
     NOTICES,
     SAMPLES,
@@ -74,3 +75,7 @@ def test_parameters_are_checked_and_kept_as_text():
         checked_params("sms_added", {})
     with pytest.raises(UnknownNotice):
         checked_params("no_such_notice", {})
+
+
+def test_every_notice_has_a_name_for_the_notices_page():
+    assert set(NOTICE_LABELS) == set(NOTICES)
