@@ -9,9 +9,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from routing.models import Callback, Case, Staff
+from routing.models import Callback, Case, Staff, Unit
 from routing.rules import access
 from routing.rules.callback_rules import callback_window, slot_window
+from routing.services.alerts import nearest_supervisors
 from routing.services.notify import notify_each
 from routing.services.org import subtree_ids
 from routing.services.policies import OFFICIAL_CALENDAR, calendar_named, rule_named
@@ -85,6 +86,19 @@ def refusal(session: Session, staff: Staff, callback: Callback) -> str | None:
     return access.callback_refusal(staff, callback.case, in_pool=in_pool(session, staff, callback))
 
 
+def callers(session: Session, callback: Callback) -> list[Staff]:
+    """Who is reminded of a callback: the callback desk whose pool holds it
+    (of its unit or a unit above), else the nearest supervisors; never
+    someone who may not make this call (its owner, first responder, subject)."""
+    unit = session.get(Unit, callback.assigned_unit_id) if callback.assigned_unit_id is not None else None
+    if unit is None:
+        return []
+    desk = list(session.scalars(select(Staff).where(
+        Staff.active, Staff.callback_desk, Staff.unit_id.in_([u.id for u in unit.chain()])).order_by(Staff.id)))
+    return [person for person in desk or nearest_supervisors(session, unit)
+            if access.callback_refusal(person, callback.case, in_pool=True) is None]
+
+
 def callback_list(session: Session, staff: Staff, now: datetime, limit: int = 500) -> list[Callback]:
     """Callbacks still to make in the staff member's unit subtree (the pool
     of their unit and those below it), the most urgent first."""
@@ -128,7 +142,7 @@ def _check_callback(session: Session, callback: Callback, now: datetime) -> str:
         return "missed"
     if callback.status == "scheduled" and callback.reminded_at is None:
         callback.reminded_at, callback.next_check_at = now, callback.due_end
-        notify_each(session, [case.owner], "callback_due", now, case=case)
+        notify_each(session, callers(session, callback), "callback_due", now, case=case)
         return "reminded"
     # Recorded since it was scheduled, or reminded already: nothing to do until its end.
     callback.next_check_at = callback.due_end if callback.status == "scheduled" else None
