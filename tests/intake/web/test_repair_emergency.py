@@ -47,6 +47,9 @@ def test_an_emergency_repair_gets_the_emergency_policy_and_the_advice_on_top(cli
     case = _latest(session)
     assert (case.severity, case.policy_name, case.contact_address) == (
         "emergency", "repair-emergency", "Building 3, 12 Riverside Road")
+    # The customer's private page repeats the advice while the repair is open.
+    tracking = page_of(client.get(f"/track/{case.tracking_token}"))
+    assert "call 110 (police), 119 (fire) or 120 (ambulance) first" in tracking
     due = {d.target: d.due_at for d in case.deadlines}
     assert due["acknowledge"] == clock.now() + timedelta(minutes=5)
     assert due["arrival"] == clock.now() + timedelta(minutes=30)  # not the next morning
