@@ -26,15 +26,6 @@ document.addEventListener("securitypolicyviolation", (e) =>
 """
 
 
-@pytest.fixture
-def database_url(tmp_path):
-    """SQLite only: the browser adds nothing a PostgreSQL run would check."""
-    return f"sqlite:///{tmp_path / 'browser.db'}"
-
-
-@pytest.fixture
-def app_config(app_config):
-    return {**app_config, "WTF_CSRF_ENABLED": True}
 
 
 @pytest.fixture

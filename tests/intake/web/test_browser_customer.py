@@ -18,11 +18,6 @@ from support.browser import live_server, screenshot_dir
 SCREENSHOTS = screenshot_dir()
 
 
-@pytest.fixture
-def database_url(tmp_path):
-    """SQLite only: the browser adds nothing a PostgreSQL run would check."""
-    return f"sqlite:///{tmp_path / 'browser.db'}"
-
 
 def scanned(png: bytes) -> str:
     [code] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))

@@ -18,12 +18,6 @@ SCREENSHOTS = screenshot_dir()
 TABLET = {"width": 1280, "height": 800}
 
 
-@pytest.fixture
-def database_url(tmp_path):
-    """SQLite only: the browser adds nothing a PostgreSQL run would check
-    (the same rules run on both in tests/intake/services/test_kiosk.py)."""
-    return f"sqlite:///{tmp_path / 'browser.db'}"
-
 
 def ratings(session) -> list[tuple[str, int]]:
     session.rollback()  # a fresh read: SQLite would keep the snapshot of the last one

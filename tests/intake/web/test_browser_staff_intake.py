@@ -18,15 +18,6 @@ from support.factories import PASSWORD
 DESKTOP = {"width": 1280, "height": 900}
 
 
-@pytest.fixture
-def database_url(tmp_path):
-    """SQLite only: the browser adds nothing a PostgreSQL run would check."""
-    return f"sqlite:///{tmp_path / 'browser.db'}"
-
-
-@pytest.fixture
-def app_config(app_config):
-    return {**app_config, "WTF_CSRF_ENABLED": True}
 
 
 @pytest.mark.browser

@@ -18,15 +18,6 @@ DESKTOP = {"width": 1280, "height": 860}
 LAST_WEEK = datetime(2026, 10, 26, 2, 0, tzinfo=timezone.utc)  # Monday 26 October, 10:00 in Shanghai
 
 
-@pytest.fixture
-def database_url(tmp_path):
-    """SQLite only: the browser adds nothing a PostgreSQL run would check."""
-    return f"sqlite:///{tmp_path / 'browser.db'}"
-
-
-@pytest.fixture
-def app_config(app_config):
-    return {**app_config, "WTF_CSRF_ENABLED": True}
 
 
 @pytest.mark.browser

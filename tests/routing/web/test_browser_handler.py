@@ -21,15 +21,6 @@ MONDAY_9 = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)  # 09:00 in Shanghai
 TUESDAY_9_30 = datetime(2026, 11, 3, 1, 30, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def database_url(tmp_path):
-    """SQLite only: the browser adds nothing a PostgreSQL run would check."""
-    return f"sqlite:///{tmp_path / 'browser.db'}"
-
-
-@pytest.fixture
-def app_config(app_config):
-    return {**app_config, "WTF_CSRF_ENABLED": True}
 
 
 def open_cases(make, clock, outlet):

@@ -26,11 +26,6 @@ OUTLETS = {
 }
 
 
-@pytest.fixture
-def database_url(tmp_path):
-    """SQLite only: the browser adds nothing a PostgreSQL run would check."""
-    return f"sqlite:///{tmp_path / 'browser.db'}"
-
 
 def a_year_of_service(session, clock):
     """Twelve months of ratings, services and complaints with their deadlines
