@@ -27,6 +27,7 @@ from intake.errors import problem
 from intake.phone import InvalidPhone, normalize_phone
 from intake.sms.inbound import handle_inbound, queue_reply
 from intake.sms.spool import Spool
+from intake.sms.webhooks import FIELD_MAX_LENGTH, checked_fields
 from routing.foundation.db import is_outage
 from routing.services.delivery import record_status
 from routing.web.extensions import csrf
@@ -39,8 +40,6 @@ csrf.exempt(bp)
 
 PROVIDERS = ("aliyun", "tencent")
 ANSWERS = {"aliyun": {"code": 0, "msg": "成功"}, "tencent": {"result": 0, "errmsg": "OK"}}
-# An id, a number, a status or an error code: short. A reply's text is bounded by the body limit.
-FIELD_MAX_LENGTH = 64
 
 
 @bp.url_value_preprocessor
@@ -76,16 +75,7 @@ def _items() -> list[dict]:
 
 
 def _short(item: dict, *names: str) -> dict[str, str]:
-    values = {name: str(item.get(name) or "").strip() for name in names}
-    missing = [name for name, value in values.items() if not value]
-    if missing:
-        abort(problem(400, _l("The request lacks these fields: %(fields)s.", fields=", ".join(missing)),
-                      "missing_fields"))
-    too_long = [name for name, value in values.items() if len(value) > FIELD_MAX_LENGTH]
-    if too_long:
-        abort(problem(400, _l("These fields are longer than %(max)s characters: %(fields)s.",
-                              max=FIELD_MAX_LENGTH, fields=", ".join(too_long)), "invalid_fields"))
-    return values
+    return checked_fields({name: str(item.get(name) or "").strip() for name in names})
 
 
 # --- what each provider sends, in the spool's provider-neutral fields --------

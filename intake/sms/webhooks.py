@@ -38,7 +38,11 @@ FIELD_MAX_LENGTH = 64
 
 
 def _required(*names: str) -> dict[str, str]:
-    values = {name: request.form.get(name, "").strip() for name in names}
+    return checked_fields({name: request.form.get(name, "").strip() for name in names})
+
+
+def checked_fields(values: dict[str, str]) -> dict[str, str]:
+    """Required short fields of a provider's callback: 400 naming what is missing or too long."""
     missing = [name for name, value in values.items() if not value]
     if missing:
         abort(problem(400, _l("The request lacks these fields: %(fields)s.", fields=", ".join(missing)),
