@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from intake.errors import problem, render_error
@@ -32,6 +32,7 @@ csrf.exempt(bp)
 NO_KIOSK = _l("This address is no counter evaluator's: ask an administrator for the kiosk link.")
 
 
+@bp.after_request
 def _no_store(response):
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"  # the address is the key
@@ -44,34 +45,39 @@ def _kiosk(secret: str):
         return kiosk_by_secret(session, secret)
 
 
+def _kiosk_touchpoint(secret: str):
+    """The kiosk's touchpoint for its JSON calls; 404 when the address is no kiosk's."""
+    found = _kiosk(secret)
+    if found is None:
+        abort(problem(404, NO_KIOSK, "not_a_kiosk"))
+    return found[1]
+
+
 @bp.route("/kiosk/<secret>")
 def kiosk_page(secret: str):
     found = _kiosk(secret)
     if found is None:
-        return _no_store(current_app.make_response(render_error(404, NO_KIOSK)))
+        return render_error(404, NO_KIOSK)
     device, touchpoint = found
     config = current_app.config
-    return _no_store(current_app.make_response(render_template(
+    return render_template(
         "intake/kiosk.html", touchpoint=touchpoint, place=" · ".join(poster_titles(touchpoint)), device=device, labels=EVALUATOR_LABELS, secret=secret,
         locale=current_locale(), poll_ms=int(config.get("KIOSK_POLL_SECONDS", 2) * 1000),
         heartbeat_ms=int(config.get("KIOSK_HEARTBEAT_SECONDS", DEFAULT_HEARTBEAT_SECONDS)) * 1000,
-        reset_ms=int(config.get("KIOSK_RESET_SECONDS", 4) * 1000))))
+        reset_ms=int(config.get("KIOSK_RESET_SECONDS", 4) * 1000))
 
 
 @bp.route("/kiosk/<secret>/prompt")
 def kiosk_prompt(secret: str):
     """The transaction to rate now, if any (the kiosk polls this)."""
-    found = _kiosk(secret)
-    if found is None:
-        return _no_store(problem(404, NO_KIOSK, "not_a_kiosk"))
-    _device, touchpoint = found
+    touchpoint = _kiosk_touchpoint(secret)
     session = db_session()
     with read_transaction(session):
         prompt = pending_prompt(session, touchpoint, now(), current_app.config)
         shown = None if prompt is None else {
             "id": prompt.id, "transaction_no": prompt.transaction_no,
             "staff": prompt.staff.display_name if prompt.staff is not None else None}
-    return _no_store(jsonify({"prompt": shown}))
+    return jsonify({"prompt": shown})
 
 
 def _json_body() -> dict | None:
@@ -104,17 +110,13 @@ def _tapped_at(value) -> datetime | None | bool:
 def kiosk_rating(secret: str):
     """One queued tap: {tap_id, prompt_id, score, tapped_at}. 201 recorded; 200 this
     tap was recorded before; 409 the transaction has its rating already."""
-    found = _kiosk(secret)
-    if found is None:
-        return _no_store(problem(404, NO_KIOSK, "not_a_kiosk"))
-    _device, touchpoint = found
+    touchpoint = _kiosk_touchpoint(secret)
     body = _json_body()
     if body is None:
-        return _no_store(problem(400, _l("Send the tap as a JSON object."), "invalid_json"))
+        return problem(400, _l("Send the tap as a JSON object."), "invalid_json")
     tapped_at = _tapped_at(body.get("tapped_at"))
     if tapped_at is False:
-        return _no_store(problem(400, _l("tapped_at must be a time in ISO 8601 with its UTC offset."),
-                                 "invalid_tapped_at"))
+        return problem(400, _l("tapped_at must be a time in ISO 8601 with its UTC offset."), "invalid_tapped_at")
     session = db_session()
     try:
         rating, created = record_kiosk_rating(
@@ -123,22 +125,19 @@ def kiosk_rating(secret: str):
                 body.get("locale"), str) else None, now=now(), config=current_app.config, tapped_at=tapped_at)
     except RoutingError as error:
         session.rollback()
-        return _no_store(problem(error.status, error.message, error.code))
+        return problem(error.status, error.message, error.code)
     session.commit()
-    return _no_store(jsonify({"rating_id": rating.id})), 201 if created else 200
+    return jsonify({"rating_id": rating.id}), 201 if created else 200
 
 
 @bp.route("/kiosk/<secret>/heartbeat", methods=["POST"])
 def kiosk_heartbeat(secret: str):
-    found = _kiosk(secret)
-    if found is None:
-        return _no_store(problem(404, NO_KIOSK, "not_a_kiosk"))
-    _device, touchpoint = found
+    touchpoint = _kiosk_touchpoint(secret)
     session = db_session()
     try:
         heartbeat(session, touchpoint, now(), current_app.config)
     except RoutingError as error:
         session.rollback()
-        return _no_store(problem(error.status, error.message, error.code))
+        return problem(error.status, error.message, error.code)
     session.commit()
-    return _no_store(jsonify({"ok": True}))
+    return jsonify({"ok": True})
