@@ -25,7 +25,6 @@ from routing.models import CounterDevice, Rating, ServiceEvent, Staff
 from routing.services.devices import record_heartbeat
 
 TAP_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
-DEFAULT_PROMPT_MINUTES = 10
 ID_MAX = 2**31 - 1  # the largest id an integer column holds
 
 
@@ -139,7 +138,7 @@ def _prompt_for(session: Session, event: ServiceEvent) -> CounterPrompt | None:
 def pending_prompt(session: Session, touchpoint: Touchpoint, now: datetime, config: Mapping) -> CounterPrompt | None:
     """What the kiosk shows: the newest prompt not yet rated, for
     KIOSK_PROMPT_MINUTES (a customer who walked away leaves it unrated)."""
-    since = now - timedelta(minutes=int(config.get("KIOSK_PROMPT_MINUTES", DEFAULT_PROMPT_MINUTES)))
+    since = now - timedelta(minutes=int(config["KIOSK_PROMPT_MINUTES"]))
     return session.scalars(select(CounterPrompt).where(
         CounterPrompt.touchpoint_id == touchpoint.id, CounterPrompt.created_at > since,
         CounterPrompt.created_at <= now, CounterPrompt.rating_id.is_(None))

@@ -26,10 +26,9 @@ from flask_babel import lazy_gettext as _l
 from intake.errors import problem
 from intake.phone import InvalidPhone, normalize_phone
 from intake.sms.inbound import handle_inbound, queue_reply
-from intake.sms.spool import Spool
+from intake.sms.spool import Spool, apply_status
 from intake.sms.webhooks import FIELD_MAX_LENGTH, checked_fields
 from routing.foundation.db import is_outage
-from routing.services.delivery import record_status
 from routing.web.extensions import csrf
 from routing.web.glue import close_db_session, db_session, now
 
@@ -117,13 +116,6 @@ def tencent_reply(item: dict) -> dict[str, str]:
 
 STATUS = {"aliyun": aliyun_report, "tencent": tencent_status}
 REPLY = {"aliyun": aliyun_reply, "tencent": tencent_reply}
-
-
-def apply_status(session, fields: dict[str, str]) -> None:
-    error = f"{fields['ErrorCode']}: {fields.get('ErrorMessage') or ''}".strip() if fields.get("ErrorCode") else None
-    if not record_status(session, fields["MessageSid"], fields["MessageStatus"], error) and fields.get("AltSid"):
-        # A message confirmed by asking Aliyun is known by its OutId, not by the BizId.
-        record_status(session, fields["AltSid"], fields["MessageStatus"], error)
 
 
 def apply_reply(session, fields: dict[str, str], config) -> None:

@@ -79,17 +79,24 @@ def _sync_folder(path: Path) -> None:
         os.close(descriptor)
 
 
+def apply_status(session: Session, fields: dict[str, str]) -> None:
+    """A delivery receipt in the spool's provider-neutral fields (Twilio's
+    names), taken by the webhooks and by the replay alike."""
+    code, detail = fields.get("ErrorCode"), fields.get("ErrorMessage")
+    error = f"{code}: {detail or ''}".strip() if code else None
+    status = fields["MessageStatus"].lower()
+    if not record_status(session, fields["MessageSid"], status, error) and fields.get("AltSid"):
+        # A message confirmed by asking Aliyun is known by its OutId, not by the BizId.
+        record_status(session, fields["AltSid"], status, error)
+
+
 def replay(session: Session, entry: dict, now: datetime, config) -> None:
     """Apply one kept webhook as the view would have, at the time it was
     received. An inbound SMS's reply, which the webhook's answer could not
     carry, goes out through the outbox (once: the MessageSid is its key)."""
     fields, received_at = entry["fields"], datetime.fromisoformat(entry["received_at"])
     if entry["kind"] == "status":
-        code, detail = fields.get("ErrorCode"), fields.get("ErrorMessage")
-        error = f"{code}: {detail or ''}".strip() if code else None
-        if not record_status(session, fields["MessageSid"], fields["MessageStatus"].lower(), error) \
-                and fields.get("AltSid"):  # Aliyun's OutId (intake.sms.domestic_webhooks)
-            record_status(session, fields["AltSid"], fields["MessageStatus"].lower(), error)
+        apply_status(session, fields)
         return
     result = handle_inbound(session, message_sid=fields["MessageSid"], from_phone=fields["From"],
                             body=fields.get("Body", ""), now=received_at, config=config)

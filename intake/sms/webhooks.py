@@ -12,10 +12,9 @@ from flask_babel import lazy_gettext as _l
 from intake.errors import problem
 from intake.phone import InvalidPhone
 from intake.sms.inbound import handle_inbound
-from intake.sms.spool import Spool
+from intake.sms.spool import Spool, apply_status
 from intake.sms.twilio_client import signature_valid, twiml_message
 from routing.foundation.db import is_outage
-from routing.services.delivery import record_status
 from routing.web.extensions import csrf
 from routing.web.glue import close_db_session, db_session, now
 
@@ -75,11 +74,10 @@ def inbound():
 @bp.post("/status")
 def status():
     fields = _required("MessageSid", "MessageStatus")
-    code, detail = request.form.get("ErrorCode"), request.form.get("ErrorMessage")
-    error = f"{code}: {detail or ''}".strip() if code else None
     session = db_session()
     try:
-        record_status(session, fields["MessageSid"], fields["MessageStatus"].lower(), error)
+        apply_status(session, {**fields, "ErrorCode": request.form.get("ErrorCode", ""),
+                               "ErrorMessage": request.form.get("ErrorMessage", "")})
         session.commit()
     except Exception as failure:
         if not is_outage(failure):

@@ -22,7 +22,6 @@ from intake.services.kiosk import heartbeat, kiosk_by_secret, pending_prompt, re
 from intake.services.touchpoints import poster_titles
 from routing.errors import RoutingError
 from routing.foundation.db import read_transaction
-from routing.services.devices import DEFAULT_HEARTBEAT_SECONDS
 from routing.web.extensions import csrf
 from routing.web.glue import db_session, now
 
@@ -62,9 +61,9 @@ def kiosk_page(secret: str):
     config = current_app.config
     return render_template(
         "intake/kiosk.html", touchpoint=touchpoint, place=" · ".join(poster_titles(touchpoint)), device=device, labels=EVALUATOR_LABELS, secret=secret,
-        locale=current_locale(), poll_ms=int(config.get("KIOSK_POLL_SECONDS", 2) * 1000),
-        heartbeat_ms=int(config.get("KIOSK_HEARTBEAT_SECONDS", DEFAULT_HEARTBEAT_SECONDS)) * 1000,
-        reset_ms=int(config.get("KIOSK_RESET_SECONDS", 4) * 1000))
+        locale=current_locale(), poll_ms=int(config["KIOSK_POLL_SECONDS"] * 1000),
+        heartbeat_ms=int(config["KIOSK_HEARTBEAT_SECONDS"] * 1000),
+        reset_ms=int(config["KIOSK_RESET_SECONDS"] * 1000))
 
 
 @bp.route("/kiosk/<secret>/prompt")
