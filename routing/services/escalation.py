@@ -15,7 +15,6 @@ from flask import current_app, has_app_context
 from sqlalchemy import insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from routing.models import Case, CaseEvent, Escalation, Notification, OutboundMessage, Staff, Unit
@@ -96,34 +95,6 @@ class Ladders:
 
 
 STEP_FIELDS = ("case_id", "target", "level", "to_staff_id", "minutes_late", "at", "kind")
-
-
-def record_steps(session: Session, steps: list[Escalation]) -> list[Escalation]:
-    """Insert each step once; returns those inserted now (the others were
-    already taken, by this tick earlier or by another worker). All go in one
-    savepoint; when one of them is a duplicate, each goes in its own."""
-    if not steps:
-        return []
-    session.flush()  # an error in what came before must not pass for a duplicate step
-    try:
-        with session.begin_nested():
-            session.add_all(steps)
-            session.flush()
-        return steps
-    except IntegrityError:
-        if len(steps) == 1:
-            return []
-    inserted = []
-    for rolled_back in steps:
-        step = Escalation(**{f: getattr(rolled_back, f) for f in STEP_FIELDS})
-        try:
-            with session.begin_nested():
-                session.add(step)
-                session.flush()
-            inserted.append(step)
-        except IntegrityError:
-            pass
-    return inserted
 
 
 def _step(case: Case, ladders: Ladders, *, target: str, level: int, kind: str, now: datetime,
@@ -246,7 +217,7 @@ def escalate_immediately(session: Session, case: Case, now: datetime,
         return None
     ladders = ladders or Ladders(session)
     step = _step(case, ladders, target="immediate", level=LEVELS.index(level), kind="immediate", now=now)
-    if not record_steps(session, [step]):
+    if not insert_steps(session, [step]):
         return None
     announce(session, case, step, ladders, now)
     return step
