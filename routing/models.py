@@ -9,7 +9,8 @@ intake.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -18,6 +19,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -28,12 +30,14 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     insert,
+    inspect,
+    select,
     text,
     update,
 )
-from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
-from routing.foundation.db import Base, UTCDateTime
+from routing.foundation.db import Base, UTCDateTime, upsert_for
 from routing.vocabulary import (
     CALLBACK_OUTCOMES,
     CALLBACK_STATUSES,
@@ -678,3 +682,92 @@ class DeviceUptime(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_device_uptime_device_seen", "device_id", "last_seen_at"),)
+
+
+# --- days whose counted rows changed (scoring's daily roll-ups) ---------------
+
+
+class DayMark(Base):
+    """A stamp per UTC date, replaced whenever a row counted on that date (a
+    rating, service, case, deadline, callback or verdict) is written: a daily
+    roll-up built under another stamp (scoring.services.daily_tallies) is
+    stale, read from the raw rows until it is rebuilt. Late data, a case
+    resolved weeks after it came in, thus reaches the scorecards of its day."""
+
+    __tablename__ = "day_mark"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    stamp: Mapped[int] = mapped_column(BigInteger)
+
+
+DAY_MARKS_PENDING = "routing.day_marks"  # session.info: UTC dates this transaction wrote counted rows of
+
+
+def utc_day(instant: datetime) -> date:
+    return instant.astimezone(UTC).date()
+
+
+def mark_days(session: Session, instants: Iterable[datetime | None]) -> None:
+    """Note the days of rows written outside the ORM (a conditional UPDATE);
+    the ORM's writes are noted by themselves. Stamped when the transaction commits."""
+    session.info.setdefault(DAY_MARKS_PENDING, set()).update(utc_day(t) for t in instants if t is not None)
+
+
+def case_counted_at(session: Session, case_id: int | None) -> list[datetime | None]:
+    """When the case counts: the instant it came in."""
+    if case_id is None:
+        return []
+    with session.no_autoflush:
+        case = session.get(Case, case_id)
+    return [case.created_at if case is not None else None]
+
+
+def _case_days(session: Session, case: Case) -> list[datetime | None]:
+    """A case counts on the day it came in; a follow-up case reopens the one
+    it follows (its reopening rate); a new owner or unit moves its callbacks."""
+    instants = [case.created_at, *case_counted_at(session, case.reopened_from_id)]
+    state = inspect(case)
+    if not state.pending and (state.attrs.owner_id.history.has_changes()
+                              or state.attrs.unit_id.history.has_changes()):
+        instants.extend(session.scalars(select(Callback.due_start).where(Callback.case_id == case.id)))
+    return instants
+
+
+# The instants each counted row is counted at (scoring.models adds its verdicts).
+DAY_MARKED: dict[type, Callable[[Session, object], list[datetime | None]]] = {
+    Rating: lambda session, row: [row.created_at],
+    ServiceEvent: lambda session, row: [row.occurred_at],
+    Case: _case_days,
+    Deadline: lambda session, row: case_counted_at(session, row.case_id),
+    Callback: lambda session, row: [row.due_start],
+}
+
+
+@event.listens_for(Session, "after_flush")
+def _note_counted_writes(session: Session, _context) -> None:
+    written = [row for row in (*session.new, *session.deleted) if type(row) in DAY_MARKED]
+    written += [row for row in session.dirty if type(row) in DAY_MARKED
+                and session.is_modified(row, include_collections=False)]
+    for row in written:
+        mark_days(session, DAY_MARKED[type(row)](session, row))
+
+
+@event.listens_for(Session, "before_commit")
+def _stamp_marked_days(session: Session) -> None:
+    if session.dirty or session.new or session.deleted:
+        session.flush()  # the last writes' days too
+    days = session.info.pop(DAY_MARKS_PENDING, None)
+    if not days:
+        return
+    connection = session.connection()
+    statement = upsert_for(connection.dialect, DayMark.__table__)
+    # One row at a time in date order: two transactions lock the same dates in the same order.
+    for day in sorted(days):
+        connection.execute(statement.values(day=day, stamp=secrets.randbits(62))
+                           .on_conflict_do_update(index_elements=["day"], set_={"stamp": statement.excluded.stamp}))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_marked_days(session: Session, previous_transaction) -> None:
+    if not previous_transaction.nested:
+        session.info.pop(DAY_MARKS_PENDING, None)

@@ -12,20 +12,24 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
+    Column,
     Date,
     ForeignKey,
     Index,
     Integer,
     Numeric,
     String,
+    Table,
     Text,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from routing.foundation.db import Base, UTCDateTime
-from routing.models import Case, Staff, Unit
+from routing.models import DAY_MARKED, Case, Staff, Unit, case_counted_at
+from scoring.engine.tallies import TALLY_SOURCE
 
 INSPECTION_KINDS = (
     "mystery_shopper", "off_site", "on_site", "self_check", "spot_check", "checklist", "management",
@@ -159,3 +163,34 @@ class ScoreAudit(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
     __table_args__ = (CheckConstraint(f"action IN {AUDIT_ACTIONS!r}", name="action"),)
+
+
+# A verdict changes the complaint's numbers on the day it came in.
+DAY_MARKED[ComplaintVerdict] = lambda session, row: case_counted_at(session, row.case_id)
+
+
+# --- daily roll-ups (scoring.services.daily_tallies) ---------------------------
+
+# Each unit's and staff member's own tallies (scoring.engine.tallies) for one
+# local day of the time zone `tz`: units not summed up the tree (the tree may
+# change; it is applied when read).
+daily_tally = Table(
+    "daily_tally", Base.metadata,
+    Column("tz", String(64), primary_key=True),
+    Column("subject_kind", String(5), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("subject_id", Integer, primary_key=True),
+    *(Column(name, BigInteger, nullable=False, default=0) for name in TALLY_SOURCE),
+)
+
+
+class TallyDay(Base):
+    """A day whose roll-up is built, and the day marks (routing.models.DayMark)
+    it was built under: when they differ, the day is counted from the rows."""
+
+    __tablename__ = "daily_tally_day"
+
+    tz: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    stamps: Mapped[str] = mapped_column(String(100))
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime())

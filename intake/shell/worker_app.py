@@ -21,6 +21,7 @@ from routing.foundation.db import Database
 from routing.services.devices import silent_devices_tick
 from routing.services.tick_jobs import router_tick_jobs
 from scoring.services.coverage import coverage_tick
+from scoring.services.daily_tallies import tally_tick
 
 PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -35,6 +36,7 @@ def bind_services(app: Flask) -> None:
     app.extensions["tick_jobs"]["coverage"] = \
         lambda session, now: coverage_tick(session, now, app.config["TIMEZONE"], app.config)
     app.extensions["tick_jobs"]["silent_devices"] = lambda session, now: silent_devices_tick(session, now, app.config)
+    app.extensions["tick_jobs"]["daily_tallies"] = lambda session, now: tally_tick(session, now, app.config["TIMEZONE"])
 
 
 def init_babel(app: Flask, babel: Babel) -> None:

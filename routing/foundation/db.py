@@ -10,7 +10,9 @@ from contextlib import closing, contextmanager
 from datetime import datetime, timezone
 from functools import partial
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, Table, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -57,6 +59,11 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def upsert_for(dialect: Dialect, table: Table):
+    """INSERT with ON CONFLICT for the dialect (SQLite and PostgreSQL spell it alike)."""
+    return (pg_insert if dialect.name == "postgresql" else sqlite_insert)(table)
 
 
 def utcnow() -> datetime:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from routing.errors import Conflict, Forbidden, RoutingError
 from routing.labels import FACT_LABELS, STATUS_LABELS
-from routing.models import Callback, Case, CasePause, Staff, Unit, WeatherDelay
+from routing.models import Callback, Case, CasePause, Staff, Unit, WeatherDelay, mark_days
 from routing.rules import access
 from routing.rules.calendar import as_utc
 from routing.rules.timelimits import OUTDOOR_TARGETS
@@ -74,6 +74,7 @@ def claim(session: Session, case: Case, staff: Staff, now: datetime) -> None:
                 first_responder_id=func.coalesce(Case.first_responder_id, staff.id))
         .execution_options(synchronize_session=False)).rowcount
     session.refresh(case)
+    mark_days(session, [case.created_at])  # a new owner: the staff's numbers of the day it came in
     if claimed != 1:
         raise Conflict("already_claimed", gettext("Case %(reference)s was claimed by someone else a moment ago.",
                                                   reference=case.reference))

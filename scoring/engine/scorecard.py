@@ -292,8 +292,12 @@ def _money(rule: MoneyRule, total: Decimal, inputs: ScoreInputs) -> list[Line]:
     return line(total * p["yuan_per_point"], "per_point", points=total, yuan_per_point=p["yuan_per_point"])
 
 
+# The quantum of each number of decimal places (0.01 for 2), made once: scorecards round tens of thousands of lines.
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(7)}
+
+
 def quantize(value: Decimal, places: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return value.quantize(_QUANTA.get(places) or Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def score(scheme: Scheme, inputs: ScoreInputs) -> Scorecard:

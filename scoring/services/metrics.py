@@ -1,54 +1,26 @@
-"""The metrics of RULES 6 and the hotline three rates, as SQL aggregates.
-
-Every number comes from one GROUP BY per data source (ratings, services,
-cases, callbacks) covering every subject and every period asked for: rows are
-counted in the database, never loaded into Python. Periods are calendar
-periods of the organisation's time zone (scoring.periods); several periods
-become one CASE bucket over the timestamp, so a twelve-month trend is still
-one query per source.
-
-Units roll up their tree: a branch counts what its outlets recorded. The tree
-is small, so its closure (unit -> each ancestor) is computed once in Python and
-joined as a VALUES table to the per-unit sums, one query for every unit.
-
-Attribution: a rating, service or case counts in the period of its own time
-(rating created, service occurred, case received); a complaint's verdict
-counts in the period the complaint was received. A case counts for staff
-scorecards against its first responder and its owner (once if the same).
-Suspect ratings (RULES 1: likely ballot stuffing) are kept but not counted.
+"""The metrics of RULES 6 and the hotline three rates, from tallies: the
+counts and sums of recorded rows (scoring.services.counting), read from the
+daily roll-ups for the days they hold and counted from the rows for the
+rest (scoring.services.daily_tallies); and the rows behind any number
+(drill-down).
 """
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import (
-    Integer,
-    and_,
-    case,
-    column,
-    exists,
-    func,
-    or_,
-    select,
-    text,
-    union,
-)
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session
 
 from routing.models import Callback, Case, Deadline, Rating, ServiceEvent, Staff, Unit
 from routing.rules.privacy import mask_phone
 from routing.services.org import subtree_ids
 from scoring.engine.periods import DEFAULT_TIMEZONE, Period
+from scoring.engine.tallies import DIMENSIONS, SATISFIED_AT_LEAST, SUBJECT_KINDS, TALLY_SOURCE
 from scoring.models import ComplaintVerdict
-
-SATISFIED_AT_LEAST = 4  # a rating of 4 or 5 counts as satisfied
-DIMENSIONS = ("attitude", "skill", "timeliness", "promises")  # RULES 4
+from scoring.services import daily_tallies
+from scoring.services.counting import Buckets, MetricError, grouped, sources, unit_closure
 
 METRICS = (
     "satisfaction_rate", "mean_score", "mean_attitude", "mean_skill", "mean_timeliness", "mean_promises",
@@ -62,19 +34,7 @@ RATES = {
     "satisfaction_rate", "evaluation_rate", "on_time_first_response", "on_time_resolution",
     "callback_completion", "reopen_rate", "repeat_complaint_rate", "response_rate", "resolution_rate",
 }
-SUBJECT_KINDS = ("unit", "staff")
 
-# The counts and sums each source yields, by name ("tallies").
-SOURCE_TALLIES: dict[str, tuple[str, ...]] = {
-    "ratings": ("rated", "satisfied", "score_sum", *(f"score_{n}" for n in range(1, 6)),
-                *(f"{d}_{part}" for d in DIMENSIONS for part in ("sum", "n"))),
-    "services": ("services",),
-    "cases": ("cases", "complaints", "valid_complaints", "major_complaints", "resolved", "reopened",
-              "repeat_complaints", "first_response_due", "first_response_on_time", "resolution_due",
-              "resolution_on_time", "overdue"),
-    "callbacks": ("callbacks_due", "callbacks_done", "callbacks_missed"),
-}
-TALLY_SOURCE = {tally: source for source, names in SOURCE_TALLIES.items() for tally in names}
 
 
 def _count(name: str):
@@ -117,237 +77,30 @@ METRIC_SOURCES: dict[str, tuple[str, ...]] = {
 }
 
 
-class MetricError(ValueError):
-    """A metric or subject kind that does not exist."""
-
-# --------------------------------------------------------------------------- periods as buckets
-
-
-@dataclass(frozen=True)
-class Buckets:
-    """Periods (in order, not overlapping) as SQL: a range filter and the
-    index of the period each timestamp falls in."""
-    periods: tuple[Period, ...]
-    bounds: tuple[tuple[datetime, datetime], ...]
-
-    @classmethod
-    def of(cls, periods: Iterable[Period], tz: str = DEFAULT_TIMEZONE) -> Buckets:
-        ordered = tuple(sorted(set(periods), key=lambda p: p.bounds(tz)[0]))
-        if not ordered:
-            raise MetricError("no period given")
-        bounds = tuple(p.bounds(tz) for p in ordered)
-        if any(bounds[i][1] > bounds[i + 1][0] for i in range(len(bounds) - 1)):
-            raise MetricError("periods overlap")
-        return cls(ordered, bounds)
-
-    @property
-    def single(self) -> bool:
-        return len(self.periods) == 1
-
-    def where(self, column):
-        return or_(*(and_(column >= start, column < end) for start, end in self.bounds))
-
-    def index(self, column):
-        """Which period a timestamp is in (only meaningful inside where())."""
-        return case(*((column < end, i) for i, (_start, end) in enumerate(self.bounds[:-1])),
-                    else_=len(self.bounds) - 1)
-
-
-# --------------------------------------------------------------------------- the unit tree
-
-
-def unit_closure(session: Session, unit_ids: Iterable[int] | None = None) -> list[tuple[int, int]]:
-    """(unit, ancestor) pairs, each unit its own ancestor too; only ancestors in
-    `unit_ids` when given. The tree is read once: it is small."""
-    parents = dict(session.execute(select(Unit.id, Unit.parent_id)).all())
-    wanted = None if unit_ids is None else set(unit_ids)
-    pairs = []
-    for unit in parents:
-        ancestor, seen = unit, set()
-        while ancestor is not None and ancestor not in seen:  # a cycle in bad data must not hang
-            seen.add(ancestor)
-            if wanted is None or ancestor in wanted:
-                pairs.append((unit, ancestor))
-            ancestor = parents.get(ancestor)
-    return pairs
-
-
-def _closure_table(pairs: Sequence[tuple[int, int]]):
-    """The pairs as a VALUES table. Written out as integers: bound parameters
-    would exceed the drivers' limits on a large tree, and SQLAlchemy's own
-    literal rendering of thousands of rows costs more than the query."""
-    rows = ", ".join(f"({int(unit)}, {int(ancestor)})" for unit, ancestor in pairs) or "(-1, -1)"
-    # Both SQLite and PostgreSQL name the columns of a VALUES list column1, column2.
-    return (text(f"SELECT column1 AS unit_id, column2 AS ancestor_id FROM (VALUES {rows}) AS closure_pairs")
-            .columns(column("unit_id", Integer), column("ancestor_id", Integer)).cte("unit_closure"))
-
-
-# --------------------------------------------------------------------------- per-source tallies
-
-
-def _count_if(condition):
-    return func.sum(case((condition, 1), else_=0))
-
-
-def _rating_tallies(rating) -> dict[str, Any]:
-    tallies = {
-        "rated": func.count(),
-        "satisfied": _count_if(rating.c.score >= SATISFIED_AT_LEAST),
-        "score_sum": func.sum(rating.c.score),
-        **{f"score_{n}": _count_if(rating.c.score == n) for n in range(1, 6)},
-    }
-    for dim in DIMENSIONS:
-        tallies[f"{dim}_sum"] = func.sum(rating.c[dim])
-        tallies[f"{dim}_n"] = func.count(rating.c[dim])
-    return tallies
-
-
-def _case_tallies(case_table) -> dict[str, Any]:
-    c = case_table.c
-    verdict = select(ComplaintVerdict.verdict).where(
-        ComplaintVerdict.case_id == c.id, ComplaintVerdict.superseded_at.is_(None)).scalar_subquery()
-    # A customer who rejects the outcome gets a follow-up case (RULES 4).
-    later = aliased(Case)
-    reopened = exists().where(later.reopened_from_id == c.id)
-    earlier = aliased(Case)
-    repeat = and_(c.kind == "complaint", c.contact_phone.is_not(None), exists().where(
-        earlier.contact_phone == c.contact_phone, earlier.kind == "complaint", earlier.created_at < c.created_at))
-    resolved = or_(c.resolved_at.is_not(None), c.status.in_(("resolved", "closed")))
-
-    def has(target: str | None, *conditions):
-        where = [Deadline.case_id == c.id, *conditions]
-        if target is not None:
-            where.append(Deadline.target == target)
-        return exists().where(*where)
-
-    on_time = and_(Deadline.met_at.is_not(None), Deadline.met_at <= Deadline.due_at)
-    return {
-        "cases": func.count(),
-        "complaints": _count_if(c.kind == "complaint"),
-        "valid_complaints": _count_if(and_(c.kind == "complaint", verdict.in_(("valid", "major")))),
-        "major_complaints": _count_if(and_(c.kind == "complaint", verdict == "major")),
-        "resolved": _count_if(resolved),
-        "reopened": _count_if(and_(resolved, reopened)),
-        "repeat_complaints": _count_if(repeat),
-        "first_response_due": _count_if(has("first_response")),
-        "first_response_on_time": _count_if(has("first_response", on_time)),
-        "resolution_due": _count_if(has("resolution")),
-        "resolution_on_time": _count_if(has("resolution", on_time)),
-        "overdue": _count_if(has(None, Deadline.breached_at.is_not(None))),
-    }
-
-
-@dataclass(frozen=True)
-class _Source:
-    """Rows to count: what to select from, their time, unit and staff, extra
-    filters, and the tallies to compute."""
-    from_: Any
-    time: Any
-    unit: Any
-    staff: Any  # None: cases, counted for first responder and owner
-    tallies: Mapping[str, Any]
-    where: tuple = ()
-
-
-def _sources(names: Iterable[str]) -> list[_Source]:
-    """The sources to query, each computing only the tallies in `names`."""
-    names = set(names)
-    rating, service, case_table = Rating.__table__, ServiceEvent.__table__, Case.__table__
-    callback = Callback.__table__
-    built = {
-        "ratings": lambda: _Source(rating, rating.c.created_at, rating.c.unit_id, rating.c.staff_id,
-                                   _rating_tallies(rating), (rating.c.suspect.is_(False),)),
-        "services": lambda: _Source(service, service.c.occurred_at, service.c.unit_id, service.c.staff_id,
-                                    {"services": func.count()}),
-        "cases": lambda: _Source(case_table, case_table.c.created_at, case_table.c.unit_id, None,
-                                 _case_tallies(case_table)),
-        # A callback is due in the period its window opens; it counts for the
-        # unit assigned to make it (else the case's unit) and for whoever made
-        # it (else the case's owner).
-        "callbacks": lambda: _Source(
-            callback.join(case_table, case_table.c.id == callback.c.case_id), callback.c.due_start,
-            func.coalesce(callback.c.assigned_unit_id, case_table.c.unit_id),
-            func.coalesce(callback.c.staff_id, case_table.c.owner_id),
-            {"callbacks_due": func.count(), "callbacks_done": _count_if(callback.c.status == "done"),
-             "callbacks_missed": _count_if(callback.c.status == "missed")}),
-    }
-    out = []
-    for source, tallies_ in SOURCE_TALLIES.items():
-        wanted = names.intersection(tallies_)
-        if wanted:
-            full = built[source]()
-            out.append(dataclasses.replace(full, tallies={k: v for k, v in full.tallies.items() if k in wanted}))
-    return out
-
-
-def _case_staff_pairs(buckets: Buckets):
-    """(case id, staff id): each case once for its first responder and once for
-    its owner, if another person."""
-    c = Case.__table__.c
-    window = buckets.where(c.created_at)
-    return union(
-        select(c.id.label("case_id"), c.first_responder_id.label("staff_id"))
-        .where(window, c.first_responder_id.is_not(None)),
-        select(c.id.label("case_id"), c.owner_id.label("staff_id")).where(window, c.owner_id.is_not(None)),
-    ).subquery("case_staff")
-
-
-def _grouped(session: Session, source: _Source, buckets: Buckets, subject_kind: str,
-             subject_ids: Sequence[int] | None, closure: Sequence[tuple[int, int]] | None,
-             ) -> dict[tuple[int, int], dict[str, int]]:
-    """One query: the source's tallies by (subject id, period index)."""
-    from_ = source.from_
-    if subject_kind == "unit":
-        subject = source.unit
-    elif source.staff is not None:
-        subject = source.staff
-    else:
-        pairs = _case_staff_pairs(buckets)
-        from_ = pairs.join(Case.__table__, Case.__table__.c.id == pairs.c.case_id)
-        subject = pairs.c.staff_id
-
-    keys = [subject.label("subject_id")] + ([] if buckets.single else [buckets.index(source.time).label("bucket")])
-    where = [buckets.where(source.time), *source.where]
-    if closure is not None:
-        if subject_ids is not None and len(closure) <= 1000:
-            where.append(subject.in_(sorted({u for u, _a in closure})))
-        closure = _closure_table(closure)
-    elif subject_ids is not None:
-        where.append(subject.in_(list(subject_ids)))
-    names = list(source.tallies)
-    own = (select(*keys, *(expr.label(n) for n, expr in source.tallies.items()))
-           .select_from(from_).where(*where).group_by(*keys))
-    if closure is not None:
-        own = own.subquery("own")
-        bucket = [] if buckets.single else [own.c.bucket]
-        stmt = (select(closure.c.ancestor_id, *bucket, *(func.sum(own.c[n]).label(n) for n in names))
-                .select_from(own.join(closure, closure.c.unit_id == own.c.subject_id))
-                .group_by(closure.c.ancestor_id, *bucket))
-    else:
-        stmt = own
-    result = {}
-    for row in session.execute(stmt):
-        index = 0 if buckets.single else row[1]
-        values_ = row[1 if buckets.single else 2:]
-        result[(row[0], int(index))] = {n: int(v or 0) for n, v in zip(names, values_)}
-    return result
-
 
 def tallies(session: Session, periods: Iterable[Period], tz: str = DEFAULT_TIMEZONE, *,
             subject_kind: str = "unit", subject_ids: Sequence[int] | None = None, rollup: bool = True,
             names: Iterable[str] | None = None) -> dict[tuple[int, Period], dict[str, int]]:
     """Raw counts and sums by (subject id, period): the input of metrics and
     scorecards (e.g. the survey's answers per band: score_1..score_5).
-    `names`: the tallies wanted (see SOURCE_TALLIES; None: all of them)."""
+    `names`: the tallies wanted (see SOURCE_TALLIES; None: all of them).
+    Days with a current roll-up are read from it, the others from the rows."""
     if subject_kind not in SUBJECT_KINDS:
         raise MetricError(f"subject kind must be one of {SUBJECT_KINDS}")
     buckets = Buckets.of(periods, tz)
+    names = set(TALLY_SOURCE if names is None else names)
     closure = unit_closure(session, subject_ids) if subject_kind == "unit" and rollup else None
+    rolled, raw = daily_tallies.split(session, buckets, tz)
+    parts = [(daily_tallies.source(subject_kind, tz, names), rolled)] if rolled else []
+    if raw is not None:
+        parts += [(source, raw) for source in sources(names)]
     merged: dict[tuple[int, Period], dict[str, int]] = defaultdict(dict)
-    for source in _sources(TALLY_SOURCE if names is None else names):
-        for (subject_id, index), counts in _grouped(session, source, buckets, subject_kind, subject_ids,
-                                                    closure).items():
-            merged[(subject_id, buckets.periods[index])].update(counts)
+    for source, part in parts:
+        for (subject_id, index), counts in grouped(session, source, part, subject_kind, subject_ids,
+                                                   closure).items():
+            into = merged[(subject_id, buckets.periods[index])]
+            for name, value in counts.items():
+                into[name] = into.get(name, 0) + value
     return dict(merged)
 
 

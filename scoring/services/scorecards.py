@@ -274,22 +274,17 @@ def _window(periods: Sequence[Period], tz: str, scheme: Scheme) -> tuple[datetim
 def _periods_holding(moment: datetime, periods: Sequence[Period], tz: str, scheme: Scheme) -> list[Period]:
     """The periods an event counts in: the one it falls in, and for an annual
     scheme every later period of the same year (year to date)."""
-    out = []
-    for period in periods:
-        start, end = _counting_window(period, tz, scheme.period == "year")
-        if start <= moment < end:
-            out.append(period)
-    return out
+    year_to_date = scheme.period == "year"
+    return [p for p, (start, end) in zip(periods, _counting_windows(tuple(periods), tz, year_to_date))
+            if start <= moment < end]
 
 
-@lru_cache(maxsize=1024)
-def _counting_window(period: Period, tz: str, year_to_date: bool) -> tuple[datetime, datetime]:
-    """The period's bounds, from the start of its year for an annual scheme;
+@lru_cache(maxsize=256)
+def _counting_windows(periods: tuple[Period, ...], tz: str, year_to_date: bool) -> tuple[tuple[datetime, datetime], ...]:
+    """Each period's bounds, from the start of its year for an annual scheme;
     worked out once (a month's complaints ask for them row by row)."""
-    start, end = period.bounds(tz)
-    if year_to_date:
-        start = Period(period.year, "year").bounds(tz)[0]
-    return start, end
+    return tuple((Period(p.year, "year").bounds(tz)[0] if year_to_date else p.bounds(tz)[0], p.bounds(tz)[1])
+                 for p in periods)
 
 
 def _ancestors(session: Session, ids: Sequence[int]) -> dict[int, list[int]]:
@@ -313,14 +308,14 @@ def _gather_verdicts(session, subject_kind, ids, periods, scheme, needs, tz, gat
                    or_(current.c.verdict.is_(None), current.c.verdict.in_(("valid", "major")))))
     ancestors = _ancestors(session, ids) if subject_kind == "unit" else None
     wanted = set(ids)
+    kinds = {v: _complaint_kind(needs, v) for v in ("valid", "major", scheme.unjudged) if v != "ignore"}
     for verdict, points, reference, created_at, unit_id, first_responder_id, owner_id, subject_id in \
             session.execute(stmt.order_by(Case.created_at, Case.id)):
         if subject_kind == "unit":
             targets = ancestors.get(unit_id, [])
         else:  # who received it, who handled it, and whom it is about
             targets = [s for s in {first_responder_id, owner_id, subject_id} if s in wanted]
-        judged_as = verdict or (scheme.unjudged if scheme.unjudged != "ignore" else None)
-        kind = _complaint_kind(needs, judged_as) if judged_as else None
+        kind = kinds.get(verdict or scheme.unjudged)
         holding = _periods_holding(created_at, periods, tz, scheme) if targets else ()
         for target in targets:
             for period in holding:

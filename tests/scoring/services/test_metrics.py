@@ -2,7 +2,6 @@
 small data set whose every number is worked out by hand below."""
 from decimal import Decimal as D
 
-import pytest
 from sqlalchemy import event
 
 from scoring.engine.periods import Period
@@ -17,41 +16,6 @@ from scoring.services.metrics import (
 
 TZ = "Asia/Shanghai"
 OCTOBER, NOVEMBER = Period.parse("2026-10"), Period.parse("2026-11")
-
-
-@pytest.fixture
-def october(rec, tree):
-    """One outlet's October: ratings, services, cases, deadlines, verdicts, callbacks."""
-    o1 = tree["o1"]
-    alice, bob = rec.staff("alice", o1), rec.staff("bob", o1)
-    rec.rating(o1, "2026-10-03 10:00", 5, alice, attitude=5, skill=4)
-    rec.rating(o1, "2026-10-04 10:00", 4, alice, attitude=4)
-    rec.rating(o1, "2026-10-05 10:00", 2, bob, attitude=1, promises=2)
-    rec.rating(o1, "2026-10-06 10:00", 3, bob)
-    rec.rating(o1, "2026-10-06 10:01", 1, bob, suspect=True)  # ballot stuffing: kept, not counted
-    for day in range(1, 9):
-        rec.service(o1, f"2026-10-{day:02d} 09:00", alice)
-
-    c1 = rec.case(o1, "2026-10-10 09:00", first_responder=alice, owner=bob, phone="+8613800000001",
-                  resolved="2026-10-12 09:00")
-    rec.deadline(c1, "first_response", due="2026-10-11 09:00", met="2026-10-10 12:00")
-    rec.deadline(c1, "resolution", due="2026-10-11 09:00", met="2026-10-12 09:00", breached=True)
-    rec.verdict(c1, "valid")
-    c2 = rec.case(o1, "2026-10-15 09:00", owner=alice, phone="+8613800000001")  # same caller again
-    rec.deadline(c2, "first_response", due="2026-10-16 09:00", breached=True)
-    rec.verdict(c2, "major")
-    c3 = rec.case(o1, "2026-10-16 09:00", kind="repair", owner=bob, resolved="2026-10-16 11:00")
-    rec.deadline(c3, "first_response", due="2026-10-16 09:30", met="2026-10-16 09:20")
-    rec.deadline(c3, "resolution", due="2026-10-16 13:00", met="2026-10-16 11:00")
-    c5 = rec.case(o1, "2026-10-20 09:00", phone="+8613800000005")
-    rec.verdict(c5, "valid", superseded=True)  # corrected to invalid
-    rec.verdict(c5, "invalid")
-    rec.case(o1, "2026-11-02 09:00", kind="repair", owner=bob, reopened_from=c3)  # the customer rejected c3
-
-    rec.callback(c1, "2026-10-20 09:00", "done", alice)
-    rec.callback(c3, "2026-10-21 09:00", "missed")
-    rec.callback(c2, "2026-11-02 09:00", "scheduled")
-    return {"alice": alice, "bob": bob, "c1": c1, "c2": c2, "c3": c3}
 
 
 def test_every_metric_of_one_outlet_in_october(session, tree, october):
@@ -157,8 +121,8 @@ def test_a_twelve_month_trend_is_one_query_per_source(session, rec, tree):
         event.remove(engine, "before_cursor_execute", listener)
     assert [row["period"] for row in series] == [f"2026-{m:02d}" for m in range(1, 13)]
     assert [row["satisfaction_rate"] for row in series] == [1 if m % 2 else 0 for m in range(1, 13)]
-    # The unit tree once, then ratings, services, cases and callbacks.
-    assert len([s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]) == 5
+    # The unit tree once, the days the roll-up holds (none), then ratings, services, cases and callbacks.
+    assert len([s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]) == 6
 
 
 def test_a_drilldown_lists_the_complaints_behind_a_number_with_masked_phones(session, tree, october):

@@ -1,0 +1,137 @@
+"""Daily roll-ups (DESIGN.md, "Scale, on paper"): scorecards read a row per
+subject and day once a day is built, and every number is the one the rows
+give, before the build, after it, and after late data changed a built day."""
+from datetime import date
+
+from sqlalchemy import event, func, select
+
+from routing.models import Case, DayMark
+from routing.services.lifecycle import claim
+from scoring.engine.periods import Period
+from scoring.models import TallyDay, daily_tally
+from scoring.services.daily_tallies import fresh_days, rebuild, tally_tick
+from scoring.services.metrics import last_months, monthly_series, staff_metrics, unit_metrics
+from tests.support.records import local
+
+TZ = "Asia/Shanghai"
+OCTOBER = Period.parse("2026-10")
+TENTH = date(2026, 10, 10)
+AUTUMN = [date(2026, 9, 30)] + [date(2026, 10, d) for d in range(1, 32)] + [date(2026, 11, d) for d in range(1, 4)]
+
+
+def every_number(session, tree, people):
+    """Every metric of every unit and person, for October, November and the year's trend."""
+    units = [u.id for u in tree.values()]
+    staff = [p.id for p in people]
+    return (
+        [unit_metrics(session, p, TZ, units) for p in (OCTOBER, OCTOBER.next(), Period.parse("2026-Q4"))],
+        staff_metrics(session, OCTOBER, TZ, staff),
+        monthly_series(session, "unit", tree["branch"].id, last_months(OCTOBER.next()), TZ),
+        monthly_series(session, "staff", people[0].id, last_months(OCTOBER.next()), TZ),
+    )
+
+
+def counted_rows(session, run) -> list[str]:
+    """The statements `run` sends that read a source's rows rather than the roll-up."""
+    statements = []
+    engine = session.get_bind()
+
+    def note(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return [s for s in statements if "FROM rating" in s or 'FROM "case"' in s or "FROM service_event" in s]
+
+
+def test_built_days_give_the_numbers_their_rows_give(session, tree, october):
+    people = [october["alice"], october["bob"]]
+    from_rows = every_number(session, tree, people)
+    assert from_rows[0][0][tree["o1"].id]["ratings"] == 4  # the data is there
+
+    rebuild(session, AUTUMN, TZ, local("2026-11-20 09:00"))
+
+    assert session.scalar(select(func.count()).select_from(daily_tally)) > 0
+    assert every_number(session, tree, people) == from_rows
+    # October is read from the roll-up alone: no rating, case or service row is counted for it.
+    assert counted_rows(session, lambda: unit_metrics(session, OCTOBER, TZ, [tree["branch"].id])) == []
+
+
+def test_a_late_change_is_counted_at_once_and_its_day_built_again(session, tree, october):
+    session.commit()  # the writes mark their days
+    assert tally_tick(session, local("2026-11-20 09:00"), TZ, limit=100) == {"built": 49}  # 1 October to 18 November
+    session.commit()
+    before = unit_metrics(session, OCTOBER, TZ, [tree["o1"].id])[tree["o1"].id]
+    assert (before["complaints"], before["overdue"]) == (3, 2)
+    # A year's trend to October: its months before the first record have nothing to count.
+    assert counted_rows(session, lambda: monthly_series(session, "unit", tree["branch"].id,
+                                                        last_months(OCTOBER), TZ)) == []
+
+    # Weeks later a complaint of 20 October turns out to have been a repair job.
+    c5 = session.scalars(select(Case).where(Case.created_at == local("2026-10-20 09:00"))).one()
+    c5.kind = "repair"
+    session.commit()
+
+    after = unit_metrics(session, OCTOBER, TZ, [tree["o1"].id])[tree["o1"].id]
+    assert after["complaints"] == 2
+    # Its day is built again, and the 21st: days are marked by UTC date, and 20 October 01:00 UTC
+    # shares one with the early hours of the 21st in Shanghai.
+    assert tally_tick(session, local("2026-11-20 09:00"), TZ) == {"built": 2}
+    session.commit()
+    assert unit_metrics(session, OCTOBER, TZ, [tree["o1"].id])[tree["o1"].id] == after
+    assert tally_tick(session, local("2026-11-20 09:00"), TZ) == {"built": 0}
+
+
+def test_an_uncommitted_change_is_read_from_the_rows(session, tree, october):
+    session.commit()
+    rebuild(session, AUTUMN, TZ, local("2026-11-20 09:00"))
+    session.commit()
+    rec_case = session.scalars(select(Case).where(Case.created_at == local("2026-10-20 09:00"))).one()
+    rec_case.kind = "repair"  # not committed: this transaction still sees its own change
+    assert unit_metrics(session, OCTOBER, TZ, [tree["o1"].id])[tree["o1"].id]["complaints"] == 2
+
+
+def test_the_tick_builds_days_once_they_are_over(session, rec, tree):
+    rec.rating(tree["o1"], "2026-10-03 10:00", 5)
+    rec.rating(tree["o1"], "2026-10-05 23:50", 1)
+    session.commit()
+    assert session.scalar(select(func.min(DayMark.day))) == date(2026, 10, 3)
+
+    # Tuesday 6 October 09:00: the 5th ended nine hours ago, not yet settled.
+    assert tally_tick(session, local("2026-10-06 09:00"), TZ) == {"built": 2}  # the 3rd and the 4th
+    session.commit()
+    built = set(session.scalars(select(TallyDay.day).where(TallyDay.tz == TZ)))
+    assert built == {date(2026, 10, 3), date(2026, 10, 4)}
+    assert tally_tick(session, local("2026-10-06 13:00"), TZ) == {"built": 1}  # now the 5th
+    session.commit()
+    o1 = unit_metrics(session, OCTOBER, TZ, [tree["o1"].id])[tree["o1"].id]
+    assert (o1["ratings"], o1["satisfaction_rate"]) == (2, 0.5)
+
+
+def test_a_day_is_a_local_day(session, rec, tree):
+    rec.rating(tree["o1"], "2026-10-31 23:30", 5)  # 15:30 UTC on the 31st
+    rec.rating(tree["o1"], "2026-11-01 00:10", 1)  # still 31 October in UTC
+    rebuild(session, [date(2026, 10, 31), date(2026, 11, 1)], TZ, local("2026-11-20 09:00"))
+    rows = session.execute(select(daily_tally.c.day, daily_tally.c.rated).where(
+        daily_tally.c.subject_kind == "unit", daily_tally.c.subject_id == tree["o1"].id)).all()
+    assert sorted(rows) == [(date(2026, 10, 31), 1), (date(2026, 11, 1), 1)]
+
+
+def test_a_claim_outside_the_orm_still_marks_its_day(session, rec, tree):
+    handler = rec.staff("carol", tree["o1"])
+    case = rec.case(tree["o1"], "2026-10-10 09:00", owner=None)
+    case.status = "new"
+    session.commit()
+    rebuild(session, AUTUMN, TZ, local("2026-11-20 09:00"))
+    session.commit()
+    assert staff_metrics(session, OCTOBER, TZ, [handler.id])[handler.id]["complaints"] == 0
+    assert fresh_days(session, TENTH, TENTH, TZ) == {TENTH}
+
+    claim(session, case, handler, local("2026-11-20 10:00"))  # a conditional UPDATE, not the ORM's
+    session.commit()
+
+    assert fresh_days(session, TENTH, TENTH, TZ) == set()
+    assert staff_metrics(session, OCTOBER, TZ, [handler.id])[handler.id]["complaints"] == 1
