@@ -27,13 +27,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
-    insert,
     text,
-    update,
 )
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
-from routing.foundation.db import Base, UTCDateTime
+from routing.foundation.db import Base, UTCDateTime, insert_of
 from routing.vocabulary import (
     CALLBACK_OUTCOMES,
     CALLBACK_STATUSES,
@@ -619,8 +617,8 @@ CACHE_STAMPS_READ = "routing.cache_stamps"  # session.info: the stamps read in t
 def touch_cache_stamp(connection, name: str) -> None:
     """A new random stamp for `name`: every process reads its rows again."""
     stamp = secrets.randbits(62)
-    if connection.execute(update(CacheStamp).where(CacheStamp.name == name).values(stamp=stamp)).rowcount == 0:
-        connection.execute(insert(CacheStamp).values(name=name, stamp=stamp))  # a table emptied by hand
+    upsert = insert_of(connection, CacheStamp).values(name=name, stamp=stamp)  # its row made if emptied by hand
+    connection.execute(upsert.on_conflict_do_update(index_elements=["name"], set_={"stamp": upsert.excluded.stamp}))
 
 
 def _stamp_write(mapper, connection, target) -> None:
