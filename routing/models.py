@@ -29,15 +29,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
-    insert,
     inspect,
     select,
     text,
-    update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
-from routing.foundation.db import Base, UTCDateTime, upsert_for
+from routing.foundation.db import Base, UTCDateTime, insert_of
 from routing.vocabulary import (
     CALLBACK_OUTCOMES,
     CALLBACK_STATUSES,
@@ -623,8 +621,8 @@ CACHE_STAMPS_READ = "routing.cache_stamps"  # session.info: the stamps read in t
 def touch_cache_stamp(connection, name: str) -> None:
     """A new random stamp for `name`: every process reads its rows again."""
     stamp = secrets.randbits(62)
-    if connection.execute(update(CacheStamp).where(CacheStamp.name == name).values(stamp=stamp)).rowcount == 0:
-        connection.execute(insert(CacheStamp).values(name=name, stamp=stamp))  # a table emptied by hand
+    upsert = insert_of(connection, CacheStamp).values(name=name, stamp=stamp)  # its row made if emptied by hand
+    connection.execute(upsert.on_conflict_do_update(index_elements=["name"], set_={"stamp": upsert.excluded.stamp}))
 
 
 def _stamp_write(mapper, connection, target) -> None:
@@ -760,7 +758,7 @@ def _stamp_marked_days(session: Session) -> None:
     if not days:
         return
     connection = session.connection()
-    statement = upsert_for(connection.dialect, DayMark.__table__)
+    statement = insert_of(connection, DayMark.__table__)
     # One row at a time in date order: two transactions lock the same dates in the same order.
     for day in sorted(days):
         connection.execute(statement.values(day=day, stamp=secrets.randbits(62))

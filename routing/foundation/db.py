@@ -10,7 +10,7 @@ from contextlib import closing, contextmanager
 from datetime import datetime, timezone
 from functools import partial
 
-from sqlalchemy import DateTime, MetaData, Table, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
@@ -59,11 +59,6 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
-
-
-def upsert_for(dialect: Dialect, table: Table):
-    """INSERT with ON CONFLICT for the dialect (SQLite and PostgreSQL spell it alike)."""
-    return (pg_insert if dialect.name == "postgresql" else sqlite_insert)(table)
 
 
 def utcnow() -> datetime:
@@ -146,6 +141,21 @@ def read_transaction(session: Session) -> Iterator[Session]:
         session.rollback()
         raise
     session.commit()  # nothing to write: ends the read, keeps the objects
+
+
+def insert_of(bind: Session | Connection, table):
+    """The INSERT of the bind's database, the one that says ON CONFLICT
+    (PostgreSQL, SQLite >= 3.35)."""
+    dialect = (bind.get_bind() if isinstance(bind, Session) else bind).dialect
+    return (pg_insert if dialect.name == "postgresql" else sqlite_insert)(table)
+
+
+def insert_new(bind: Session | Connection, table, key: list[str]):
+    """INSERT ... ON CONFLICT (key) DO NOTHING: a row whose key is taken is
+    left out by the key's unique index, without the error that would end the
+    caller's transaction; a key held by a transaction still open is waited
+    for (PostgreSQL) and left out if that one commits."""
+    return insert_of(bind, table).on_conflict_do_nothing(index_elements=key)
 
 
 class DriverStatement:

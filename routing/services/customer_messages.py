@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from routing.models import Case, OutboundMessage
 from routing.rules.notices import notice, text_values
-from routing.services.notify import LEVEL_NAMES, TARGET_NAMES
+from routing.services.notify import in_words
 from routing.services.outbox import enqueue
 
 
@@ -27,23 +27,13 @@ class Rendered:
     body: str
 
 
-def _words(params: dict[str, str]) -> dict[str, str]:
-    """Parameters that are codes, in words of the current language."""
-    values = dict(params)
-    if "target" in values:
-        values["target"] = str(TARGET_NAMES.get(values["target"], values["target"]))
-    if "level" in values:
-        values["level"] = str(LEVEL_NAMES.get(values["level"], values["level"]))
-    return values
-
-
 def render(message: OutboundMessage, public_url: str, default_locale: str = "zh_Hans_CN") -> Rendered:
     """The message as the console, e-mail and Twilio send it."""
     if message.notice is None:
         return Rendered(message.subject, message.body or "")
     item = notice(message.notice)
     with force_locale(message.locale or default_locale):
-        values = text_values(_words(message.params or {}), public_url)
+        values = text_values(in_words(message.params or {}), public_url)
         body = gettext(item.text, **values)
         subject = gettext(item.subject, **values) if item.subject and message.transport == "email" else None
     return Rendered(subject, body)
@@ -53,7 +43,7 @@ def template_values(message: OutboundMessage, default_locale: str = "zh_Hans_CN"
     """A domestic template's variables, by name, in `template_params` order."""
     item = notice(message.notice)
     with force_locale(message.locale or default_locale):
-        values = _words(message.params or {})
+        values = in_words(message.params or {})
     return {name: values[name] for name in item.template_params}
 
 

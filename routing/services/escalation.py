@@ -13,10 +13,9 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from sqlalchemy import insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
+from routing.foundation.db import insert_new
 from routing.models import Case, CaseEvent, Escalation, Notification, OutboundMessage, Staff, Unit
 from routing.rules.ladder import LEVELS, escalation_level_due, immediate_level, ladder_for
 from routing.rules.notices import checked_params
@@ -149,14 +148,8 @@ class Announcements:
         if self.notices:
             session.execute(insert(Notification.__table__), self.notices)
         if self.messages:
-            session.execute(_insert_new(session, OutboundMessage.__table__, ["dedupe_key"]), self.messages)
+            session.execute(insert_new(session, OutboundMessage.__table__, ["dedupe_key"]), self.messages)
         self.events, self.notices, self.messages = [], [], []
-
-
-def _insert_new(session: Session, table, key: list[str]):
-    """INSERT ... ON CONFLICT (key) DO NOTHING, on SQLite and PostgreSQL."""
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return dialect_insert(table).on_conflict_do_nothing(index_elements=key)
 
 
 def insert_steps(session: Session, steps: list[Escalation]) -> list[Escalation]:
@@ -167,7 +160,7 @@ def insert_steps(session: Session, steps: list[Escalation]) -> list[Escalation]:
         return []
     table = Escalation.__table__
     # executemany: compiled once and cached, sent as multi-row statements (insertmanyvalues)
-    statement = _insert_new(session, table, ["case_id", "target", "level"]) \
+    statement = insert_new(session, table, ["case_id", "target", "level"]) \
         .returning(table.c.case_id, table.c.target, table.c.level)
     rows = [{f: getattr(step, f) for f in STEP_FIELDS} for step in steps]
     taken = {(case_id, target, level) for case_id, target, level in session.execute(statement, rows)}

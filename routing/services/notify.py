@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from routing.models import Case, Notification, Staff
+from routing.rules.notices import NOTICES, STAFF
 from routing.rules.notices import notice as notice_of
 from routing.services.outbox import enqueue
 
@@ -28,13 +29,10 @@ LEVEL_NAMES = {
     "handler": _l("handler"), "supervisor": _l("supervisor"), "manager": _l("manager"),
     "deputy_gm": _l("deputy general manager"), "gm": _l("general manager"),
 }
-TEXTS = {
+# What is only shown in the app. A notice that also goes out by SMS or
+# e-mail (an escalation, an alert) is one of the registry, its text there.
+IN_APP_TEXTS = {
     "warning": _l("Case %(reference)s: most of the %(target)s time limit has passed."),
-    "escalated": _l("Case %(reference)s was escalated to you as %(level)s: the %(target)s time limit "
-                    "was missed by %(minutes)s minutes."),
-    "escalated_major": _l("Case %(reference)s is a major complaint and was escalated to you at once."),
-    "escalated_amount": _l("Case %(reference)s claims %(amount)s and was escalated to you at once: "
-                           "a claim of this amount needs your approval."),
     "overdue": _l("Case %(reference)s missed its %(target)s time limit by %(minutes)s minutes "
                   "and was escalated."),
     "assigned": _l("Case %(reference)s was transferred to you. Reason: %(reason)s"),
@@ -45,23 +43,27 @@ TEXTS = {
                    "it was reopened as %(new_reference)s."),
     "callback_due": _l("The callback for case %(reference)s is due now."),
     "callback_missed": _l("The callback for case %(reference)s was not made in its window."),
-    "low_ratings": _l("%(count)s low ratings at %(unit)s within %(minutes)s minutes: please look into it."),
-    "device_silent": _l("The counter evaluator %(label)s at %(unit)s has been silent for %(minutes)s minutes "
-                        "of working time: please check that it is on and online."),
 }
+TEXTS = {**{key: _l(item.text) for key, item in NOTICES.items() if item.audience == STAFF}, **IN_APP_TEXTS}
+
+
+def in_words(params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters that are codes (a time limit, a level of the ladder), in
+    words of the current language."""
+    values = dict(params)
+    if "target" in values:
+        values["target"] = str(TARGET_NAMES.get(values["target"], values["target"]))
+    if "level" in values:
+        values["level"] = str(LEVEL_NAMES.get(values["level"], values["level"]))
+    return values
 
 
 def notification_text(kind: str, data: dict[str, Any] | None) -> str:
     """The text of a notification in the current language."""
-    params = dict(data or {})
-    if "target" in params:
-        params["target"] = str(TARGET_NAMES.get(params["target"], params["target"]))
-    if "level" in params:
-        params["level"] = str(LEVEL_NAMES.get(params["level"], params["level"]))
     template = TEXTS.get(kind)
     if template is None:
         return kind
-    return str(template) % params
+    return str(template) % in_words(data or {})
 
 
 def notify(session: Session, staff: Staff, kind: str, now: datetime, *, case: Case | None = None,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from routing.errors import Conflict
+from routing.foundation.db import insert_new
 from routing.labels import OUTBOX_STATUS_LABELS
 from routing.models import Contact, OutboundMessage
 from routing.rules.notices import checked_params
@@ -53,21 +54,25 @@ def enqueue(
     (routing.rules.notices) with its parameters and the recipient's language,
     rendered by the sender at send time; or, for what is no notice (an
     administrator's test), a free `body`. Returns None when the same dedupe
-    key is already queued (a message is sent once)."""
+    key is already queued (a message is sent once); a message with a key is
+    written at once, one without is added to the session."""
     if (notice is None) == (body is None):
         raise ValueError("a message is either a notice or a free body")
     if notice is not None:
         params = checked_params(notice, params)
-    if dedupe_key and session.scalars(
-        select(OutboundMessage.id).where(OutboundMessage.dedupe_key == dedupe_key)
-    ).first():
-        return None
-    message = OutboundMessage(
-        transport=transport, to=to, body=body, notice=notice, params=params, locale=locale,
-        subject=subject, purpose=purpose,
-        case_id=case_id, staff_id=staff_id, dedupe_key=dedupe_key,
-        status="pending", attempts=0, not_before=now + delay, created_at=now,
-    )
+    fields = {
+        "transport": transport, "to": to, "body": body, "notice": notice, "params": params, "locale": locale,
+        "subject": subject, "purpose": purpose, "case_id": case_id, "staff_id": staff_id,
+        "dedupe_key": dedupe_key, "status": "pending", "attempts": 0, "not_before": now + delay,
+        "created_at": now,
+    }
+    if dedupe_key:
+        # The key's unique index refuses the same message, even one queued by a
+        # transaction still open: a look-up first would miss that one, and the
+        # insert would then fail and end the caller's whole transaction.
+        return session.scalars(insert_new(session, OutboundMessage, ["dedupe_key"]).values(fields)
+                               .returning(OutboundMessage)).first()
+    message = OutboundMessage(**fields)
     session.add(message)
     return message
 
