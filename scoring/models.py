@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from routing.foundation.db import Base, UTCDateTime
 from routing.models import DAY_MARKED, Case, Staff, Unit, case_counted_at
+from scoring.engine.periods import Period
 from scoring.engine.tallies import TALLY_SOURCE
 
 INSPECTION_KINDS = (
@@ -165,8 +166,12 @@ class ScoreAudit(Base):
     __table_args__ = (CheckConstraint(f"action IN {AUDIT_ACTIONS!r}", name="action"),)
 
 
-# A verdict changes the complaint's numbers on the day it came in.
+# What supervisors enter changes the scorecards of the day it counts on: a
+# verdict the day its complaint came in, a ledger entry the day it happened,
+# an inspection the first day of the period it is for.
 DAY_MARKED[ComplaintVerdict] = lambda session, row: case_counted_at(session, row.case_id)
+DAY_MARKED[LedgerEntry] = lambda session, row: [row.occurred_at]
+DAY_MARKED[Inspection] = lambda session, row: [Period.parse(row.period_label).bounds("UTC")[0]]
 
 
 # --- daily roll-ups (scoring.services.daily_tallies) ---------------------------

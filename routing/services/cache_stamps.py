@@ -33,21 +33,26 @@ _shared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def cached(session: Session, name: str, build: Callable[[Session], T]) -> T:
     """`build(session)`, or its copy built earlier under the same stamp of
     `name`. What `build` returns is shared: never change it."""
-    stamp = _stamps(session).get(name)  # first: its autoflush stamps pending writes
-    if stamp is None or name in session.info.get(CACHE_STAMPS_EDITED, ()):
-        # No stamp row (nothing could tell a stale copy), or this transaction
-        # wrote the rows: a copy of its own.
+    current = stamp(session, name)  # first: its autoflush stamps pending writes
+    if current is None:
         return build(session)
     engine = session.get_bind()
     copies = _shared.get(engine)
     if copies is None:
         copies = _shared[engine] = {}
     entry = copies.get((name, build))
-    if entry is not None and entry[0] == stamp:
+    if entry is not None and entry[0] == current:
         return entry[1]
     value = build(session)
-    copies[name, build] = (stamp, value)
+    copies[name, build] = (current, value)
     return value
+
+
+def stamp(session: Session, name: str) -> int | None:
+    """The current stamp of `name`, for a copy kept elsewhere; None when no
+    copy may be kept (no stamp row, or this transaction wrote the rows)."""
+    value = _stamps(session).get(name)
+    return None if name in session.info.get(CACHE_STAMPS_EDITED, ()) else value
 
 
 def _stamps(session: Session) -> dict[str, int]:

@@ -10,8 +10,9 @@ roll-up, and a roll-up that is out of date is never read.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, insert, select
@@ -23,6 +24,7 @@ from scoring.models import TallyDay, daily_tally
 from scoring.services.counting import Buckets, Source, grouped, joined, sources
 
 DAY = timedelta(days=1)
+K = TypeVar("K")
 # A day is built once it ended this long ago. QR taps, written at the moment
 # they happen without the ORM, mark no day: none is built while it can still get one.
 SETTLED = timedelta(hours=12)
@@ -63,16 +65,35 @@ def _first_day(session: Session, tz: str) -> date | None:
     return None if first is None else _local_day(day_bounds(first, "UTC")[0], tz)
 
 
-def fresh_days(session: Session, first: date, last: date, tz: str) -> set[date]:
-    """The days from first to last whose roll-up is built and current, and
-    those before anything was recorded (nothing to count)."""
+def _current(session: Session, first: date, last: date, tz: str) -> dict[date, str]:
+    """The days from first to last whose roll-up is built and current, with
+    the stamps it was built under; those before anything was recorded too
+    (nothing to count, stamp "")."""
     built = session.execute(select(TallyDay.day, TallyDay.stamps).where(
         TallyDay.tz == tz, TallyDay.day >= first, TallyDay.day <= last)).all()
     if not built:
-        return set()
+        return {}
     marks = _marks(session, first, last)
     start = _first_day(session, tz) or first
-    return {day for day, stamps in built if stamps == _stamps(marks, day, tz)} | set(_days(first, start - DAY))
+    return {**dict.fromkeys(_days(first, start - DAY), ""),
+            **{day: stamps for day, stamps in built if stamps == _stamps(marks, day, tz)}}
+
+
+def fresh_days(session: Session, first: date, last: date, tz: str) -> set[date]:
+    """The days from first to last that are read from the roll-up."""
+    return set(_current(session, first, last, tz))
+
+
+def span_stamps(session: Session, spans: Mapping[K, tuple[datetime, datetime]], tz: str) -> dict[K, str | None]:
+    """For each span of whole local days, a stamp of what was recorded in
+    it: the same as long as nothing counted in it changes; None while any of
+    its days is not in a current roll-up (not over yet, or changed since it
+    was built)."""
+    days = {k: _days(_local_day(start, tz), _local_day(end, tz) - DAY) for k, (start, end) in spans.items()}
+    if not days:
+        return {}
+    current = _current(session, min(d[0] for d in days.values()), max(d[-1] for d in days.values()), tz)
+    return {k: ",".join(current[d] for d in ds) if all(d in current for d in ds) else None for k, ds in days.items()}
 
 
 def split(session: Session, buckets: Buckets, tz: str) -> tuple[Buckets | None, Buckets | None]:

@@ -21,6 +21,7 @@ from scoring.engine.tallies import DIMENSIONS, SATISFIED_AT_LEAST, SUBJECT_KINDS
 from scoring.models import ComplaintVerdict
 from scoring.services import daily_tallies
 from scoring.services.counting import Buckets, MetricError, grouped, sources, unit_closure
+from scoring.services.kept import Kept, settled_keys
 
 METRICS = (
     "satisfaction_rate", "mean_score", "mean_attitude", "mean_skill", "mean_timeliness", "mean_promises",
@@ -78,30 +79,52 @@ METRIC_SOURCES: dict[str, tuple[str, ...]] = {
 
 
 
+# The tallies of settled periods (scoring.services.kept), for a few subjects
+# at a time: trends and key figures, not every person of a bank at once.
+KEEP_FOR_AT_MOST = 500
+_kept: Kept[dict[int, dict[str, int]]] = Kept(at_most=96)
+
+
 def tallies(session: Session, periods: Iterable[Period], tz: str = DEFAULT_TIMEZONE, *,
             subject_kind: str = "unit", subject_ids: Sequence[int] | None = None, rollup: bool = True,
             names: Iterable[str] | None = None) -> dict[tuple[int, Period], dict[str, int]]:
     """Raw counts and sums by (subject id, period): the input of metrics and
     scorecards (e.g. the survey's answers per band: score_1..score_5).
     `names`: the tallies wanted (see SOURCE_TALLIES; None: all of them).
-    Days with a current roll-up are read from it, the others from the rows."""
+    What is returned may be shared: never change it."""
     if subject_kind not in SUBJECT_KINDS:
         raise MetricError(f"subject kind must be one of {SUBJECT_KINDS}")
-    buckets = Buckets.of(periods, tz)
-    names = set(TALLY_SOURCE if names is None else names)
+    periods = Buckets.of(periods, tz).periods
+    names = frozenset(TALLY_SOURCE if names is None else names)
+    ids = None if subject_ids is None else tuple(sorted(set(subject_ids)))
+    keys = (settled_keys(session, {p: p.bounds(tz) for p in periods}, tz, subject_kind, ids, rollup, names)
+            if ids is not None and len(ids) <= KEEP_FOR_AT_MOST else dict.fromkeys(periods))
+    by_period = {p: _kept.get(keys[p]) for p in periods}
+    missing = [p for p in periods if by_period[p] is None]
+    if missing:
+        by_period.update(_count(session, Buckets.of(missing, tz), tz, subject_kind, ids, rollup, names))
+        for period in missing:
+            _kept.put(keys[period], by_period[period])
+    return {(subject_id, p): counts for p in periods for subject_id, counts in by_period[p].items()}
+
+
+def _count(session: Session, buckets: Buckets, tz: str, subject_kind: str, subject_ids: Sequence[int] | None,
+           rollup: bool, names: frozenset[str]) -> dict[Period, dict[int, dict[str, int]]]:
+    """Each period's tallies by subject: days with a current roll-up read
+    from it, the others counted from the rows."""
     closure = unit_closure(session, subject_ids) if subject_kind == "unit" and rollup else None
     rolled, raw = daily_tallies.split(session, buckets, tz)
     parts = [(daily_tallies.source(subject_kind, tz, names), rolled)] if rolled else []
     if raw is not None:
         parts += [(source, raw) for source in sources(names)]
-    merged: dict[tuple[int, Period], dict[str, int]] = defaultdict(dict)
+    out: dict[Period, dict[int, dict[str, int]]] = {p: defaultdict(dict) for p in buckets.periods}
     for source, part in parts:
         for (subject_id, index), counts in grouped(session, source, part, subject_kind, subject_ids,
                                                    closure).items():
-            into = merged[(subject_id, buckets.periods[index])]
+            into = out[buckets.periods[index]][subject_id]
             for name, value in counts.items():
                 into[name] = into.get(name, 0) + value
-    return dict(merged)
+    return {p: dict(subjects) for p, subjects in out.items()}
 
 
 # --------------------------------------------------------------------------- metrics from tallies

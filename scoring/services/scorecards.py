@@ -46,6 +46,7 @@ from scoring.engine.scheme import Scheme, available_schemes, load_scheme
 from scoring.engine.scorecard import Line, Scorecard, score
 from scoring.engine.series import dismissal_due, loses_annual_award
 from scoring.models import ComplaintVerdict, Inspection, LedgerEntry
+from scoring.services.kept import Kept, settled_keys
 from scoring.services.metrics import METRICS, metrics_from, tallies, tallies_for, unit_closure
 
 # The survey's answer bands (RULES 5.1) for a rating's 1-5 score.
@@ -400,8 +401,25 @@ def _series_months(scheme: Scheme, period: Period) -> list[Period]:
     return months[::-1]
 
 
+# The scorecards of settled periods (scoring.services.kept).
+_kept: Kept[list[Scorecard]] = Kept(at_most=48)
+
+
 def _compute(session: Session, scheme: Scheme, subject_kind: str, subject_list: Sequence[Subject],
              periods: Sequence[Period], tz: str) -> dict[Period, list[Scorecard]]:
+    # What each period's scorecards read: the period, from 1 January for an annual scheme.
+    windows = dict(zip(periods, _counting_windows(tuple(periods), tz, scheme.period == "year")))
+    keys = settled_keys(session, windows, tz, repr(scheme), subject_kind, tuple((s.id, s.key) for s in subject_list))
+    kept = {p: _kept.get(keys[p]) for p in periods}
+    missing = [p for p in periods if kept[p] is None]
+    scored = _score_periods(session, scheme, subject_kind, subject_list, missing, tz) if missing else {}
+    for period, cards in scored.items():
+        _kept.put(keys[period], cards)
+    return {p: kept[p] if kept[p] is not None else scored[p] for p in periods}
+
+
+def _score_periods(session: Session, scheme: Scheme, subject_kind: str, subject_list: Sequence[Subject],
+                   periods: Sequence[Period], tz: str) -> dict[Period, list[Scorecard]]:
     if scheme.name == "bank_branch":
         return {p: _branch_cards(session, scheme, subject_list, p, tz) for p in periods}
     inputs = build_inputs(session, scheme, subject_kind, subject_list, periods, tz)

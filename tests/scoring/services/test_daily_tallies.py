@@ -3,7 +3,7 @@ subject and day once a day is built, and every number is the one the rows
 give, before the build, after it, and after late data changed a built day."""
 from datetime import date
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from routing.models import Case, DayMark
 from routing.services.lifecycle import claim
@@ -11,7 +11,8 @@ from scoring.engine.periods import Period
 from scoring.models import TallyDay, daily_tally
 from scoring.services.daily_tallies import fresh_days, rebuild, tally_tick
 from scoring.services.metrics import last_months, monthly_series, staff_metrics, unit_metrics
-from tests.support.records import local
+from support.records import local
+from support.statements import reading, statements_during
 
 TZ = "Asia/Shanghai"
 OCTOBER = Period.parse("2026-10")
@@ -33,18 +34,7 @@ def every_number(session, tree, people):
 
 def counted_rows(session, run) -> list[str]:
     """The statements `run` sends that read a source's rows rather than the roll-up."""
-    statements = []
-    engine = session.get_bind()
-
-    def note(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
-    return [s for s in statements if "FROM rating" in s or 'FROM "case"' in s or "FROM service_event" in s]
+    return reading(statements_during(session, run), "rating", '"case"', "service_event", "callback")
 
 
 def test_built_days_give_the_numbers_their_rows_give(session, tree, october):

@@ -2,8 +2,6 @@
 small data set whose every number is worked out by hand below."""
 from decimal import Decimal as D
 
-from sqlalchemy import event
-
 from scoring.engine.periods import Period
 from scoring.services.metrics import (
     METRICS,
@@ -13,6 +11,7 @@ from scoring.services.metrics import (
     staff_metrics,
     unit_metrics,
 )
+from support.statements import reading, statements_during
 
 TZ = "Asia/Shanghai"
 OCTOBER, NOVEMBER = Period.parse("2026-10"), Period.parse("2026-11")
@@ -111,18 +110,13 @@ def test_quarters_halves_and_years_hold_their_months(session, rec, tree):
 def test_a_twelve_month_trend_is_one_query_per_source(session, rec, tree):
     for month in range(1, 13):
         rec.rating(tree["o1"], f"2026-{month:02d}-10 12:00", 5 if month % 2 else 2)
-    statements = []
-    engine = session.get_bind()
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        series = monthly_series(session, "unit", tree["branch"].id, last_months(Period.parse("2026-12")), TZ)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
+    series = []
+    statements = statements_during(session, lambda: series.extend(
+        monthly_series(session, "unit", tree["branch"].id, last_months(Period.parse("2026-12")), TZ)))
     assert [row["period"] for row in series] == [f"2026-{m:02d}" for m in range(1, 13)]
     assert [row["satisfaction_rate"] for row in series] == [1 if m % 2 else 0 for m in range(1, 13)]
-    # The unit tree once, the days the roll-up holds (none), then ratings, services, cases and callbacks.
-    assert len([s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]) == 6
+    # One grouped query a source, for all twelve months.
+    assert len(reading(statements, "rating", "service_event", '"case"', "callback")) == 4
 
 
 def test_a_drilldown_lists_the_complaints_behind_a_number_with_masked_phones(session, tree, october):
