@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")  # "-6" is a number, not a formula
@@ -28,9 +28,17 @@ def csv_row(values: Iterable) -> list:
 
 
 def append_xlsx_row(sheet, values: Iterable) -> None:
+    sheet.append([_xlsx_cell(sheet, v) for v in values])
+
+
+def _xlsx_cell(sheet, value):
+    if not isinstance(value, str):
+        return value
     # Control characters other than tab and line breaks cannot be stored in a workbook at all.
-    sheet.append([ILLEGAL_CHARACTERS_RE.sub("\ufffd", v) if isinstance(v, str) else v for v in values])
-    for cell in sheet[sheet.max_row]:
-        if looks_like_formula(cell.value):
-            cell.data_type = "s"  # openpyxl took it for a formula
-            cell.quotePrefix = True
+    value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    if not looks_like_formula(value):
+        return value
+    cell = Cell(sheet, value=value)
+    cell.data_type = "s"  # openpyxl takes it for a formula
+    cell.quotePrefix = True
+    return cell

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from functools import lru_cache
 
-from flask_babel import format_decimal, format_percent, gettext, pgettext
+from babel import Locale, numbers
+from flask_babel import format_decimal, format_percent, get_locale, gettext, pgettext
 from flask_babel import lazy_gettext as _l
 
 from scoring import labels
@@ -22,16 +24,22 @@ MINUS = "\u2212"
 NOTHING = "—"
 
 
-def _plain(value: Decimal | int | float) -> str:
+@lru_cache(maxsize=4096)
+def _two_places(value: Decimal | float, locale: Locale) -> str:
+    # A report explains thousands of lines with the same few numbers (-1, 0.5, 30...).
+    return numbers.format_decimal(value, format="#,##0.##", locale=locale)
+
+
+def _plain(value: Decimal | float) -> str:
     """A number inside an explanation: at most two decimals, as the points are."""
-    return format_decimal(value, format="#,##0.##")
+    return _two_places(value, get_locale())
 
 
 def points_text(value: Decimal | None, signed: bool = False) -> str:
     """77 / 92.5 / +2 / −6: no trailing zeros, a real minus sign."""
     if value is None:
         return NOTHING
-    text = format_decimal(abs(value), format="#,##0.##")
+    text = _plain(abs(value))
     if value < 0:
         return MINUS + text
     return ("+" + text) if signed and value > 0 else text
@@ -40,7 +48,7 @@ def points_text(value: Decimal | None, signed: bool = False) -> str:
 def money_text(value: Decimal | None) -> str:
     if value is None or value == 0:
         return "0"
-    text = format_decimal(abs(value), format="#,##0.##")
+    text = _plain(abs(value))
     return (MINUS if value < 0 else "+") + text
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -57,6 +58,16 @@ bp.add_app_template_filter(wording.points_text, "score_points")
 bp.add_app_template_filter(wording.money_text, "score_money")
 bp.add_app_template_filter(wording.metric_text, "metric_value")
 bp.add_app_template_filter(wording.change_text, "metric_change")
+
+
+@bp.app_template_global()
+def drill_href(kind: str, subject_id: int, period: str, metric: str) -> str:
+    """The drill-down behind a number, coming back to this page: built from
+    the path once per request, as a page of scores has hundreds of them."""
+    if "drill_path" not in g:
+        g.drill_path = url_for("scores.drilldown")
+    query = {"kind": kind, "id": subject_id, "period": period, "metric": metric, "back": request.full_path}
+    return f"{g.drill_path}?{urlencode(query)}"
 
 
 # --- what is shown ---------------------------------------------------------------
