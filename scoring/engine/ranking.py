@@ -77,6 +77,6 @@ def ranking_outcomes(
             flags.append("improvement_plan")
         if recent and all(placing.subject in _last_places(m) for m in recent):
             flags.append("transfer")
-        money = sum((l.points for l in lines), ZERO)
+        money = sum((line.points for line in lines), ZERO)
         outcomes.append(RankingOutcome(placing.subject, placing.place, money, tuple(flags), tuple(lines)))
     return outcomes

@@ -330,7 +330,7 @@ def score(scheme: Scheme, inputs: ScoreInputs) -> Scorecard:
             exact.append(Line(component.id, points * weight, reason, params))
 
     total = quantize(sum((line.points for line in exact), ZERO), scheme.round_to)
-    lines = [Line(l.component, quantize(l.points, scheme.round_to), l.reason, l.params) for l in exact]
+    lines = [Line(line.component, quantize(line.points, scheme.round_to), line.reason, line.params) for line in exact]
     residue = total - sum((line.points for line in lines), ZERO)
     if residue:
         lines.append(Line("total", residue, "rounding"))
@@ -338,8 +338,8 @@ def score(scheme: Scheme, inputs: ScoreInputs) -> Scorecard:
     ctx = _Context(inputs, total, results)
     grade, capped = _grade(scheme, ctx)
     money_lines = [
-        Line(l.component, quantize(l.points, 2), l.reason, l.params)
-        for l in event_money + (_money(scheme.money, total, inputs) if scheme.money else [])
+        Line(line.component, quantize(line.points, 2), line.reason, line.params)
+        for line in event_money + (_money(scheme.money, total, inputs) if scheme.money else [])
     ]
     flags = [rule.code for rule in scheme.flags if _holds(rule.when, ctx)]
     # A flag that changes the pay says so on the money lines (it is pay, not a fine: no amount).
@@ -350,7 +350,7 @@ def score(scheme: Scheme, inputs: ScoreInputs) -> Scorecard:
     return card(
         total=total,
         grade=grade,
-        money=sum((l.points for l in money_lines), ZERO),
+        money=sum((line.points for line in money_lines), ZERO),
         flags=tuple(flags),
         breakdown=tuple(lines),
         money_breakdown=tuple(money_lines),

@@ -81,7 +81,7 @@ def test_adjustments_are_never_reweighted():
     )
     card = score(scheme, inputs(inspections={"a": 80}, events=[("award", "A-1", None)]))
     assert card.total == 82
-    assert [(l.component, l.points) for l in card.breakdown] == [("a", 80), ("bonus", 2)]
+    assert [(line.component, line.points) for line in card.breakdown] == [("a", 80), ("bonus", 2)]
 
 
 def test_weighted_lines_carry_the_raw_points_and_the_weight():
@@ -104,8 +104,8 @@ def test_rounding_line_makes_the_lines_sum_to_the_rounded_total():
     )
     card = score(scheme, inputs(inspections={"a": D("77.77"), "b": D("77.77"), "c": D("77.78")}))
     assert card.total == D("77.8")
-    assert sum(l.points for l in card.breakdown) == card.total
-    assert all(l.points == l.points.quantize(D("0.1")) for l in card.breakdown)
+    assert sum(line.points for line in card.breakdown) == card.total
+    assert all(line.points == line.points.quantize(D("0.1")) for line in card.breakdown)
 
 
 def test_rounding_is_half_up():
@@ -150,7 +150,7 @@ def test_threshold_counts_a_high_score_as_full_and_leaves_lower_ones():
     assert total(scheme, q=95) == 100
     assert total(scheme, q=D("94.9")) == D("94.9")
     card = score(scheme, inputs(inspections={"q": 97}))
-    assert [(l.reason, l.points) for l in card.breakdown] == [("inspection", 97), ("threshold", 3)]
+    assert [(line.reason, line.points) for line in card.breakdown] == [("inspection", 97), ("threshold", 3)]
 
 
 def test_cap_and_floor_are_explained_by_lines():
@@ -165,7 +165,7 @@ def test_cap_and_floor_are_explained_by_lines():
     )
     card = score(scheme, inputs(inspections={"a": 12}, events=[("x", str(i), None) for i in range(4)]))
     assert card.total == 10
-    assert [(l.component, l.reason, l.points) for l in card.breakdown if l.reason in ("cap", "floor")] == [
+    assert [(line.component, line.reason, line.points) for line in card.breakdown if line.reason in ("cap", "floor")] == [
         ("a", "cap", -2),
         ("b", "floor", 1),  # 5 - 2 - 2 = 1, then -2 stops at 0, the last -2 is taken back whole
         ("b", "floor", 2),

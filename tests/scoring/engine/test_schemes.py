@@ -75,7 +75,7 @@ def test_5_1_worked_example_47_18_12_is_77_unqualified():
 
 def test_5_1_breakdown_names_each_complaint_by_its_case_reference():
     card = score(load_scheme("satisfaction_50_20_30"), satisfaction(valid=1, major=1))
-    complaint_lines = [(l.reason, l.points, l.params.get("ref")) for l in card.breakdown if l.component == "complaints"]
+    complaint_lines = [(line.reason, line.points, line.params.get("ref")) for line in card.breakdown if line.component == "complaints"]
     assert complaint_lines == [
         ("start", 30, None),
         ("valid_complaint", -6, "C-2026-000000"),
@@ -103,7 +103,7 @@ def test_5_1_complaints_never_below_zero():
     card = score(load_scheme("satisfaction_50_20_30"), satisfaction(answers=["very_satisfied"], major=3))
     assert card.components["complaints"].score == 0
     assert card.total == 70
-    assert ("floor", D(6)) in [(l.reason, l.points) for l in card.breakdown]
+    assert ("floor", D(6)) in [(line.reason, line.points) for line in card.breakdown]
 
 
 def test_5_1_no_inspection_and_no_complaint_is_not_rated_not_100():
@@ -202,7 +202,7 @@ def test_5_2_branch_is_outlets_mean_40_management_60_plus_bonuses():
         management=D(95), bonuses=[Event("service_innovation", "innovation award", D(2))],
     )
     assert branch.total == D("93")  # 85 x 0.4 + 95 x 0.6 + 2
-    assert sum(l.points for l in branch.breakdown) == branch.total
+    assert sum(line.points for line in branch.breakdown) == branch.total
 
 
 def test_5_2_branch_without_management_check_uses_outlets_mean_100():
@@ -354,7 +354,7 @@ def test_5_5_performance_pay_is_base_times_score_over_100():
 def test_5_5_below_60_loses_30_percent_of_the_performance_pay():
     card = score(load_scheme("grades_80_60"), inputs(inspections={"monthly_score": 50}, metrics={"performance_base": 2000}))
     assert card.money == 700  # 2000 x 0.5 = 1000, less 30%
-    assert [l.reason for l in card.money_breakdown] == ["performance_pay", "performance_pay_cut"]
+    assert [line.reason for line in card.money_breakdown] == ["performance_pay", "performance_pay_cut"]
     at_60 = score(load_scheme("grades_80_60"), inputs(inspections={"monthly_score": 60}, metrics={"performance_base": 2000}))
     assert at_60.money == 1200
 
@@ -424,7 +424,7 @@ def test_5_6_violations_may_be_recorded_out_of_order():
         Event("violation.quarrel", "earlier", at=day(5)),
     )
     assert card.total == 3  # 12 - 3 - 6
-    assert [l.params.get("ref") for l in card.breakdown[1:3]] == ["earlier", "later"]
+    assert [line.params.get("ref") for line in card.breakdown[1:3]] == ["earlier", "later"]
 
 
 def test_5_6_three_violations_within_30_days_mean_suspension():
@@ -448,7 +448,7 @@ def test_5_6_points_never_run_below_zero():
         Event("merit.service_star", "6", at=day(210)),
     )
     assert card.total == 1
-    assert [(l.reason, l.points) for l in card.breakdown[-2:]] == [("floor", 3), ("merit.service_star", 1)]
+    assert [(line.reason, line.points) for line in card.breakdown[-2:]] == [("floor", 3), ("merit.service_star", 1)]
 
 
 def complaints(n):

@@ -13,7 +13,7 @@ from scoring.engine.explain import describe
 from scoring.engine.inputs import ScoreInputs
 from scoring.engine.periods import Period
 from scoring.engine.scheme import load_scheme, parse_scheme
-from scoring.engine.scorecard import score
+from scoring.engine import scorecard as engine
 from scoring.models import ComplaintVerdict, Inspection, ScoreAudit
 from scoring.services.entries import (
     NewInspection,
@@ -353,9 +353,9 @@ def test_survey_answers_given_as_counts_score_like_the_list_of_answers():
                          responses={"survey": ["very_satisfied"] * 2 + ["average"]})
     counted = ScoreInputs("O1", "2026-10", inspected={"standards"},
                           responses={"survey": {"very_satisfied": 2, "average": 1, "very_dissatisfied": 0}})
-    assert score(scheme, counted).components["survey"].score == score(scheme, listed).components["survey"].score \
+    assert engine.score(scheme, counted).components["survey"].score == engine.score(scheme, listed).components["survey"].score \
         == D(52) / 3  # (20 + 20 + 12) / 3
-    assert score(scheme, counted).total == D("97.33")
+    assert engine.score(scheme, counted).total == D("97.33")
 
 
 def test_an_unjudged_complaint_counts_as_valid_until_judged_and_is_shown_as_unjudged(session, rec, tree):
@@ -378,6 +378,6 @@ def test_a_scheme_may_leave_unjudged_complaints_out(session, rec, tree):
     text = resources.files("scoring.schemes").joinpath("satisfaction_50_20_30.toml").read_text(encoding="utf-8")
     lenient = parse_scheme({**tomllib.loads(text), "unjudged": "ignore"})
     inputs = build_inputs(session, lenient, "unit", subjects(session, "unit", [o1.id]), [Period.parse("2026-10")], TZ)
-    card = score(lenient, inputs[(o1.id, Period.parse("2026-10"))])
+    card = engine.score(lenient, inputs[(o1.id, Period.parse("2026-10"))])
     assert (card.total, card.unjudged) == (100, 1)
     assert scheme.unjudged == "valid"

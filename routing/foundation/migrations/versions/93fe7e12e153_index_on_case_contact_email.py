@@ -5,8 +5,6 @@ Revises: 24ae3d9ea47f
 Create Date: 2026-12-02 15:27:34.314133
 """
 from alembic import op
-import sqlalchemy as sa
-import routing.foundation.db
 
 
 revision = '93fe7e12e153'

@@ -6,7 +6,6 @@ Create Date: 2026-12-02 15:33:09.057744
 """
 from alembic import op
 import sqlalchemy as sa
-import routing.foundation.db
 
 
 revision = 'f112a0076b97'
