@@ -7,6 +7,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale, numbers
+from flask import g, has_app_context
 from flask_babel import format_decimal, format_percent, get_locale, gettext, pgettext
 from flask_babel import lazy_gettext as _l
 
@@ -147,7 +148,20 @@ def _band(params: Mapping) -> str:
 
 def explain(line: Line) -> str:
     """What a breakdown or money line means, in the reader's language; the
-    engine's English description where no translation is known."""
+    engine's English description where no translation is known. Each
+    different line is worded once a request: a report of every outlet
+    repeats the same few thousand times."""
+    try:
+        key = (line.reason, line.points, frozenset(line.params.items()))
+        worded = g.setdefault("explained", {}) if has_app_context() else {}
+    except TypeError:  # a parameter that is a list: worded each time
+        return _explain(line)
+    if key not in worded:
+        worded[key] = _explain(line)
+    return worded[key]
+
+
+def _explain(line: Line) -> str:
     p = line.params
     values = {k: _plain(v) if isinstance(v, (Decimal, int, float)) and not isinstance(v, bool) else v
               for k, v in {"raw": line.points, **p}.items()}
