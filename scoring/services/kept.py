@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Hashable, Mapping
 from datetime import datetime
+from collections.abc import Sized
 from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session
@@ -18,7 +19,7 @@ from routing.services import cache_stamps
 from scoring.services.daily_tallies import span_stamps
 
 K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
+V = TypeVar("V", bound=Sized)
 
 
 def settled_keys(session: Session, windows: Mapping[K, tuple[datetime, datetime]], tz: str,
@@ -33,21 +34,27 @@ def settled_keys(session: Session, windows: Mapping[K, tuple[datetime, datetime]
 
 
 class Kept(Generic[V]):
-    """Values by settled key, the oldest let go beyond `at_most`. Shared
-    between requests: never change a value taken from here."""
+    """Values by settled key, the oldest let go when their size (len: the
+    cards or subjects they hold) passes `budget`. Shared between requests:
+    never change a value taken from here."""
 
-    def __init__(self, at_most: int) -> None:
-        self.at_most = at_most
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
         self._values: dict[tuple, V] = {}
+        self._held = 0
         self._lock = threading.Lock()
 
     def get(self, key: tuple | None) -> V | None:
         return None if key is None else self._values.get(key)
 
     def put(self, key: tuple | None, value: V) -> None:
-        if key is None:
+        size = len(value)
+        if key is None or size > self.budget:
             return
         with self._lock:
-            if len(self._values) >= self.at_most:
-                del self._values[next(iter(self._values))]
+            if key in self._values:
+                return
+            while self._values and self._held + size > self.budget:
+                self._held -= len(self._values.pop(next(iter(self._values))))  # the oldest
             self._values[key] = value
+            self._held += size

@@ -79,10 +79,9 @@ METRIC_SOURCES: dict[str, tuple[str, ...]] = {
 
 
 
-# The tallies of settled periods (scoring.services.kept), for a few subjects
-# at a time: trends and key figures, not every person of a bank at once.
-KEEP_FOR_AT_MOST = 500
-_kept: Kept[dict[int, dict[str, int]]] = Kept(at_most=96)
+# The tallies of settled periods for subjects named (scoring.services.kept):
+# trends, key figures, a scheme's subjects.
+_kept: Kept[dict[int, dict[str, int]]] = Kept(budget=20_000)  # subjects' tallies, about 40 MB at most
 
 
 def tallies(session: Session, periods: Iterable[Period], tz: str = DEFAULT_TIMEZONE, *,
@@ -98,7 +97,7 @@ def tallies(session: Session, periods: Iterable[Period], tz: str = DEFAULT_TIMEZ
     names = frozenset(TALLY_SOURCE if names is None else names)
     ids = None if subject_ids is None else tuple(sorted(set(subject_ids)))
     keys = (settled_keys(session, {p: p.bounds(tz) for p in periods}, tz, subject_kind, ids, rollup, names)
-            if ids is not None and len(ids) <= KEEP_FOR_AT_MOST else dict.fromkeys(periods))
+            if ids is not None else dict.fromkeys(periods))
     by_period = {p: _kept.get(keys[p]) for p in periods}
     missing = [p for p in periods if by_period[p] is None]
     if missing:

@@ -402,7 +402,7 @@ def _series_months(scheme: Scheme, period: Period) -> list[Period]:
 
 
 # The scorecards of settled periods (scoring.services.kept).
-_kept: Kept[list[Scorecard]] = Kept(at_most=48)
+_kept: Kept[list[Scorecard]] = Kept(budget=6_000)  # cards: ten months of 400 outlets take 40 MB
 
 
 def _compute(session: Session, scheme: Scheme, subject_kind: str, subject_list: Sequence[Subject],

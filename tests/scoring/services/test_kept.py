@@ -4,6 +4,7 @@ inspection, a ledger entry, a case) has it counted and scored again at
 once, from the rows."""
 from scoring.engine.periods import Period
 from scoring.services.daily_tallies import tally_tick
+from scoring.services.kept import Kept
 from scoring.services.metrics import last_months, monthly_series
 from scoring.services.scorecards import scorecards
 from support.records import local
@@ -127,3 +128,14 @@ def test_a_years_trend_is_counted_once_and_a_late_case_counts_at_once(session, r
     session.commit()
 
     assert trend()[-1]["complaints"] == 2
+
+
+def test_what_is_kept_stays_within_its_budget_the_oldest_let_go_first():
+    kept = Kept(budget=5)
+    kept.put(("september",), ["card"] * 3)
+    kept.put(("october",), ["card"] * 2)
+    kept.put(("november",), ["card"])  # 6 cards: September goes
+    kept.put(("a whole year",), ["card"] * 9)  # more than the budget: not kept at all
+    kept.put(None, ["card"])  # a period still open: never kept
+    assert [kept.get((m,)) is not None for m in ("september", "october", "november", "a whole year")] \
+        == [False, True, True, False]
