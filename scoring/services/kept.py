@@ -8,9 +8,8 @@ sum up), the time zone, the caller's own terms, and the period's stamp."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sized
 from datetime import datetime
-from collections.abc import Sized
 from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session
