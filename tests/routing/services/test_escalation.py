@@ -4,21 +4,26 @@ immediate escalation of major complaints and by amount claimed; a changed
 policy or calendar recomputes the deadlines before any alert."""
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
 
-from routing.models import Case, Deadline, Escalation, Notification, OutboundMessage
+from routing.models import Case, DayMark, Deadline, Escalation, Notification, OutboundMessage, utc_day
 from routing.rules.ladder import LEVELS
 from routing.rules.policy_match import policy_to_dict
 from routing.services import lifecycle
 from routing.services.escalation import escalations_for
 from routing.services.policies import rule_named
 from routing.services.policy_editing import update_calendar, update_policy
+from scoring.engine.periods import Period
+from scoring.services.daily_tallies import rebuild
+from scoring.services.metrics import unit_metrics
 from support.ladder import cli_tick, count, local, tick_at
 from support.notices import text_of
 
 MONDAY_9 = local(2026, 11, 2, 9, 0)
+TZ = "Asia/Shanghai"
 
 
 def steps(session, case):
@@ -192,3 +197,23 @@ def test_the_escalation_inbox_shows_open_cases_escalated_to_me(app, session, mak
     assert [e.case_id for e in escalations_for(session, ladder_org.supervisor)] == [open_case.id]
     assert {e.case_id for e in escalations_for(session, ladder_org.supervisor, open_only=False)} == {open_case.id, done.id}
     assert escalations_for(session, ladder_org.handler) == []
+
+
+def test_a_breach_found_days_later_reaches_the_scores_of_the_day_the_case_came_in(app, session, make, ladder_org,
+                                                                                clock):
+    """The escalation job writes per batch; the breach it records still marks
+    the day the case came in, so that day's roll-up is built again."""
+    case = make.case(unit=ladder_org.outlet, kind="repair", description="Power cut in the building")
+    came_in = case.created_at.astimezone(ZoneInfo(TZ)).date()
+    session.commit()
+    rebuild(session, [came_in], TZ, MONDAY_9 + timedelta(days=3))
+    session.commit()
+    mark = session.get(DayMark, utc_day(case.created_at)).stamp
+    assert unit_metrics(session, Period.parse("2026-11"), TZ, [ladder_org.outlet.id])[ladder_org.outlet.id][
+        "overdue"] == 0
+
+    sweep(app, session, clock, MONDAY_9 + timedelta(days=3))
+
+    assert session.get(DayMark, utc_day(case.created_at)).stamp != mark
+    assert unit_metrics(session, Period.parse("2026-11"), TZ, [ladder_org.outlet.id])[ladder_org.outlet.id][
+        "overdue"] == 1
