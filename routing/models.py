@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
-from routing.foundation.db import Base, UTCDateTime, insert_of
+from routing.foundation.db import Base, UTCDateTime, insert_of, utcnow
 from routing.vocabulary import (
     CALLBACK_OUTCOMES,
     CALLBACK_STATUSES,
@@ -699,6 +699,10 @@ class DayMark(Base):
 
 
 DAY_MARKS_PENDING = "routing.day_marks"  # session.info: UTC dates this transaction wrote counted rows of
+# Rows counted at an instant this close to the clock mark no day: no roll-up
+# is built of a day until it ended twice as long ago (scoring.services.daily_tallies),
+# so a new complaint or a tap costs no statement. The servers' clocks must agree to within it.
+UNMARKED_WITHIN = timedelta(hours=6)
 
 
 def utc_day(instant: datetime) -> date:
@@ -708,7 +712,9 @@ def utc_day(instant: datetime) -> date:
 def mark_days(session: Session, instants: Iterable[datetime | None]) -> None:
     """Note the days of rows written outside the ORM (a conditional UPDATE);
     the ORM's writes are noted by themselves. Stamped when the transaction commits."""
-    session.info.setdefault(DAY_MARKS_PENDING, set()).update(utc_day(t) for t in instants if t is not None)
+    recent = utcnow() - UNMARKED_WITHIN
+    session.info.setdefault(DAY_MARKS_PENDING, set()).update(
+        utc_day(t) for t in instants if t is not None and t < recent)
 
 
 def case_counted_at(session: Session, case_id: int | None) -> list[datetime | None]:

@@ -18,16 +18,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from routing.models import DAY_MARKS_PENDING, DayMark, utc_day
+from routing.foundation.db import utcnow
+from routing.models import DAY_MARKS_PENDING, UNMARKED_WITHIN, DayMark, utc_day
 from scoring.engine.tallies import SUBJECT_KINDS, TALLY_SOURCE
 from scoring.models import TallyDay, daily_tally
 from scoring.services.counting import Buckets, Source, grouped, joined, sources
 
 DAY = timedelta(days=1)
 K = TypeVar("K")
-# A day is built once it ended this long ago. QR taps, written at the moment
-# they happen without the ORM, mark no day: none is built while it can still get one.
-SETTLED = timedelta(hours=12)
+# A day is built once it ended this long ago, by the tick's clock and by the
+# wall clock: rows written close to the clock mark no day (routing.models.UNMARKED_WITHIN).
+SETTLED = 2 * UNMARKED_WITHIN
 DAYS_PER_TICK = 31
 
 
@@ -147,7 +148,7 @@ def tally_tick(session: Session, now: datetime, tz: str, limit: int = DAYS_PER_T
     """Build the newest days that are over and not current, up to `limit`.
     The first day is the first one ever marked (the migration marks the
     first day of what was recorded before roll-ups)."""
-    first, last = _first_day(session, tz), _local_day(now - SETTLED, tz) - DAY
+    first, last = _first_day(session, tz), _local_day(min(now, utcnow()) - SETTLED, tz) - DAY
     if first is None or first > last:
         return {"built": 0}
     fresh = fresh_days(session, first, last, tz)

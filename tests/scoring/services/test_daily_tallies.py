@@ -1,7 +1,8 @@
 """Daily roll-ups (DESIGN.md, "Scale, on paper"): scorecards read a row per
 subject and day once a day is built, and every number is the one the rows
 give, before the build, after it, and after late data changed a built day."""
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -125,3 +126,16 @@ def test_a_claim_outside_the_orm_still_marks_its_day(session, rec, tree):
 
     assert fresh_days(session, TENTH, TENTH, TZ) == set()
     assert staff_metrics(session, OCTOBER, TZ, [handler.id])[handler.id]["complaints"] == 1
+
+
+def test_rows_counted_close_to_the_clock_mark_no_day_and_older_ones_do(session, rec, tree):
+    def at(ago: timedelta) -> str:
+        return (datetime.now(UTC) - ago).astimezone(ZoneInfo(TZ)).strftime("%Y-%m-%d %H:%M")
+
+    rec.rating(tree["o1"], at(timedelta(minutes=5)), 5)  # a tap now: no day of it is built yet
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(DayMark)) == 0
+
+    late = rec.rating(tree["o1"], at(timedelta(days=2)), 1)  # entered two days late
+    session.commit()
+    assert session.scalars(select(DayMark.day)).all() == [late.created_at.astimezone(UTC).date()]
