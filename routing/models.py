@@ -687,10 +687,11 @@ class DeviceUptime(Base):
 
 class DayMark(Base):
     """A stamp per UTC date, replaced whenever a row counted on that date (a
-    rating, service, case, deadline, callback or verdict) is written: a daily
-    roll-up built under another stamp (scoring.services.daily_tallies) is
-    stale, read from the raw rows until it is rebuilt. Late data, a case
-    resolved weeks after it came in, thus reaches the scorecards of its day."""
+    rating, service, case, deadline or callback; scoring's verdicts, ledger
+    entries and inspections) is written: a daily roll-up built under another
+    stamp (scoring.services.daily_tallies) is stale, counted from the rows
+    until it is built again. Late data, a case resolved weeks after it came
+    in, thus reaches the scorecards of its day."""
 
     __tablename__ = "day_mark"
 
