@@ -6,15 +6,38 @@ this is the boundary where the command line chooses what to load
 (tests/test_architecture.py, LAZY)."""
 from __future__ import annotations
 
+import atexit
+import os
 import sys
+import threading
 
 
 def main() -> None:
     if sys.argv[1:2] == ["tick"]:
         from intake.shell.tick_command import tick
 
-        tick.main(args=sys.argv[2:], prog_name="feedback tick")
+        try:
+            tick.main(args=sys.argv[2:], prog_name="feedback tick")
+        except SystemExit as done:
+            if done.code in (0, None):
+                leave_at_once()
+            raise
         return
     from intake.shell.cli import main as full
 
     full()
+
+
+def leave_at_once() -> None:
+    """End a tick that went well without tearing the interpreter down: freeing
+    its 700 modules one by one took a quarter of a second of CPU, a sixth of
+    the tick. Nothing is lost: the jobs have committed and the tick has closed
+    its connections; the exit handlers run (logging's flush among them) and
+    the output is flushed first. Should a thread still be running, the exit
+    is the ordinary one, which waits for it."""
+    if threading.active_count() > 1:
+        return
+    atexit._run_exitfuncs()  # what an ordinary exit would run (logging.shutdown ...)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
