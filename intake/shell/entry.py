@@ -42,8 +42,9 @@ def leave_at_once() -> None:
     a quarter of a second when it loaded every SMS SDK). Nothing is lost: the jobs have committed and the tick has closed
     its connections; the exit handlers run (logging's flush among them) and
     the output is flushed first. Should a thread still be running, the exit
-    is the ordinary one, which waits for it."""
-    if threading.active_count() > 1:
+    is the ordinary one, which waits for it; so it is under a profiler or a
+    tracer (`python -m cProfile`), which writes its report after the command."""
+    if threading.active_count() > 1 or sys.getprofile() is not None or sys.gettrace() is not None:
         return
     atexit._run_exitfuncs()  # what an ordinary exit would run (logging.shutdown ...)
     sys.stdout.flush()
