@@ -12,7 +12,7 @@ from routing.models import Case, Deadline, Escalation, Notification, OutboundMes
 from routing.rules.ladder import LEVELS
 from routing.rules.policy_match import policy_to_dict
 from routing.services import lifecycle
-from routing.services.escalation import escalations_for
+from routing.services.escalation import escalation_tick, escalations_for
 from routing.services.policies import rule_named
 from routing.services.policy_editing import update_calendar, update_policy
 from support.ladder import cli_tick, count, local, tick_at
@@ -192,3 +192,20 @@ def test_the_escalation_inbox_shows_open_cases_escalated_to_me(app, session, mak
     assert [e.case_id for e in escalations_for(session, ladder_org.supervisor)] == [open_case.id]
     assert {e.case_id for e in escalations_for(session, ladder_org.supervisor, open_only=False)} == {open_case.id, done.id}
     assert escalations_for(session, ladder_org.handler) == []
+
+
+def test_a_case_held_by_the_ticking_session_reads_what_the_tick_wrote(app, session, make, ladder_org, clock):
+    """The demo loader ticks on its own session: the cases and deadlines it
+    holds must show the breach and the next check, not what they were."""
+    case = make.case(unit=ladder_org.outlet, kind="repair", description="Power cut in the building")
+    session.commit()
+    deadline = next(d for d in case.deadlines if d.target == "arrival")
+    assert (deadline.escalation_level, deadline.breached_at) == (0, None)
+
+    with app.app_context():
+        escalation_tick(session, local(2026, 11, 2, 9, 45))
+    session.commit()
+
+    assert deadline.escalation_level == 1
+    assert deadline.breached_at == deadline.due_at
+    assert case.next_check_at == deadline.due_at + timedelta(minutes=30)
