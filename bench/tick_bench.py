@@ -13,6 +13,10 @@ databases named feedback_tick_open<N>_due<M>, kept on the server):
 - both backends: against the set-based floor, bench/tick_floor.py, the same
   writes as eight SQL statements (target on PostgreSQL: within 3x).
 Each run is checked: every due case escalated once (every due ticket once).
+The tick meets the steady state of its daily roll-ups (scoring's
+daily_tallies job): the template has a day mark on its cases' first day, as
+the migration seeds it, and every settled day's roll-up is built before any
+run (settle_tallies says how many); each run is checked to build none.
 
 For each size, a fresh database gets that many open cases (bulk loaded: COPY
 on PostgreSQL, executemany on SQLite), each with a deadline; `--due` of them
@@ -57,6 +61,7 @@ OUT = ROOT / "bench" / "out" / "tick"
 NOW_TEXT = "2026-11-02T10:00+08:00"
 
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Shanghai
+TZ = "Asia/Shanghai"  # the app's default TIMEZONE, that of the roll-ups
 OUTLETS = 20
 CASE_COLUMNS = ("id", "reference", "tracking_token", "kind", "category", "severity", "status", "channel",
                 "unit_id", "locale", "description", "consent", "created_at", "updated_at", "policy_name",
@@ -231,6 +236,35 @@ def run(url: str, total: int, due: int) -> dict:
 
 # --- whole processes ---------------------------------------------------------
 
+def settle_tallies(url: str) -> int:
+    """Bring a template to the daily roll-ups' steady state: a day mark on
+    the first day of its cases if it has none (the migration seeds one so),
+    then the tally job run until every settled day is built, so the timed
+    tick's job only checks. Says what it found; returns the days built."""
+    from sqlalchemy import func, select
+
+    import intake.shell.schema  # noqa: F401
+    from routing.foundation.db import Database
+    from routing.models import Case, DayMark, utc_day
+    from scoring.models import TallyDay
+    from scoring.services.daily_tallies import tally_tick
+
+    db = Database(url)
+    with db.sessionmaker() as session:
+        if session.scalar(select(func.count()).select_from(DayMark)) == 0:
+            session.add(DayMark(day=utc_day(session.scalar(select(func.min(Case.created_at)))), stamp=0))
+            session.commit()
+        while tally_tick(session, NOW, TZ)["built"]:
+            session.commit()
+        session.commit()
+        marks = session.scalar(select(func.count()).select_from(DayMark))
+        built = session.scalar(select(func.count()).select_from(TallyDay))
+    db.dispose()
+    print(f"  daily roll-ups: {marks} day mark(s), {built} day(s) built before the timed ticks"
+          + ("" if built else f" (no day of the cases is settled at {NOW_TEXT})"), flush=True)
+    return built
+
+
 def cached_sqlite(total: int, due: int) -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"sqlite-open{total}-due{due}.db"
@@ -240,6 +274,8 @@ def cached_sqlite(total: int, due: int) -> Path:
         seed(f"sqlite:///{partial}", total, due)
         partial.rename(path)
         Path(f"{partial}-writers").unlink(missing_ok=True)
+    settle_tallies(f"sqlite:///{path}")
+    Path(f"{path}-writers").unlink(missing_ok=True)
     return path
 
 
@@ -255,6 +291,7 @@ def cached_postgres(server_url: str, total: int, due: int) -> str:
             conn.execute(text(f'CREATE DATABASE "{name}_partial"'))
             seed(admin.url.set(database=f"{name}_partial").render_as_string(hide_password=False), total, due)
             conn.execute(text(f'ALTER DATABASE "{name}_partial" RENAME TO "{name}"'))
+    settle_tallies(admin.url.set(database=name).render_as_string(hide_password=False))
     admin.dispose()
     return name
 
@@ -355,7 +392,14 @@ def sqlite_contenders(total: int, due: int) -> list[Contender]:
     ours_run = Contender("feedback tick (SQLite)", ours, None)
     peer_run = Contender("escalate_tickets (django-helpdesk, SQLite)", peer, None)
     floor_run = Contender("set-based floor (SQLite)", floor, None)
-    ours_run.check = escalated(ours_run, "escalation")
+    built = rows(ours_db, "daily_tally_day")
+
+    def steady(_figures):
+        escalated(ours_run, "escalation")(_figures)
+        if rows(ours_run.path, "daily_tally_day") != built:
+            raise RuntimeError("feedback tick built daily roll-ups: not the steady state")
+
+    ours_run.check = steady
     peer_run.check = escalated(peer_run, "helpdesk_ticketchange")
     floor_run.check = escalated(floor_run, "escalation")
     return [ours_run, peer_run, floor_run]
@@ -372,11 +416,18 @@ def postgres_contenders(server_url: str, total: int, due: int) -> list[Contender
             return argv, env, cwd, drop
         return prepare
 
+    from sqlalchemy.engine import make_url
+
+    template_url = make_url(server_url).set(database=template).render_as_string(hide_password=False)
+    built = count(template_url, "SELECT count(*) FROM daily_tally_day")
+
     def escalated(prepare, name):
         def check(_figures):
             done = count(prepare.url, "SELECT count(*) FROM escalation")
             if done != due:
                 raise RuntimeError(f"{name}: {done} escalations, {due} expected")
+            if count(prepare.url, "SELECT count(*) FROM daily_tally_day") != built:
+                raise RuntimeError(f"{name} built daily roll-ups: not the steady state")
         return check
 
     ours = with_copy(feedback_tick)

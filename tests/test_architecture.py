@@ -21,8 +21,10 @@ IMPURE = ("flask", "flask_babel", "flask_login", "flask_wtf", "sqlalchemy")
 # that importing a part of intake does not build the whole app.
 # `feedback` (intake.shell.entry) loads either the lean tick or the full
 # command line, so that the tick, run every minute, builds no web app.
+# An SMS provider's sender, with its SDK, is loaded only when configured.
 LAZY = {("intake/__init__.py", "intake.shell.factory"),
-        ("intake/shell/entry.py", "intake.shell.tick_command"), ("intake/shell/entry.py", "intake.shell.cli")}
+        ("intake/shell/entry.py", "intake.shell.tick_command"), ("intake/shell/entry.py", "intake.shell.cli"),
+        ("intake/shell/senders.py", "intake.sms.twilio_sender"), ("intake/shell/senders.py", "intake.sms.domestic")}
 
 
 def modules() -> dict[str, Path]:

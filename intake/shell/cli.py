@@ -15,9 +15,9 @@ from werkzeug.serving import run_simple
 from intake.demo.loader import load_demo
 from intake.shell.calendar_cli import calendars
 from intake.shell.factory import create_app
-from intake.shell.jobs import start_scheduler
 from intake.shell.jobs import tick as run
 from intake.shell.qr_cli import qr
+from intake.shell.scheduler import start_scheduler
 from intake.shell.schema import new_revision, upgrade
 from intake.shell.serving import check_port, shown_host
 from intake.shell.tick_command import parse_now

@@ -3,21 +3,17 @@
 
 Two schedules: the tick (warnings, escalations, callbacks, surveys, the
 inbound spool) and the outbox, each on its own job and threads, so a provider
-that hangs holds up messages and nothing else.
+that hangs holds up messages and nothing else (intake.shell.scheduler runs
+them; `feedback tick` runs each once and needs no scheduler).
 """
 from __future__ import annotations
 
-import json
-import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from routing.services.dispatch import OutboxDispatcher
 from routing.services.tick import run_tick
-
-log = logging.getLogger("feedback.worker")
 
 
 def make_dispatcher(app: Flask) -> OutboxDispatcher:
@@ -45,28 +41,3 @@ def tick(app: Flask, now: datetime | None = None) -> dict:
     report = sweep(app, now)
     report["outbox"] = make_dispatcher(app).run_pass(due_at=now)
     return report
-
-
-def start_scheduler(app: Flask, dispatcher: OutboxDispatcher | None = None) -> BackgroundScheduler:
-    """APScheduler drives the tick and the outbox, each on its own interval
-    and thread: in `feedback worker` and in the single demo process, never
-    in web workers. One run of each at a time per process; other processes
-    are kept apart by row locks and leases."""
-    dispatcher = dispatcher or make_dispatcher(app)
-    scheduler = BackgroundScheduler(timezone="UTC")
-
-    def run_sweep():
-        log.info("tick %s", json.dumps(sweep(app), default=str))
-
-    def run_outbox():
-        report = dispatcher.run_pass()
-        if any(report.values()):
-            log.info("outbox %s", json.dumps(report))
-
-    start = datetime.now(timezone.utc)  # the scheduler keeps real time, whatever the app's clock says
-    scheduler.add_job(run_sweep, "interval", seconds=app.config["TICK_SECONDS"], max_instances=1,
-                      coalesce=True, id="tick", next_run_time=start)
-    scheduler.add_job(run_outbox, "interval", seconds=app.config["OUTBOX_SECONDS"], max_instances=1,
-                      coalesce=True, id="outbox", next_run_time=start)
-    scheduler.start()
-    return scheduler

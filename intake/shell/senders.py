@@ -2,21 +2,20 @@
 for SMS, SMTP or the log for e-mail. Chosen by configuration; tests hand in
 their own. The console, SMTP and Twilio send a notice's translated text,
 rendered at send time (routing.customer_messages); Aliyun and Tencent Cloud
-send its approved template (intake.sms.domestic)."""
+send its approved template (intake.sms.domestic). The SMS providers' senders
+(intake.sms.twilio_sender, intake.sms.domestic) load with their SDKs only
+when configured."""
 from __future__ import annotations
 
 import logging
 import smtplib
 import ssl
-from datetime import datetime
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
-from intake.sms.domestic import AliyunSender, TencentSender
-from intake.sms.twilio_client import SmsError, find_sent, make_client, send_sms
 from routing.models import OutboundMessage
 from routing.services.customer_messages import render
-from routing.services.delivery import DeliveryError, ProviderRecord
+from routing.services.delivery import DeliveryError
 
 log = logging.getLogger("feedback.outbox")
 
@@ -32,34 +31,6 @@ class ConsoleSender:
         log.info("%s to %s: %s", self.transport, message.to, render(message, self.public_url).body)
         self.sent.append(message)
         return f"console-{message.transport}-{message.id}"
-
-
-class TwilioSender:
-    """SMS through Twilio's API. A send whose answer was lost is checked in
-    Twilio's message list before anything is sent again (lookup)."""
-
-    def __init__(self, config):
-        self.client = make_client(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
-                                  config.get("TWILIO_API_URL"), timeout=config["OUTBOX_SEND_TIMEOUT"])
-        self.from_ = config["TWILIO_FROM"]
-        self.status_callback = config["PUBLIC_URL"] + "/sms/status"
-        self.public_url = config["PUBLIC_URL"]
-
-    def send(self, message: OutboundMessage) -> str:
-        try:
-            return send_sms(self.client, self.from_, message.to, render(message, self.public_url).body,
-                            self.status_callback)
-        except SmsError as error:
-            raise DeliveryError(f"{error.code}: {error.message}" if error.code else error.message,
-                                retryable=error.retryable, opted_out=error.opted_out,
-                                in_doubt=error.in_doubt) from error
-
-    def lookup(self, message: OutboundMessage, since: datetime) -> list[ProviderRecord]:
-        try:
-            found = find_sent(self.client, self.from_, message.to, render(message, self.public_url).body, since)
-        except SmsError as error:
-            raise DeliveryError(f"Twilio could not be asked: {error.message}", retryable=True) from error
-        return [ProviderRecord(sid, status) for sid, status in found]
 
 
 class SmtpSender:
@@ -141,11 +112,18 @@ def sms_sender(config):
     backend = config["SMS_BACKEND"]
     if backend not in SMS_BACKENDS:
         raise ValueError(f"FEEDBACK_SMS_BACKEND must be one of {', '.join(SMS_BACKENDS)}, not {backend!r}")
+    # A provider's SDK is loaded only when it is the one configured: the
+    # Aliyun and Tencent Cloud SDKs alone took a third of a second of every
+    # `feedback tick` (tests/test_architecture.py, LAZY).
     if backend == "twilio":
+        from intake.sms.twilio_sender import TwilioSender
+
         return TwilioSender(config)
     if backend in ("aliyun", "tencent"):
         if not config["SMS_SIGNATURE"]:
             raise ValueError("FEEDBACK_SMS_SIGNATURE is required: carriers refuse a message without its signature")
+        from intake.sms.domestic import AliyunSender, TencentSender
+
         sender = AliyunSender if backend == "aliyun" else TencentSender
         return sender(config, config["BABEL_DEFAULT_LOCALE"])
     return ConsoleSender("sms", config["PUBLIC_URL"])

@@ -24,6 +24,7 @@ def tick(now_text):
     with app.app_context():
         now = parse_now(now_text, app.config["TIMEZONE"]) if now_text else None
         click.echo(json.dumps(run(app, now), default=str, indent=2))
+    app.extensions["db"].dispose()  # every job has committed: the connections close now, not at exit
 
 
 def parse_now(text: str, zone: str) -> datetime:

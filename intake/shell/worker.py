@@ -12,7 +12,8 @@ import signal
 
 from flask import Flask
 
-from intake.shell.jobs import make_dispatcher, start_scheduler
+from intake.shell.jobs import make_dispatcher
+from intake.shell.scheduler import start_scheduler
 
 log = logging.getLogger("feedback.worker")
 

@@ -4,19 +4,35 @@ and immediate escalation of major complaints and large claims (RULES 3).
 Each step is one Escalation row with a unique key (case, target, level): a
 second tick reaching the same step finds it taken and tells nobody twice. The
 tick writes a batch of cases' steps, events, notices and messages one
-statement a table. On PostgreSQL the tick also claims its cases with
-FOR UPDATE SKIP LOCKED, so two workers share the due cases instead of racing.
+statement a table, and the deadlines and schedules it moved on one
+executemany UPDATE a table: it reads its due cases as plain rows, not as
+objects the unit of work would compare and update one by one. On PostgreSQL
+the tick also claims its cases with FOR UPDATE SKIP LOCKED, so two workers
+share the due cases instead of racing.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from decimal import Decimal
 
 from flask import current_app, has_app_context
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.util import identity_key
 
 from routing.foundation.db import insert_new
-from routing.models import Case, CaseEvent, Escalation, Notification, OutboundMessage, Staff, Unit
+from routing.models import (
+    Case,
+    CaseEvent,
+    Deadline,
+    Escalation,
+    Notification,
+    OutboundMessage,
+    Staff,
+    Unit,
+    mark_days,
+)
 from routing.rules.ladder import LEVELS, escalation_level_due, immediate_level, ladder_for
 from routing.rules.notices import checked_params
 from routing.rules.timelimits import minutes_late
@@ -239,6 +255,97 @@ def plan_case(session: Session, case: Case, now: datetime, ladders: Ladders) -> 
     return steps
 
 
+@dataclass(slots=True)
+class DueDeadline:
+    """A due case's deadline as the tick reads and moves it (a Deadline's columns)."""
+    id: int
+    target: str
+    due_at: datetime
+    warn_at: datetime | None
+    warned_at: datetime | None
+    met_at: datetime | None
+    breached_at: datetime | None
+    paused_at: datetime | None
+    escalation_level: int
+
+
+@dataclass(slots=True)
+class DueCase:
+    """A due case as the tick reads it: what planning, the ladder and the
+    announcements read of a Case, and its deadlines in id order."""
+    id: int
+    reference: str | None
+    kind: str
+    severity: str
+    amount_claimed: Decimal | None
+    status: str
+    unit_id: int | None
+    owner_id: int | None
+    first_responder_id: int | None
+    subject_staff_id: int | None
+    policy_name: str | None
+    created_at: datetime
+    reopened_from_id: int | None
+    updated_at: datetime
+    next_check_at: datetime | None
+    next_due_at: datetime | None
+    deadlines: list[DueDeadline] = field(default_factory=list)
+
+
+CASE_READ = tuple(f.name for f in fields(DueCase) if f.name != "deadlines")
+DEADLINE_READ = tuple(f.name for f in fields(DueDeadline))
+DEADLINE_MOVED = ("breached_at", "escalation_level", "warned_at")  # what plan_case changes
+CASE_MOVED = ("updated_at", "next_check_at", "next_due_at")
+
+
+def due_cases(session: Session, now: datetime, batch_size: int, postgres: bool) -> list[DueCase]:
+    """The next batch by next_check_at (the index's order), with their deadlines."""
+    query = (select(*(getattr(Case, name) for name in CASE_READ)).where(Case.next_check_at <= now)
+             .order_by(Case.next_check_at, Case.id).limit(batch_size))
+    if postgres:
+        query = query.with_for_update(skip_locked=True, of=Case)
+    cases = {row.id: DueCase(*row) for row in session.execute(query)}
+    if cases:
+        deadlines = select(Deadline.case_id, *(getattr(Deadline, name) for name in DEADLINE_READ)) \
+            .where(Deadline.case_id.in_(cases)).order_by(Deadline.id)
+        for case_id, *row in session.execute(deadlines):
+            cases[case_id].deadlines.append(DueDeadline(*row))
+    return list(cases.values())
+
+
+def moved(record, names: tuple[str, ...], before: tuple) -> dict | None:
+    now = tuple(getattr(record, name) for name in names)
+    return None if now == before else {"id": record.id, **dict(zip(names, now))}
+
+
+def save_moves(session: Session, cases: list[DueCase], before: dict[tuple[type, int], tuple]) -> None:
+    """The batch's changed deadlines and schedules, one executemany UPDATE a
+    table (ORM bulk UPDATE by primary key, no unit of work); their days
+    marked as the unit of work would have marked them (routing.models: a
+    case counts on the day it came in and on that of the case it reopens);
+    copies of these rows in the session's identity map expired."""
+    case_rows, deadline_rows, written = [], [], []
+    for case in cases:
+        rows = [row for d in case.deadlines if (row := moved(d, DEADLINE_MOVED, before[DueDeadline, d.id]))]
+        row = moved(case, CASE_MOVED, before[DueCase, case.id])
+        case_rows += [row] if row else []
+        deadline_rows += rows
+        written += [case] if row or rows else []
+    if not written:
+        return
+    if case_rows:
+        session.execute(update(Case), case_rows)
+    if deadline_rows:
+        session.execute(update(Deadline), deadline_rows)
+    origins = [case.reopened_from_id for case in written if case.reopened_from_id is not None]
+    mark_days(session, [case.created_at for case in written]
+              + (list(session.scalars(select(Case.created_at).where(Case.id.in_(origins)))) if origins else []))
+    for key in [identity_key(Case, row["id"]) for row in case_rows] \
+            + [identity_key(Deadline, row["id"]) for row in deadline_rows]:
+        if (held := session.identity_map.get(key)) is not None:
+            session.expire(held)
+
+
 def escalation_tick(session: Session, now: datetime, *, batch_size: int = DEFAULT_BATCH) -> dict:
     """The tick job: one range query on the indexed next_check_at, a batch at
     a time, until no due case is left. Never reads the cases that are not due.
@@ -249,23 +356,21 @@ def escalation_tick(session: Session, now: datetime, *, batch_size: int = DEFAUL
     seen: set[int] = set()
     postgres = session.get_bind().dialect.name == "postgresql"
     while True:
-        query = (select(Case).where(Case.next_check_at <= now)
-                 .order_by(Case.next_check_at, Case.id).limit(batch_size)
-                 .options(selectinload(Case.deadlines)))
-        if postgres:
-            query = query.with_for_update(skip_locked=True, of=Case)
-        batch = {case.id: case for case in session.scalars(query) if case.id not in seen}
+        batch = {case.id: case for case in due_cases(session, now, batch_size, postgres) if case.id not in seen}
         if not batch:
             break
         seen.update(batch)
+        before = {(DueCase, case.id): tuple(getattr(case, name) for name in CASE_MOVED) for case in batch.values()}
+        before.update({(DueDeadline, d.id): tuple(getattr(d, name) for name in DEADLINE_MOVED)
+                       for case in batch.values() for d in case.deadlines})
         steps = [step for case in batch.values() for step in plan_case(session, case, now, ladders)]
         writes = Announcements()
         for step in insert_steps(session, steps):
             announce(session, batch[step.case_id], step, ladders, now, writes)
             report["warnings" if step.kind == "warning" else "escalations"] += 1
         writes.write(session)
+        save_moves(session, list(batch.values()), before)
         report["cases"] += len(batch)
-        session.flush()
     return report
 
 

@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from intake.shell.jobs import make_dispatcher, start_scheduler
+from intake.shell.jobs import make_dispatcher
+from intake.shell.scheduler import start_scheduler
 from routing.models import Escalation, OutboundMessage
 from routing.services.outbox import enqueue
 from routing.services.outbox_leases import claim_next

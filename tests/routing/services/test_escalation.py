@@ -13,7 +13,7 @@ from routing.models import Case, DayMark, Deadline, Escalation, Notification, Ou
 from routing.rules.ladder import LEVELS
 from routing.rules.policy_match import policy_to_dict
 from routing.services import lifecycle
-from routing.services.escalation import escalations_for
+from routing.services.escalation import escalation_tick, escalations_for
 from routing.services.policies import rule_named
 from routing.services.policy_editing import update_calendar, update_policy
 from scoring.engine.periods import Period
@@ -217,3 +217,20 @@ def test_a_breach_found_days_later_reaches_the_scores_of_the_day_the_case_came_i
     assert session.get(DayMark, utc_day(case.created_at)).stamp != mark
     assert unit_metrics(session, Period.parse("2026-11"), TZ, [ladder_org.outlet.id])[ladder_org.outlet.id][
         "overdue"] == 1
+
+
+def test_a_case_held_by_the_ticking_session_reads_what_the_tick_wrote(app, session, make, ladder_org, clock):
+    """The demo loader ticks on its own session: the cases and deadlines it
+    holds must show the breach and the next check, not what they were."""
+    case = make.case(unit=ladder_org.outlet, kind="repair", description="Power cut in the building")
+    session.commit()
+    deadline = next(d for d in case.deadlines if d.target == "arrival")
+    assert (deadline.escalation_level, deadline.breached_at) == (0, None)
+
+    with app.app_context():
+        escalation_tick(session, local(2026, 11, 2, 9, 45))
+    session.commit()
+
+    assert deadline.escalation_level == 1
+    assert deadline.breached_at == deadline.due_at
+    assert case.next_check_at == deadline.due_at + timedelta(minutes=30)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from routing.models import Case, DayMark
+from routing.services.escalation import escalation_tick
 from routing.services.lifecycle import claim
 from scoring.engine.periods import Period
 from scoring.models import TallyDay, daily_tally
@@ -139,3 +140,20 @@ def test_rows_counted_close_to_the_clock_mark_no_day_and_older_ones_do(session, 
     late = rec.rating(tree["o1"], at(timedelta(days=2)), 1)  # entered two days late
     session.commit()
     assert session.scalars(select(DayMark.day)).all() == [late.created_at.astimezone(UTC).date()]
+
+
+def test_an_escalation_weeks_later_marks_the_day_its_case_came_in(session, rec, tree):
+    """The escalation tick writes its deadlines without the unit of work
+    (routing.services.escalation): it marks their cases' days itself."""
+    case = rec.case(tree["o1"], "2026-10-10 09:00", status="new")
+    rec.deadline(case, "resolution", "2026-10-12 09:00")
+    case.next_check_at = local("2026-10-12 09:00")
+    session.commit()
+    rebuild(session, AUTUMN, TZ, local("2026-11-20 09:00"))
+    session.commit()
+    assert fresh_days(session, TENTH, TENTH, TZ) == {TENTH}
+
+    assert escalation_tick(session, local("2026-11-20 10:00"))["escalations"] > 0
+    session.commit()
+
+    assert fresh_days(session, TENTH, TENTH, TZ) == set()
