@@ -5,9 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 from babel import Locale
-from flask import current_app, has_request_context, request, session
+from flask import current_app, has_request_context, request, session, url_for
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
+from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_accept_header
 
 # What browsers send -> Babel's folder names.
@@ -60,6 +61,20 @@ def _from_accept_language(header: str) -> str | None:
 def _locale(name: str) -> Locale:
     """Babel looks for its data file each time it parses a name; there are two."""
     return Locale.parse(name)
+
+
+def language_href(lang: str) -> str:
+    """This page in the other language. A page shown in answer to a form
+    (a number revealed, a code sent) has no address of its own to load
+    again: the switch goes to the page above it."""
+    if request.url_rule is not None and "GET" in request.url_rule.methods:
+        return url_for(request.endpoint, **{**request.view_args, **request.args.to_dict(), "lang": lang})
+    path = request.path.rsplit("/", 1)[0] or "/"
+    try:
+        current_app.url_map.bind("", script_name=request.script_root).match(path, method="GET")
+    except HTTPException:
+        path = "/"
+    return f"{request.script_root}{path}?lang={lang}"
 
 
 def current_locale() -> str:

@@ -7,7 +7,7 @@ import gc
 import os
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from intake import errors, i18n
@@ -95,6 +95,4 @@ def _bind_extensions(app: Flask) -> None:
     @app.context_processor
     def template_globals():
         return {"current_locale": i18n.current_locale(), "role_at_least": role_at_least,
-                "url_rules": app.view_functions,
-                "other_lang_args": lambda lang: {**request.view_args, **request.args.to_dict(), "lang": lang}
-                if request.endpoint else {"lang": lang}}
+                "url_rules": app.view_functions, "language_href": i18n.language_href}

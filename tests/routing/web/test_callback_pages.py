@@ -190,3 +190,21 @@ def test_the_callback_pages_speak_chinese(client, sign_in, make, bank, session):
     page = page_of(client.get(f"/callbacks/{callback.id}?lang=zh_Hans_CN"))
     assert '<html lang="zh-Hans">' in page
     assert len(re.findall(r'type="radio"', page)) == 3 + 4 * 4  # the outcome and the four items of four levels
+
+
+def test_the_call_is_recorded_from_the_page_that_shows_the_number(client, sign_in, make, bank, session):
+    """The usual order: the number first, then the call, then its outcome."""
+    sign_in(bank.handler_a)
+    callback = callback_of(session, resolved_case(client, make, bank.counter_a))
+    sign_in(desk(make, bank))
+    page = page_of(client.post(f"/callbacks/{callback.id}/phone"))
+
+    form = re.search(r'<form method="post" action="([^"]+)" novalidate>(.*?)</form>', page, re.S)
+    assert form is not None and 'name="outcome"' in form.group(2)
+    assert form.group(1) == f"/callbacks/{callback.id}"
+    assert client.post(form.group(1), data={"outcome": "reached", **ANSWERS}).status_code == 303
+    assert callback_of(session, callback.case).status == "done"
+    # Its language switch goes to a page that can be loaded again, not to the reveal (POST only).
+    switch = re.search(r'class="lang"[^>]*href="([^"]+)"', page).group(1)
+    assert switch == f"/callbacks/{callback.id}?lang=zh_Hans_CN"
+    assert client.get(switch).status_code == 200
