@@ -93,6 +93,8 @@ def event_detail(event) -> str:
         level = labels.LADDER_LABELS.get(data.get("level"), data.get("level"))
         if event.kind == "warning":
             return gettext("%(target)s: most of the time limit has passed.", target=target)
+        if data["target"] == "immediate":  # a major complaint or a large claim: no limit was missed
+            return gettext("Escalated at once to: %(level)s.", level=level)
         return gettext("%(target)s: the time limit was missed by %(minutes)s minutes; escalated to: %(level)s.",
                        target=target, level=level, minutes=data.get("minutes_late", 0))
     if event.kind == "facts_changed" and "changes" in data:

@@ -290,6 +290,17 @@ def test_the_timeline_says_how_late_an_escalation_was(app, client, sign_in, make
     assert "Arrival on site: the time limit was missed by 15 minutes" in page
 
 
+@pytest.mark.parametrize("lang, said", [("en", "Escalated at once to: Deputy general manager."),
+                                        ("zh_Hans_CN", "已立即升级至：副总经理。")])
+def test_the_timeline_says_a_major_complaint_went_up_at_once_in_words(client, sign_in, make, bank, session,
+                                                                        lang, said):
+    major = make.case(bank.counter_a, severity="major", description="Reported to the newspaper")
+    session.commit()
+    sign_in(bank.supervisor_a)
+    page = page_of(client.get(f"/cases/{major.reference}?lang={lang}"))
+    assert said in page and "immediate" not in page
+
+
 # --- administration of time limits ----------------------------------------------------------
 
 @pytest.fixture
