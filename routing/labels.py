@@ -102,6 +102,51 @@ UNIT_LABELS = {"minutes": _l("minutes"), "hours": _l("hours"), "days": _l("days 
 BASIS_LABELS = {"": _l("Default"), "clock": _l("Clock time"), "working": _l("Working time")}
 AREA_LABELS = {"urban": _l("Urban"), "rural": _l("Rural")}
 OFFICIAL_LABELS = {"": _l("None: only the days written here"), "CN": _l("China's official working days")}
+# The preset working calendars and time-limit policies (routing/presets) in
+# words; those an administrator adds keep the name they were given.
+CALENDAR_LABELS = {
+    "24x7": lazy_pgettext("calendar", "Round the clock"),
+    "business": lazy_pgettext("calendar", "Office hours, Monday to Friday"),
+    "hotline": lazy_pgettext("calendar", "Hotline hours, 8:00-22:00 every day"),
+    "cn-business": lazy_pgettext("calendar", "Office hours on China's official working days"),
+}
+POLICY_LABELS = {
+    "after-sales-emergency": lazy_pgettext("policy", "After-sales: emergency fault"),
+    "after-sales-general": lazy_pgettext("policy", "After-sales: ordinary fault"),
+    "consultation": lazy_pgettext("policy", "Consultation"),
+    "online-chat": lazy_pgettext("policy", "Online chat"),
+    "service-appointment": lazy_pgettext("policy", "Service appointment"),
+    "complaint": lazy_pgettext("policy", "Complaint"),
+    "complaint-case": lazy_pgettext("policy", "Complaint case (product defect)"),
+    "repair-urban": lazy_pgettext("policy", "Repair, urban"),
+    "repair-urban-minor": lazy_pgettext("policy", "Repair, urban, minor fault"),
+    "repair-urban-major": lazy_pgettext("policy", "Repair, urban, major fault"),
+    "repair-emergency": lazy_pgettext("policy", "Emergency repair"),
+    "repair-emergency-rural": lazy_pgettext("policy", "Emergency repair, rural"),
+    "repair-rural": lazy_pgettext("policy", "Repair, rural"),
+    "repair-rural-minor": lazy_pgettext("policy", "Repair, rural, minor fault"),
+    "installation": lazy_pgettext("policy", "Installation"),
+    "installation-network-ready": lazy_pgettext("policy", "Installation, network in place"),
+    "project-request": lazy_pgettext("policy", "Project acceptance"),
+    "praise": lazy_pgettext("policy", "Praise"),
+    "suggestion": lazy_pgettext("policy", "Suggestion"),
+    "default": lazy_pgettext("policy", "Anything else"),
+}
+
+
+def calendar_name(name: str) -> str:
+    return str(CALENDAR_LABELS.get(name, name))
+
+
+def policy_name(name: str) -> str:
+    return str(POLICY_LABELS.get(name, name))
+
+
+def quoted(name: str) -> str:
+    """A name inside a sentence, in the reader's quotation marks."""
+    return lazy_pgettext("quoting a name", "“%(name)s”") % {"name": name}
+
+
 WEEKDAY_LABELS = {"mon": _l("Monday"), "tue": _l("Tuesday"), "wed": _l("Wednesday"), "thu": _l("Thursday"),
                   "fri": _l("Friday"), "sat": _l("Saturday"), "sun": _l("Sunday")}
 

@@ -20,6 +20,11 @@ from routing.web import forms
 from routing.web.glue import db_session, now, role_required
 
 bp = Blueprint("policy_admin", __name__, url_prefix="/admin")
+# Every page may carry the calendar notice (routing/_calendar_notice.html).
+for _name, _words in (("calendar_name", labels.calendar_name), ("policy_name", labels.policy_name),
+                      ("quoted", labels.quoted)):
+    bp.add_app_template_global(_words, _name)
+    bp.add_app_template_filter(_words, _name)
 
 
 @bp.app_template_global()
@@ -56,7 +61,7 @@ def policy_edit(name: str | None):
     if name and row is None:
         abort(404)
     form = forms.PolicyForm()
-    form.calendar.choices = [SelectChoice(c.name, c.name) for c in policies.calendars(session)]
+    form.calendar.choices = [SelectChoice(c.name, labels.calendar_name(c.name)) for c in policies.calendars(session)]
     if row is not None:
         form.name.data = row.name  # a policy keeps its name: cases refer to it
         if not form.is_submitted():
@@ -64,7 +69,8 @@ def policy_edit(name: str | None):
     return _save_or_show(session, form, row, lambda: policy_editing.update_policy(
         session, form.name.data, form.policy_data(), now(), by=current_user, active=form.active.data,
         new=row is None), saved=gettext(
-        "The policy %(name)s was saved; the deadlines of its open cases were recomputed.", name=form.name.data),
+        "The policy %(name)s was saved; the deadlines of its open cases were recomputed.",
+        name=labels.policy_name(form.name.data)),
         back=".policy_list", template="routing/policy_edit.html", targets=forms.TARGETS)
 
 
@@ -102,7 +108,7 @@ def calendar_import(name: str):
         return _calendar_list(session, 400)
     if coverage.years.get(form.year.data):
         flash(gettext("The official holidays of %(year)s were imported into %(name)s from %(source)s; the deadlines "
-                      "and callbacks that run on it were recomputed.", year=form.year.data, name=name,
+                      "and callbacks that run on it were recomputed.", year=form.year.data, name=labels.calendar_name(name),
                       source=SOURCE), "success")
     else:
         flash(gettext("%(source)s does not have the official notice for %(year)s yet: only the fixed public holidays "
@@ -126,7 +132,8 @@ def calendar_edit(name: str | None):
             form.fill(row.data)
     return _save_or_show(session, form, row, lambda: policy_editing.update_calendar(
         session, form.name.data, form.calendar_data(), now(), by=current_user, new=row is None), saved=gettext(
-        "The calendar %(name)s was saved; the deadlines that run on it were recomputed.", name=form.name.data),
+        "The calendar %(name)s was saved; the deadlines that run on it were recomputed.",
+        name=labels.calendar_name(form.name.data)),
         back=".calendar_list", template="routing/calendar_edit.html", weekdays=labels.WEEKDAY_LABELS,
         filled=calendar_from_dict(row.data).filled if row is not None else {})
 

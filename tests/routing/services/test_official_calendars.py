@@ -56,7 +56,7 @@ def test_a_new_installation_runs_every_working_day_preset_on_the_filled_official
                                                                                          session):
     sign_in(bank.admin)
     page = page_of(client.get("/admin/calendars"))
-    assert "cn-business" in page and "China's official working days" in page
+    assert "Office hours on China&#39;s official working days" in page and "China's official working days" in page
     data = stored(session, "cn-business")
     assert data["official"] == "CN" and set(data["filled"]) == {"2025", "2026", "2027", "2028"}
     assert data["filled"]["2026"]["confirmed"] and len(data["filled"]["2026"]["holidays"]) == 33
@@ -71,7 +71,8 @@ def test_the_admin_pages_show_coverage_and_from_november_that_next_year_is_missi
     page = page_of(client.get("/admin/calendars"))  # Monday 2 November 2026
     assert "2026 · confirmed" in page and "2027 · not confirmed" in page
     assert "Confirmed until 2026-12-31" in page
-    assert "Next year's official holidays and make-up working days are not in the calendar cn-business" in page
+    assert ("Next year's official holidays and make-up working days are not in the calendar "
+            "“Office hours on China&#39;s official working days”") in page
     assert "Import the year or add its days under Working calendars." in page
     assert "Next year's official holidays" in page_of(client.get("/admin/units"))
     clock.set(sh(2026, 10, 31, 9))
@@ -82,10 +83,10 @@ def test_the_dashboard_and_the_queues_say_so_too_in_chinese_as_well(client, sign
     sign_in(bank.handler_a)
     for path in ("/cases", "/scores"):
         page = page_of(client.get(path))
-        assert "not in the calendar cn-business yet" in page
+        assert "not in the calendar “Office hours on China&#39;s official working days” yet" in page
         assert "An administrator imports the year when the State Council's notice is published." in page
     sign_in(bank.handler_a, lang="zh_Hans_CN")
-    assert "明年的法定节假日和调休上班日尚未录入日历cn-business" in page_of(client.get("/cases"))
+    assert "明年的法定节假日和调休上班日尚未录入日历“法定工作日工作时间”" in page_of(client.get("/cases"))
 
 
 def test_an_admin_imports_a_year_once_the_library_has_its_notice(client, sign_in, bank, make, session, clock,
@@ -103,7 +104,7 @@ def test_an_admin_imports_a_year_once_the_library_has_its_notice(client, sign_in
 
     library_update()
     page = follow(client, client.post("/admin/calendars/cn-business/import", data={"year": "2027"}))
-    assert "The official holidays of 2027 were imported into cn-business" in page
+    assert "The official holidays of 2027 were imported into Office hours on China&#39;s official working days" in page
     assert "2027 · confirmed" in page
     deadline = resolution_of(session, case)
     assert (deadline.due_at, deadline.calendar_confirmed) == (sh(2027, 1, 7, 10), True)  # 4 January is off
