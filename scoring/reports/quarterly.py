@@ -195,7 +195,7 @@ def render_pdf(report: QuarterlyReport, *, unit_label: str | None = None) -> byt
         return Paragraph(escape(str(text)), style)
 
     story = [
-        para(_("Service quality analysis, %(period)s", period=report.period.label), title_style),
+        para(_("Service quality analysis, %(period)s", period=labels.period_name(report.period)), title_style),
         para(_("Scheme: %(scheme)s. Results for the quality analysis meeting on %(date)s.",
                scheme=labels.scheme_title(report.scheme, report.scheme_title),
                date=report.meeting_on.isoformat()), text_style),
@@ -206,7 +206,7 @@ def render_pdf(report: QuarterlyReport, *, unit_label: str | None = None) -> byt
     ]
     header = [_("Place"), unit_label or _("Unit"), _("Score"), _("Grade"), _("Money (yuan)"),
               _("Satisfaction"), _("vs previous quarter"), _("Complaints"), _("Valid"),
-              _("On-time first response"), _("On-time resolution"), _("Callbacks done")]
+              _("On-time first response"), _("On-time resolution"), labels.METRIC_LABELS["callback_completion"]]
     table = [[para(h) for h in header]]
     for row in report.rows:
         card, m = row.scorecard, row.metrics
@@ -232,7 +232,7 @@ def render_pdf(report: QuarterlyReport, *, unit_label: str | None = None) -> byt
     if report.trends:
         story.append(Spacer(1, 5 * mm))
         story.append(para(_("Trends of %(unit)s, twelve months to %(period)s", unit=report.scope_name,
-                            period=report.period.label), text_style))
+                            period=labels.period_name(report.period)), text_style))
         drawings = [_chart_drawing(trend, font) for trend in report.trends]
         story.append(Table([drawings[i:i + 2] for i in range(0, len(drawings), 2)],
                            style=[("FONTNAME", (0, 0), (-1, -1), font)]))
@@ -251,7 +251,7 @@ def render_pdf(report: QuarterlyReport, *, unit_label: str | None = None) -> byt
             for category, count in report.complaint_categories), text_style))
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=landscape(A4), initialFontName=font, leftMargin=12 * mm, rightMargin=12 * mm,
-                      topMargin=12 * mm, bottomMargin=12 * mm, title=f"Service quality {report.period.label}").build(story)
+                      topMargin=12 * mm, bottomMargin=12 * mm, title=_("Service quality analysis, %(period)s", period=labels.period_name(report.period))).build(story)
     return out.getvalue()
 
 

@@ -150,5 +150,6 @@ def test_the_report_carries_the_trend_charts(session, quarter, english):
                                                          "on_time_first_response", "on_time_resolution"]
     assert any(trend.chart.points for trend in report.trends)
     text = pdf_text(render_pdf(report))
-    assert f"Trends of {report.scope_name}, twelve months to 2026-Q3" in text
+    assert f"Trends of {report.scope_name}, twelve months to Q3 2026" in text
+    assert "Service quality analysis, Q3 2026" in text and "Callbacks done" not in text  # a rate, named so
     assert "Satisfaction rate" in text and "On-time resolution" in text and "90.0%" in text  # the target's label
