@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from flask_babel import gettext
 from sqlalchemy import case as when
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -18,7 +19,8 @@ from routing.models import Case, Deadline, Escalation, Rating, Staff, Unit
 from routing.vocabulary import OPEN_STATUSES
 from scoring.engine.periods import Period
 from scoring.models import ComplaintVerdict
-from scoring.services.metrics import SATISFIED_AT_LEAST, unit_metrics
+from scoring.engine.tallies import SATISFIED_AT_LEAST
+from scoring.services.metrics import unit_metrics
 
 KEY_METRICS = ("satisfaction_rate", "evaluation_rate", "complaint_rate", "on_time_first_response",
                "on_time_resolution", "callback_completion")
@@ -78,7 +80,11 @@ def worst_counters(session: Session, unit_ids: Sequence[int], now: datetime, lim
     counters = set(session.scalars(select(Unit.id).where(Unit.id.in_(list(unit_ids) or [-1]),
                                                          Unit.level == "counter")))
     rows = _worst(session, Rating.unit_id, sorted(counters), now, limit)
-    names = {u.id: u.name for u in session.scalars(select(Unit).where(Unit.id.in_([r[0] for r in rows] or [-1])))}
+    shown = list(session.scalars(select(Unit).where(Unit.id.in_([r[0] for r in rows] or [-1]))
+                                 .options(selectinload(Unit.parent))))
+    # "Counter 2" is in every outlet: named with its outlet.
+    names = {u.id: gettext("%(outlet)s · %(counter)s", outlet=u.parent.name, counter=u.name) if u.parent else u.name
+             for u in shown}
     return [Worst(key, names.get(key, ""), rate, n, low) for key, rate, n, low in rows]
 
 

@@ -21,7 +21,7 @@ def org(session, clock):
     built = build_org(session, clock)
     rec = Records(session)
     counter = rec.unit("O1-C1", session.get(Unit, built.o1.id), level="counter")
-    counter.name = "Counter 1 of East Gate"
+    counter.name = "Counter 1"  # as in every outlet
     for hours, score in ((20, 1), (30, 2), (40, 5), (50, 2), (60, 1), (70, 4)):
         session.add(Rating(channel="qr", unit_id=counter.id, staff_id=built.bob.id, score=score, suspect=False,
                            created_at=NOW - timedelta(hours=hours)))
@@ -40,7 +40,7 @@ def test_a_manager_lands_on_the_overview(client, login, org):
     assert "no figure last month to compare" in figures  # nothing in September: no change, no 0.0%
     assert "—" in figures  # callback completion: nothing to count this month
     worst = html[html.index('id="worst-counters"'):]
-    assert "Counter 1 of East Gate" in worst and "Bob Sun" in worst
+    assert "East Gate outlet · Counter 1" in worst and "Bob Sun" in worst  # "Counter 1" alone is every outlet's
     assert "1 complaint to judge" in html and "East Gate outlet" in html
 
 
@@ -50,7 +50,7 @@ def test_a_supervisor_lands_on_what_needs_them(client, login, org):
     html = client.get("/overview?lang=en").get_data(as_text=True)
     assert "What needs you" in html and "Key figures" not in html
     low = html[html.index('id="low-ratings"'):html.index("</section>", html.index('id="low-ratings"'))]
-    assert low.count("<li>") == 4 and "Counter 1 of East Gate" in low
+    assert low.count("<li>") == 4 and "Counter 1" in low
     assert "Nothing has been escalated to you." in html and "1 complaint to judge" in html
 
 
