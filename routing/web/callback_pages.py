@@ -16,7 +16,7 @@ from routing.errors import RoutingError
 from routing.labels import CALLBACK_REFUSAL_LABELS
 from routing.models import Callback, CaseEvent, Staff
 from routing.rules.privacy import mask_phone
-from routing.services import callback_outcome, callbacks
+from routing.services import callback_outcome, callbacks, queues
 from routing.web import forms
 from routing.web.glue import db_session, now, role_required
 
@@ -28,7 +28,8 @@ bp = Blueprint("callbacks", __name__)
 def callback_list():
     session = db_session()
     rows = callbacks.callback_list(session, current_user, now())
-    return render_template("routing/callbacks.html", rows=[_row(session, current_user, cb) for cb in rows])
+    openable = queues.in_sight_of(session, current_user, {cb.case_id for cb in rows})
+    return render_template("routing/callbacks.html", rows=[_row(session, current_user, cb, openable) for cb in rows])
 
 
 @bp.route("/callbacks/<int:callback_id>", methods=["GET", "POST"])
@@ -98,12 +99,18 @@ def _callers_callback(session: Session, staff: Staff, callback_id: int) -> Callb
     return callback
 
 
-def _row(session: Session, staff: Staff, callback: Callback, phone: str | None = None) -> dict:
+def _row(session: Session, staff: Staff, callback: Callback, openable: set[int] | None = None,
+         phone: str | None = None) -> dict:
     """A callback with its case; the number masked until its caller asks to
-    see it (`phone`, audited), and why the staff member may not call, if so."""
+    see it (`phone`, audited), and why the staff member may not call, if so.
+    A caller of a unit above the case's calls it back from here: its case
+    page is linked only for those who may open it (`openable`)."""
     case = callback.case
     refusal = callbacks.refusal(session, staff, callback)
+    if openable is None:
+        openable = queues.in_sight_of(session, staff, [case.id])
     return {"callback": callback, "case": case, "phone": phone or mask_phone(case.contact_phone),
+            "case_open": case.id in openable,
             "revealed": phone is not None, "refusal": refusal and CALLBACK_REFUSAL_LABELS[refusal],
             "may_call": refusal is None and callback.status == "scheduled"}
 

@@ -208,3 +208,16 @@ def test_the_call_is_recorded_from_the_page_that_shows_the_number(client, sign_i
     switch = re.search(r'class="lang"[^>]*href="([^"]+)"', page).group(1)
     assert switch == f"/callbacks/{callback.id}?lang=zh_Hans_CN"
     assert client.get(switch).status_code == 200
+
+
+def test_a_caller_above_the_cases_unit_sees_no_link_to_a_case_page_they_may_not_open(
+        client, sign_in, make, bank, session):
+    sign_in(bank.handler_a)
+    callback = callback_of(session, resolved_case(client, make, bank.counter_a))
+    sign_in(desk(make, bank))  # the branch's desk: calls the outlets' customers back
+    for page in (page_of(client.get("/callbacks")), page_of(client.get(f"/callbacks/{callback.id}"))):
+        assert callback.case.reference in page
+        assert f'href="/cases/{callback.case.reference}"' not in page
+    page_of(client.get(f"/cases/{callback.case.reference}"), 403)
+    sign_in(bank.manager_a)  # the outlet's manager may open it: linked
+    assert f'href="/cases/{callback.case.reference}"' in page_of(client.get("/callbacks"))
