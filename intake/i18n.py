@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from babel import Locale
+from babel.dates import get_timezone_name
 from flask import current_app, has_request_context, request, session, url_for
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
@@ -75,6 +76,11 @@ def language_href(lang: str) -> str:
     except HTTPException:
         path = "/"
     return f"{request.script_root}{path}?lang={lang}"
+
+
+def zone_name(tz: str) -> str:
+    """A time zone as people say it ("China Standard Time", "中国标准时间"), not its IANA name."""
+    return get_timezone_name(tz, locale=_locale(current_locale()))
 
 
 def current_locale() -> str:

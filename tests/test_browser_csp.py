@@ -69,7 +69,7 @@ def log_in(page, base_url, username):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/cases"))
+    page.wait_for_url(re.compile(r"/(cases|admin/)"))  # where each role lands
 
 
 def style(page, selector: str, prop: str) -> str:

@@ -69,7 +69,8 @@ def _bind_services(app: Flask) -> None:
     bind_services(app)
     watch_writes(app.extensions["db"].sessionmaker)
     # Where each role lands after login (routing.web.auth.staff_home): what needs them first.
-    app.extensions["landing"] = {role: "overview.overview_page" for role in ("supervisor", "manager", "executive")}
+    app.extensions["landing"] = {**{role: "overview.overview_page" for role in ("supervisor", "manager", "executive")},
+                                 "admin": "admin.index"}
     # The case page names the counter a case came from (routing knows no touchpoints).
     app.extensions["touchpoint_server"] = touchpoint_server
     app.extensions["customer_ratings"] = survey_ratings  # and the ratings a customer gave by SMS
@@ -91,6 +92,7 @@ def _bind_extensions(app: Flask) -> None:
     login_manager.user_loader(load_signed_in)
 
     app.add_template_filter(i18n.localtime)
+    app.add_template_filter(i18n.zone_name)
 
     @app.context_processor
     def template_globals():

@@ -112,6 +112,11 @@ def test_the_queue_is_usable_by_keyboard_and_screen_reader(client, sign_in, make
     assert "<caption" in page
 
 
+def test_an_administrator_lands_on_administration(client, sign_in, bank):
+    sign_in(bank.admin)
+    assert client.get("/staff").headers["Location"].endswith("/admin/")
+
+
 def test_staff_must_log_in_and_admins_alone_manage_policies(client, sign_in, bank):
     assert client.get("/cases").status_code == 302
     sign_in(bank.handler_a)
@@ -220,6 +225,10 @@ def test_an_appointment_is_read_in_the_organisations_time_zone(client, sign_in, 
     assert case.appointment_at == datetime(2026, 11, 2, 6, 0, tzinfo=timezone.utc)  # 14:00 in Shanghai
     arrival = session.scalars(select(Deadline).where(Deadline.case_id == case.id, Deadline.target == "arrival")).one()
     assert arrival.due_at == case.appointment_at
+    # The form names the zone as people do, not by its IANA name.
+    assert "Local time (China Time)" in page_of(client.get(f"/cases/{case.reference}?lang=en"))
+    page = page_of(client.get(f"/cases/{case.reference}?lang=zh_Hans_CN"))
+    assert "中国时间" in page and "Asia/Shanghai" not in page
 
 
 def test_wait_resume_and_arrival(client, sign_in, make, bank, session):
@@ -312,6 +321,9 @@ def test_an_admin_shortens_a_policy_and_open_cases_get_the_new_deadline(client, 
     case = complaint(make, bank.counter_a)
     page = page_of(client.get("/admin/policies?lang=en"))
     assert "complaint" in page and "First response" in page
+    page = page_of(client.get("/admin/policies?lang=zh_Hans_CN"))
+    assert "城区报修" in page and "repair-urban<" not in page  # presets in words
+    assert "：" in page and "办结: " not in page  # Chinese punctuation between a target and its limit
     form = page_of(client.get("/admin/policies/complaint"))
     assert 'value="24"' in form
     response = client.post("/admin/policies/complaint", data={
