@@ -70,6 +70,12 @@ EVENT_LABELS = {
     "closed": _l("Closed"),
     "callback": _l("We called you back"),
     "weather": _l("Delayed by the weather: we come the next day"),
+    "started": _l("Work on your case began"),
+    "waiting": _l("Waiting for your answer"),
+    "resumed": _l("Work on your case resumed"),
+    "arrival": _l("Our staff arrived"),
+    "callback_scheduled": _l("We will call you to ask how it went"),
+    "customer_satisfied": _l("You told us you are satisfied"),
 }
 EVENT_LABEL_OTHER = _l("Update")
 # Each language by its own name, the same on every page.

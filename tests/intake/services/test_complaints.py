@@ -228,3 +228,15 @@ def test_information_added_on_the_tracking_page_joins_the_case(client, session, 
 def test_an_unknown_private_link_is_a_404(client, followed_case):
     assert client.get("/track/not-a-token").status_code == 404
     assert client.get("/complain/sent/not-a-token").status_code == 404
+
+
+def test_every_step_the_customer_may_see_is_named_never_a_bare_update(session, client, followed_case, clock):
+    """The timeline entries a customer sees (CaseEvent.public) each say what happened."""
+    for kind in ("started", "waiting", "resumed", "arrival", "callback_scheduled", "customer_satisfied"):
+        add_event(session, followed_case, clock.now(), kind, actor="staff", public=True)
+    session.commit()
+    client.post("/track", data={"reference": followed_case.reference, "contact": "13800138000"})
+    for lang, generic in (("en", "<strong>Update</strong>"), ("zh_Hans_CN", "<strong>进展更新</strong>")):
+        html = client.get(f"/track/{followed_case.tracking_token}?lang={lang}").get_data(as_text=True)
+        assert generic not in html
+    assert "工作人员已到达现场" in html and "我们将致电回访，了解处理效果" in html
