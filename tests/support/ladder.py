@@ -4,15 +4,17 @@ supervisor and two handlers, and a second outlet."""
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from intake.shell.cli import main
 from intake.shell.jobs import tick
-from routing.models import Staff, Unit
+from routing.models import Case, Deadline, Staff, Unit
+from routing.services.policies import ensure_presets
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -74,3 +76,21 @@ def cli_tick(app, when: datetime) -> dict:
 
 
 MINUTE = timedelta(minutes=1)
+
+
+def add_due_cases(session, unit: Unit, count: int, breached: datetime) -> None:
+    """`count` urban repair cases whose arrival limit was missed at `breached`,
+    written in two statements (a tick's worth of work, not a factory's)."""
+    created = breached - timedelta(minutes=30)
+    ensure_presets(session, created)
+    ids = session.scalars(insert(Case).returning(Case.id), [{
+        "reference": f"C-2026-{n:06d}", "tracking_token": secrets.token_urlsafe(24), "kind": "repair",
+        "category": "fault", "severity": "normal", "status": "new", "channel": "web", "unit_id": unit.id,
+        "locale": "zh_Hans_CN", "description": "No power", "consent": False, "created_at": created,
+        "updated_at": created, "policy_name": "repair-urban", "next_due_at": breached, "next_check_at": breached,
+    } for n in range(1, count + 1)]).all()
+    session.execute(insert(Deadline), [{
+        "case_id": case_id, "target": "arrival", "started_at": created, "due_at": breached,
+        "warn_at": None, "warned_at": created, "escalation_level": 0,
+    } for case_id in ids])
+    session.commit()

@@ -5,37 +5,21 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from routing.models import Case, Deadline, Escalation, OutboundMessage
-from routing.services.policies import ensure_presets
-from support.ladder import local
+from routing.models import Escalation, OutboundMessage
+from support.ladder import add_due_cases, local
 
 BREACHED = local(2026, 11, 2, 9, 30)
 NOW = BREACHED + timedelta(minutes=5)  # each case is due for one step: the supervisor
 DUE_CASES = 3
 
 
-def add_due_cases(session, unit) -> None:
-    created = BREACHED - timedelta(minutes=30)
-    ensure_presets(session, created)
-    ids = session.scalars(insert(Case).returning(Case.id), [{
-        "reference": f"C-2026-{n:06d}", "tracking_token": secrets.token_urlsafe(24), "kind": "repair",
-        "category": "fault", "severity": "normal", "status": "new", "channel": "web", "unit_id": unit.id,
-        "locale": "zh_Hans_CN", "description": "No power", "consent": False, "created_at": created,
-        "updated_at": created, "policy_name": "repair-urban", "next_due_at": BREACHED, "next_check_at": BREACHED,
-    } for n in range(1, DUE_CASES + 1)]).all()
-    session.execute(insert(Deadline), [{
-        "case_id": case_id, "target": "arrival", "started_at": created, "due_at": BREACHED,
-        "warn_at": None, "warned_at": created, "escalation_level": 0,
-    } for case_id in ids])
-    session.commit()
 
 
 def feedback_tick(app, tmp_path) -> subprocess.CompletedProcess:
@@ -48,7 +32,7 @@ def feedback_tick(app, tmp_path) -> subprocess.CompletedProcess:
 
 
 def test_the_tick_prints_its_whole_report_and_leaves_its_work_committed(app, session, ladder_org, tmp_path):
-    add_due_cases(session, ladder_org.outlet)
+    add_due_cases(session, ladder_org.outlet, DUE_CASES, BREACHED)
 
     done = feedback_tick(app, tmp_path)
 

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import subprocess
 import sys
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from routing.models import Case, Deadline, Escalation, Notification, OutboundMessage
-from routing.services.policies import ensure_presets
+from routing.models import Escalation, Notification, OutboundMessage
 from support import ROOT
 from support.factories import empty_postgres
-from support.ladder import local
+from support.ladder import add_due_cases, local
 
 POSTGRES_URL = os.environ.get("FEEDBACK_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(
@@ -59,25 +57,10 @@ def worker_env(app, tmp_path) -> dict:
             "FEEDBACK_ESCALATION_BATCH": "50", "FEEDBACK_OUTBOX_BATCH": str(2 * DUE_CASES)}
 
 
-def add_due_cases(session, unit) -> None:
-    """1,000 urban repair cases whose arrival limit was missed at 09:30."""
-    created = BREACHED - timedelta(minutes=30)
-    ensure_presets(session, created)
-    ids = session.scalars(insert(Case).returning(Case.id), [{
-        "reference": f"C-2026-{n:06d}", "tracking_token": secrets.token_urlsafe(24), "kind": "repair",
-        "category": "fault", "severity": "normal", "status": "new", "channel": "web", "unit_id": unit.id,
-        "locale": "zh_Hans_CN", "description": "No power", "consent": False, "created_at": created,
-        "updated_at": created, "policy_name": "repair-urban", "next_due_at": BREACHED, "next_check_at": BREACHED,
-    } for n in range(1, DUE_CASES + 1)]).all()
-    session.execute(insert(Deadline), [{
-        "case_id": case_id, "target": "arrival", "started_at": created, "due_at": BREACHED,
-        "warn_at": None, "warned_at": created, "escalation_level": 0,
-    } for case_id in ids])
-    session.commit()
 
 
 def test_two_workers_escalate_each_case_once_and_send_each_message_once(app, session, ladder_org, tmp_path):
-    add_due_cases(session, ladder_org.outlet)
+    add_due_cases(session, ladder_org.outlet, DUE_CASES, BREACHED)
     env = worker_env(app, tmp_path)
     workers = [subprocess.Popen([sys.executable, "-c", WORKER, NOW.isoformat()], cwd=ROOT, env=env,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
