@@ -31,6 +31,7 @@ from routing.models import (
     OutboundMessage,
     Staff,
     Unit,
+    case_counted_at,
     mark_days,
 )
 from routing.rules.ladder import LEVELS, escalation_level_due, immediate_level, ladder_for
@@ -337,9 +338,8 @@ def save_moves(session: Session, cases: list[DueCase], before: dict[tuple[type, 
         session.execute(update(Case), case_rows)
     if deadline_rows:
         session.execute(update(Deadline), deadline_rows)
-    origins = [case.reopened_from_id for case in written if case.reopened_from_id is not None]
-    mark_days(session, [case.created_at for case in written]
-              + (list(session.scalars(select(Case.created_at).where(Case.id.in_(origins)))) if origins else []))
+    mark_days(session, [instant for case in written
+                        for instant in (case.created_at, *case_counted_at(session, case.reopened_from_id))])
     for key in [identity_key(Case, row["id"]) for row in case_rows] \
             + [identity_key(Deadline, row["id"]) for row in deadline_rows]:
         if (held := session.identity_map.get(key)) is not None:
