@@ -9,6 +9,7 @@ intake.
 from __future__ import annotations
 
 import secrets
+import weakref
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -30,6 +31,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     inspect,
+    func,
     select,
     text,
 )
@@ -710,12 +712,41 @@ def utc_day(instant: datetime) -> date:
     return instant.astimezone(UTC).date()
 
 
+DAY_FIRST_PENDING = "routing.first_day"  # session.info: the earliest recent UTC date this transaction wrote
+# Per engine, the first day marked in its database, once read: marks are never
+# removed, so it can only move earlier, and only by a write this process sees.
+_first_marked: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def mark_days(session: Session, instants: Iterable[datetime | None]) -> None:
     """Note the days of rows written outside the ORM (a conditional UPDATE);
     the ORM's writes are noted by themselves. Stamped when the transaction commits."""
     recent = utcnow() - UNMARKED_WITHIN
-    session.info.setdefault(DAY_MARKS_PENDING, set()).update(
-        utc_day(t) for t in instants if t is not None and t < recent)
+    pending = session.info.setdefault(DAY_MARKS_PENDING, set())
+    for instant in instants:
+        if instant is None:
+            continue
+        day = utc_day(instant)
+        if instant < recent:
+            pending.add(day)
+        elif day < session.info.get(DAY_FIRST_PENDING, date.max):
+            session.info[DAY_FIRST_PENDING] = day
+
+
+def _first_recorded(connection, day: date | None) -> set[date]:
+    """The day to mark as the first one recorded, if nothing is marked as
+    early: the roll-ups start from the first mark and take the days before it
+    as empty, so a recent day must be marked when it is the first."""
+    if day is None:
+        return set()
+    known = _first_marked.get(connection.engine)
+    if known is None or known > day:
+        known = connection.scalar(select(func.min(DayMark.day)))
+        if known is not None:
+            _first_marked[connection.engine] = known
+    if known is not None and known <= day:
+        return set()
+    return {day}  # known once committed and read again
 
 
 def case_counted_at(session: Session, case_id: int | None) -> list[datetime | None]:
@@ -761,10 +792,12 @@ def _note_counted_writes(session: Session, _context) -> None:
 def _stamp_marked_days(session: Session) -> None:
     if session.dirty or session.new or session.deleted:
         session.flush()  # the last writes' days too
-    days = session.info.pop(DAY_MARKS_PENDING, None)
-    if not days:
+    days = session.info.pop(DAY_MARKS_PENDING, None) or set()
+    first = session.info.pop(DAY_FIRST_PENDING, None)
+    if not days and first is None:
         return
     connection = session.connection()
+    days |= _first_recorded(connection, first)
     statement = insert_of(connection, DayMark.__table__)
     # One row at a time in date order: two transactions lock the same dates in the same order.
     for day in sorted(days):
@@ -776,3 +809,4 @@ def _stamp_marked_days(session: Session) -> None:
 def _forget_marked_days(session: Session, previous_transaction) -> None:
     if not previous_transaction.nested:
         session.info.pop(DAY_MARKS_PENDING, None)
+        session.info.pop(DAY_FIRST_PENDING, None)

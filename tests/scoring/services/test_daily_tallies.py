@@ -133,11 +133,11 @@ def test_rows_counted_close_to_the_clock_mark_no_day_and_older_ones_do(session, 
     def at(ago: timedelta) -> str:
         return (datetime.now(UTC) - ago).astimezone(ZoneInfo(TZ)).strftime("%Y-%m-%d %H:%M")
 
-    rec.rating(tree["o1"], at(timedelta(minutes=5)), 5)  # a tap now: no day of it is built yet
-    session.commit()
-    assert session.scalar(select(func.count()).select_from(DayMark)) == 0
-
     late = rec.rating(tree["o1"], at(timedelta(days=2)), 1)  # entered two days late
+    session.commit()
+    assert session.scalars(select(DayMark.day)).all() == [late.created_at.astimezone(UTC).date()]
+
+    rec.rating(tree["o1"], at(timedelta(minutes=5)), 5)  # a tap now: no day of it is built yet
     session.commit()
     assert session.scalars(select(DayMark.day)).all() == [late.created_at.astimezone(UTC).date()]
 
@@ -157,3 +157,26 @@ def test_an_escalation_weeks_later_marks_the_day_its_case_came_in(session, rec, 
     session.commit()
 
     assert fresh_days(session, TENTH, TENTH, TZ) == set()
+
+
+def test_the_first_day_anything_is_recorded_is_marked_though_it_is_today(session, tree, rec, monkeypatch):
+    """A new installation's first tap is recent, so marks no day of its own;
+    yet the roll-ups start from the first mark and take the days before it as
+    empty. The first day recorded is therefore always marked."""
+    clock = {"now": local("2026-10-03 10:05")}
+    for module in ("routing.models", "scoring.services.daily_tallies"):
+        monkeypatch.setattr(f"{module}.utcnow", lambda: clock["now"])
+    rec.rating(tree["o1"], "2026-10-03 10:00", 5)
+    session.commit()
+    assert session.scalars(select(DayMark.day)).all() == [date(2026, 10, 3)]
+
+    # A week later a complaint of 10 October is written (late): its day is marked as well.
+    clock["now"] = local("2026-10-20 09:00")
+    rec.case(tree["o1"], "2026-10-10 09:00")
+    session.commit()
+    assert tally_tick(session, clock["now"], TZ, limit=100)["built"] > 0
+    session.commit()
+
+    numbers = unit_metrics(session, OCTOBER, TZ, [tree["o1"].id])[tree["o1"].id]
+    assert (numbers["ratings"], numbers["complaints"]) == (1, 1)
+
