@@ -134,9 +134,15 @@ def _apply_events(component: Component, events: Sequence[Event], raw: _Raw) -> N
 
 
 def _clamp_to_floor(component: Component, raw: _Raw) -> None:
-    if component.floor is not None and raw.value < component.floor:
-        raw.lines.append(("floor", component.floor - raw.value, {"floor": component.floor}))
-        raw.value = component.floor
+    if component.floor is None or raw.value >= component.floor:
+        return
+    taken_back = component.floor - raw.value
+    if len(raw.lines) > 1 and raw.lines[-2][0] == "floor":
+        # Deductions after the points ran out are taken back in one line, not one per event:
+        # an outlet with sixty valid complaints reads them, then "cannot go below 0" once.
+        taken_back += raw.lines.pop(-2)[1]
+    raw.lines.append(("floor", taken_back, {"floor": component.floor}))
+    raw.value = component.floor
 
 
 def _evaluate(component: Component, inputs: ScoreInputs) -> _Raw | None:

@@ -56,11 +56,17 @@ def money_text(value: Decimal | None) -> str:
 def metric_text(value: Decimal | int | None, metric: str) -> str:
     if value is None:
         return NOTHING
-    if metric in metrics.RATES:
-        return format_percent(value, format="#,##0.0%")
+    return _metric_text(value, metric in metrics.RATES, get_locale())
+
+
+@lru_cache(maxsize=8192, typed=True)  # typed: an int count and a Decimal 1 read differently
+def _metric_text(value: Decimal | int, rate: bool, locale: Locale) -> str:
+    # A table of 400 units shows a few hundred distinct rates, each formatted once.
+    if rate:
+        return numbers.format_percent(value, format="#,##0.0%", locale=locale)
     if isinstance(value, int):
-        return format_decimal(value, format="#,##0")
-    return format_decimal(value, format="#,##0.00")
+        return numbers.format_decimal(value, format="#,##0", locale=locale)
+    return numbers.format_decimal(value, format="#,##0.00", locale=locale)
 
 
 def axis_text(value, metric: str, decimals: int = 0) -> str:

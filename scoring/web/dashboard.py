@@ -66,8 +66,9 @@ def drill_href(kind: str, subject_id: int, period: str, metric: str) -> str:
     the path once per request, as a page of scores has hundreds of them."""
     if "drill_path" not in g:
         g.drill_path = url_for("scores.drilldown")
-    query = {"kind": kind, "id": subject_id, "period": period, "metric": metric, "back": request.full_path}
-    return f"{g.drill_path}?{urlencode(query)}"
+        g.drill_back = urlencode({"back": request.full_path})
+    query = {"kind": kind, "id": subject_id, "period": period, "metric": metric}
+    return f"{g.drill_path}?{urlencode(query)}&{g.drill_back}"
 
 
 # --- what is shown ---------------------------------------------------------------

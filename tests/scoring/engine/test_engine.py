@@ -167,9 +167,20 @@ def test_cap_and_floor_are_explained_by_lines():
     assert card.total == 10
     assert [(line.component, line.reason, line.points) for line in card.breakdown if line.reason in ("cap", "floor")] == [
         ("a", "cap", -2),
-        ("b", "floor", 1),  # 5 - 2 - 2 = 1, then -2 stops at 0, the last -2 is taken back whole
-        ("b", "floor", 2),
+        # 5 - 2 - 2 = 1, then -2 stops at 0 (1 taken back) and the last -2 is taken back whole:
+        # one line for the run after the points ran out, after its deductions.
+        ("b", "floor", 3),
     ]
+    assert [line.reason for line in card.breakdown if line.component == "b"] == ["start", "x", "x", "x", "x", "floor"]
+
+
+def test_a_merit_after_the_floor_ends_the_run_of_taken_back_points():
+    scheme = parse_scheme({"name": "m", "components": [{"id": "b", "start": 2, "floor": 0, "per_event": [
+        {"kind": "x", "deduct": 2}, {"kind": "merit", "deduct": -1}]}]})
+    card = score(scheme, inputs(events=[("x", "1", None), ("x", "2", None), ("merit", "3", None), ("x", "4", None)]))
+    assert [(line.reason, line.points) for line in card.breakdown] == [
+        ("start", 2), ("x", -2), ("x", -2), ("floor", 2), ("merit", 1), ("x", -2), ("floor", 1)]
+    assert card.total == 0
 
 
 # ---------------------------------------------------------------- events
