@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from babel import Locale, numbers
 from flask import g, has_app_context
-from flask_babel import format_decimal, format_percent, get_locale, gettext, pgettext
+from flask_babel import format_decimal, format_percent, get_locale, get_translations, gettext, pgettext
 from flask_babel import lazy_gettext as _l
 
 from scoring import labels
@@ -38,9 +38,13 @@ def _plain(value: Decimal | float) -> str:
 
 def points_text(value: Decimal | None, signed: bool = False) -> str:
     """77 / 92.5 / +2 / −6: no trailing zeros, a real minus sign."""
+    return _points(value, signed, get_locale())
+
+
+def _points(value: Decimal | None, signed: bool, locale: Locale) -> str:
     if value is None:
         return NOTHING
-    text = _plain(abs(value))
+    text = _two_places(abs(value), locale)
     if value < 0:
         return MINUS + text
     return ("+" + text) if signed and value > 0 else text
@@ -110,111 +114,173 @@ REASONS = {
 _CASE_REFERENCE = "C-"
 
 
+class Words:
+    """Breakdown lines worded in one language, for one request. flask_babel
+    looks the catalogue up again for every message (five context lookups,
+    about 15 µs); a quarterly report words tens of thousands of lines, so the
+    catalogue, the labels and each distinct line are looked up once here."""
+
+    def __init__(self, locale: Locale | None, translations):
+        self.locale = locale
+        self._message, self._in_context = translations.ugettext, translations.upgettext
+        self._labels: dict[int, str] = {}  # id of a lazy label (a module constant) -> its words
+        self._explained: dict[tuple, str] = {}
+
+    def text(self, message: str, **values) -> str:
+        translated = self._message(message)
+        return translated % values if values else translated
+
+    def label(self, lazy) -> str:
+        key = id(lazy)
+        if key not in self._labels:
+            self._labels[key] = str(lazy)
+        return self._labels[key]
+
+    def plain(self, value: Decimal | float) -> str:
+        return _two_places(value, self.locale)
+
+    def points(self, value: Decimal | None, signed: bool = False) -> str:
+        return _points(value, signed, self.locale)
+
+    def component(self, component: str) -> str:
+        label = labels.COMPONENT_LABELS.get(component)
+        return self.label(label) if label is not None else component.replace("_", " ")
+
+    def explain(self, line: Line) -> str:
+        """What a breakdown or money line means; the engine's English
+        description where no translation is known."""
+        try:
+            key = (line.reason, line.points, frozenset(line.params.items()))
+        except TypeError:  # a parameter that is a list: worded each time
+            return self._explain(line)
+        if key not in self._explained:
+            self._explained[key] = self._explain(line)
+        return self._explained[key]
+
+    def line(self, line: Line) -> str:
+        """A whole breakdown line, as engine.describe gives it in English:
+        what it counts, why, and its points."""
+        _ = self.text
+        return _("%(component)s: %(explanation)s: %(points)s", component=self.component(line.component),
+                 explanation=self.explain(line), points=self.points(line.points, signed=True))
+
+    def rows(self, lines: Iterable[Line]) -> list[tuple[str, str, str]]:
+        """A table's rows: what each line counts, why, and its points."""
+        return [(self.component(line.component), self.explain(line), self.points(line.points, signed=True))
+                for line in lines]
+
+    def lines(self, lines: Iterable[Line]) -> str:
+        pgettext = self._in_context
+        return pgettext("between breakdown lines", "; ").join(self.line(line) for line in lines)
+
+    def _explain(self, line: Line) -> str:
+        _ = self.text
+        p = line.params
+        values = {k: self.plain(v) if isinstance(v, (Decimal, int, float)) and not isinstance(v, bool) else v
+                  for k, v in {"raw": line.points, **p}.items()}
+        reason = line.reason
+        if reason in REASONS:
+            text = self.label(REASONS[reason]) % values
+        elif reason == "inspection":
+            text = (_("Mean of %(count)s scores recorded: %(raw)s", count=p["count"], raw=values["raw"])
+                    if p.get("count", 1) > 1 else _("Score recorded: %(raw)s", raw=values["raw"]))
+        elif reason == "metric":
+            name = p.get("metric", "")
+            label = labels.METRIC_LABELS.get(name)
+            text = _("%(metric)s is %(value)s", metric=self.label(label) if label is not None else name,
+                     value=metric_text(p.get("value"), name))
+        elif reason == "band_mean":
+            text = _("Mean of %(count)s survey answers: %(raw)s", count=p.get("responses"), raw=values["raw"])
+        elif reason in ("fine_band", "reward_band", "no_fine"):
+            band = self._band(p)
+            text = {"fine_band": _("Fine for a score of %(band)s", band=band),
+                    "reward_band": _("Reward for a score of %(band)s", band=band),
+                    "no_fine": _("No fine for a score of %(band)s", band=band)}[reason]
+        elif reason == "flag_pay":
+            flag = labels.FLAG_LABELS.get(p["flag"])
+            text = _("%(flag)s: paid %(pay)s yuan this month and no performance pay",
+                     flag=self.label(flag) if flag is not None else p["flag"], pay=values["pay"])
+        elif reason == "performance_pay_cut":
+            text = _("Score below %(below)s: loses %(share)s of the performance pay",
+                     below=values["below"], share=_percent(p["share"]))
+        else:
+            text = self._event_text(reason, p.get("ref"))
+            if text is None:
+                return describe(line)
+        if p.get("unjudged"):
+            text = _("%(text)s, not yet judged", text=text)
+        if p.get("multiplier") not in (None, 1):
+            text = _("%(text)s, counts ×%(times)s", text=text, times=values["multiplier"])
+        if p.get("repeat"):
+            text = _("%(text)s, repeated within %(days)s days: counts ×%(times)s", text=text,
+                     days=values["within_days"], times=values["repeat_multiplier"])
+        if "weight" in p:
+            text = _("%(text)s (%(raw)s × weight %(weight)s)", text=text, raw=values["raw"], weight=values["weight"])
+        return text
+
+    def _event_text(self, kind: str, ref: str | None) -> str | None:
+        """"Valid complaint C-2026-000123", "Violation: Quarrelled with a customer (2026-10-14)"."""
+        _ = self.text
+        group, _sep, code = kind.partition(".")
+        if kind in labels.EVENT_LABELS:
+            what = self.label(labels.EVENT_LABELS[kind])
+        elif group in ("violation", "merit") and code:
+            item = labels.ledger_code_label(group, code) if code != "*" else ""
+            what = _("Violation: %(item)s", item=item) if group == "violation" else _("Merit: %(item)s", item=item)
+        elif group == "deduction" and code:
+            what = _("Deduction: %(item)s", item=code.replace("_", " "))
+        else:
+            return None
+        if not ref:
+            return what
+        return _("%(what)s %(ref)s", what=what, ref=self._ref_text(ref))
+
+    def _ref_text(self, ref: str) -> str:
+        """An inspection's ref is "<kind> <date>": show the kind's name."""
+        kind, _sep, held_on = ref.partition(" ")
+        if kind in labels.INSPECTION_KIND_LABELS and held_on:
+            _ = self.text  # the name the message extractor looks for
+            return _("%(inspection)s of %(date)s", inspection=self.label(labels.INSPECTION_KIND_LABELS[kind]),
+                             date=held_on)
+        return ref
+
+    def _band(self, params: Mapping) -> str:
+        _ = self.text
+        low, below = params.get("at_least"), params.get("below")
+        if low is not None and below is not None:
+            return _("%(low)s to under %(below)s", low=self.plain(low), below=self.plain(below))
+        if low is not None:
+            return _("%(low)s or more", low=self.plain(low))
+        if below is not None:
+            return _("under %(below)s", below=self.plain(below))
+        return ""
+
+
+def words() -> Words:
+    """The current request's Words, for the language it is read in now."""
+    locale = get_locale()
+    current = g.get("words") if has_app_context() else None
+    if current is None or current.locale is not locale:
+        current = Words(locale, get_translations())
+        if has_app_context():
+            g.words = current
+    return current
+
+
 def component_label(component: str) -> str:
-    label = labels.COMPONENT_LABELS.get(component)
-    return str(label) if label is not None else component.replace("_", " ")
-
-
-def _event_text(kind: str, ref: str | None) -> str | None:
-    """"Valid complaint C-2026-000123", "Violation: Quarrelled with a customer (2026-10-14)"."""
-    group, _, code = kind.partition(".")
-    if kind in labels.EVENT_LABELS:
-        what = str(labels.EVENT_LABELS[kind])
-    elif group in ("violation", "merit") and code:
-        item = labels.ledger_code_label(group, code) if code != "*" else ""
-        what = gettext("Violation: %(item)s", item=item) if group == "violation" else \
-            gettext("Merit: %(item)s", item=item)
-    elif group == "deduction" and code:
-        what = gettext("Deduction: %(item)s", item=code.replace("_", " "))
-    else:
-        return None
-    if not ref:
-        return what
-    return gettext("%(what)s %(ref)s", what=what, ref=_ref_text(ref))
-
-
-def _ref_text(ref: str) -> str:
-    """An inspection's ref is "<kind> <date>": show the kind's name."""
-    kind, _, held_on = ref.partition(" ")
-    if kind in labels.INSPECTION_KIND_LABELS and held_on:
-        return gettext("%(inspection)s of %(date)s", inspection=labels.INSPECTION_KIND_LABELS[kind], date=held_on)
-    return ref
-
-
-def _band(params: Mapping) -> str:
-    low, below = params.get("at_least"), params.get("below")
-    if low is not None and below is not None:
-        return gettext("%(low)s to under %(below)s", low=_plain(low), below=_plain(below))
-    if low is not None:
-        return gettext("%(low)s or more", low=_plain(low))
-    if below is not None:
-        return gettext("under %(below)s", below=_plain(below))
-    return ""
+    return words().component(component)
 
 
 def explain(line: Line) -> str:
-    """What a breakdown or money line means, in the reader's language; the
-    engine's English description where no translation is known. Each
-    different line is worded once a request: a report of every outlet
-    repeats the same few thousand times."""
-    try:
-        key = (line.reason, line.points, frozenset(line.params.items()))
-        worded = g.setdefault("explained", {}) if has_app_context() else {}
-    except TypeError:  # a parameter that is a list: worded each time
-        return _explain(line)
-    if key not in worded:
-        worded[key] = _explain(line)
-    return worded[key]
-
-
-def _explain(line: Line) -> str:
-    p = line.params
-    values = {k: _plain(v) if isinstance(v, (Decimal, int, float)) and not isinstance(v, bool) else v
-              for k, v in {"raw": line.points, **p}.items()}
-    reason = line.reason
-    if reason in REASONS:
-        text = str(REASONS[reason]) % values
-    elif reason == "inspection":
-        text = (gettext("Mean of %(count)s scores recorded: %(raw)s", count=p["count"], raw=values["raw"])
-                if p.get("count", 1) > 1 else gettext("Score recorded: %(raw)s", raw=values["raw"]))
-    elif reason == "metric":
-        name = p.get("metric", "")
-        text = gettext("%(metric)s is %(value)s", metric=labels.METRIC_LABELS.get(name, name),
-                       value=metric_text(p.get("value"), name))
-    elif reason == "band_mean":
-        text = gettext("Mean of %(count)s survey answers: %(raw)s", count=p.get("responses"), raw=values["raw"])
-    elif reason in ("fine_band", "reward_band", "no_fine"):
-        band = _band(p)
-        text = {"fine_band": gettext("Fine for a score of %(band)s", band=band),
-                "reward_band": gettext("Reward for a score of %(band)s", band=band),
-                "no_fine": gettext("No fine for a score of %(band)s", band=band)}[reason]
-    elif reason == "flag_pay":
-        text = gettext("%(flag)s: paid %(pay)s yuan this month and no performance pay",
-                       flag=labels.FLAG_LABELS.get(p["flag"], p["flag"]), pay=values["pay"])
-    elif reason == "performance_pay_cut":
-        text = gettext("Score below %(below)s: loses %(share)s of the performance pay",
-                       below=values["below"], share=_percent(p["share"]))
-    else:
-        text = _event_text(reason, p.get("ref"))
-        if text is None:
-            return describe(line)
-    if p.get("unjudged"):
-        text = gettext("%(text)s, not yet judged", text=text)
-    if p.get("multiplier") not in (None, 1):
-        text = gettext("%(text)s, counts ×%(times)s", text=text, times=values["multiplier"])
-    if p.get("repeat"):
-        text = gettext("%(text)s, repeated within %(days)s days: counts ×%(times)s", text=text,
-                       days=values["within_days"], times=values["repeat_multiplier"])
-    if "weight" in p:
-        text = gettext("%(text)s (%(raw)s × weight %(weight)s)", text=text, raw=values["raw"], weight=values["weight"])
-    return text
+    return words().explain(line)
 
 
 def line_text(line: Line) -> str:
-    """A whole breakdown line, as engine.describe gives it in English:
-    what it counts, why, and its points."""
-    return gettext("%(component)s: %(explanation)s: %(points)s", component=component_label(line.component),
-                   explanation=explain(line), points=points_text(line.points, signed=True))
+    return words().line(line)
+
+
+def breakdown_rows(lines: Iterable[Line]) -> list[tuple[str, str, str]]:
+    return words().rows(lines)
 
 
 def joined(texts: Iterable[str]) -> str:
@@ -223,7 +289,7 @@ def joined(texts: Iterable[str]) -> str:
 
 
 def lines_text(lines: Iterable[Line]) -> str:
-    return joined(line_text(line) for line in lines)
+    return words().lines(lines)
 
 
 def case_reference(line: Line) -> str | None:

@@ -490,5 +490,5 @@ def report():
     return render_template("scoring/report.html", report=data, period=period, sel=sel,
                            scheme_title=labels.scheme_title(scheme, data.scheme_title),
                            period_name=labels.period_name(period), previous_name=labels.period_name(data.previous),
-                           labels=labels, case_labels=case_labels, explain=wording.explain, component_label=wording.component_label,
+                           labels=labels, case_labels=case_labels, breakdown_rows=wording.breakdown_rows,
                            grade_tone=lambda g: labels.GRADE_TONES.get(g, ""))

@@ -7,6 +7,7 @@ import io
 import re
 
 import pytest
+from flask_babel import force_locale
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -137,6 +138,21 @@ def test_the_breakdown_page_explains_every_point(app, client, login, org):
     assert table.count("Problem found in inspection") == 3
     assert "Mean of 3 survey answers: 14.67" in table
     assert "79.67" in html and "2 of 2" in html
+
+
+def test_a_line_is_worded_in_the_language_in_force_when_it_is_read(app, org):
+    """The catalogue is looked up once a request, yet a notice worded for a
+    customer in another language mid-request reads in that language."""
+    with reading(app) as s:
+        card = next(c for c in scorecards(s, "satisfaction_50_20_30", MONTH, "unit", [org.o1.id]) if c.subject == "O1")
+    complaint = next(line for line in card.breakdown if line.reason == "valid_complaint")
+    with app.test_request_context("/?lang=en"):
+        app.preprocess_request()
+        english = explain(complaint)
+        with force_locale("zh_Hans_CN"):
+            chinese = explain(complaint)
+        again = explain(complaint)
+    assert english.startswith("Valid complaint") and chinese.startswith("有效投诉") and again == english
 
 
 def test_a_scorecard_not_rated_says_why(client, login, org):
