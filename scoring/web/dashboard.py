@@ -13,6 +13,7 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
+from markupsafe import Markup
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -69,6 +70,19 @@ def drill_href(kind: str, subject_id: int, period: str, metric: str) -> str:
         g.drill_back = urlencode({"back": request.full_path})
     query = {"kind": kind, "id": subject_id, "period": period, "metric": metric}
     return f"{g.drill_path}?{urlencode(query)}&{g.drill_back}"
+
+
+_DRILL_LINK = Markup('<a class="value" href="{href}" title="{title}">{text}</a>')
+
+
+@bp.app_template_global()
+def drill(value, metric: str, kind: str, subject_id: int, period: str, text: str | None = None) -> Markup:
+    """A number that opens the ratings and cases behind it. A function, not a
+    template macro: a ranking of 400 outlets shows 1,600 of them."""
+    if "drill_title" not in g:
+        g.drill_title = gettext("Show the ratings and cases behind this number")
+    return _DRILL_LINK.format(href=drill_href(kind, subject_id, period, metric), title=g.drill_title,
+                              text=text if text is not None else wording.metric_text(value, metric))
 
 
 # --- what is shown ---------------------------------------------------------------
