@@ -99,8 +99,13 @@ def localtime(value, fmt: str = "yyyy-MM-dd HH:mm", tz: str | None = None) -> st
 
     if value is None:
         return ""
-    zone = ZoneInfo(tz or current_app.config["TIMEZONE"])
-    return format_datetime(value.astimezone(zone), fmt, locale=current_locale())
+    local = value.astimezone(ZoneInfo(tz or current_app.config["TIMEZONE"]))
+    if fmt in _DIGITS_ONLY:  # the same in every language: no Babel pattern to read (a list shows hundreds)
+        return local.strftime(_DIGITS_ONLY[fmt])
+    return format_datetime(local, fmt, locale=current_locale())
+
+
+_DIGITS_ONLY = {"yyyy-MM-dd HH:mm": "%Y-%m-%d %H:%M", "yyyy-MM-dd": "%Y-%m-%d", "HH:mm": "%H:%M"}
 
 
 @lru_cache(maxsize=8)

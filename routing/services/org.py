@@ -126,20 +126,31 @@ def revoke_api_token(session: Session, token_id: int, now: datetime) -> None:
 def subtree_ids(session: Session, unit_id: int) -> list[int]:
     """A unit and everything below it (what a manager may see), from the
     unit tree kept per process (routing.services.cache_stamps)."""
-    children = cached(session, "units", _children)
-    ids, frontier = [unit_id], [unit_id]
-    while frontier:
-        frontier = [child for parent in frontier for child in children.get(parent, ())]
-        ids.extend(frontier)
-    return ids
+    return list(cached(session, "units", _Subtrees.read)[unit_id])
 
 
-def _children(session: Session) -> dict[int, tuple[int, ...]]:
-    """Parent unit id -> its children's ids."""
-    children: dict[int, list[int]] = {}
-    for unit_id, parent_id in session.execute(select(Unit.id, Unit.parent_id).order_by(Unit.id)):
-        children.setdefault(parent_id, []).append(unit_id)
-    return {parent: tuple(ids) for parent, ids in children.items()}
+class _Subtrees(dict):
+    """Unit id -> that unit and everything below it, each worked out once
+    under the tree's stamp: a callback list asks it once per callback."""
+
+    def __init__(self, children: dict[int, tuple[int, ...]]):
+        super().__init__()
+        self.children = children
+
+    @classmethod
+    def read(cls, session: Session) -> _Subtrees:
+        children: dict[int, list[int]] = {}
+        for unit_id, parent_id in session.execute(select(Unit.id, Unit.parent_id).order_by(Unit.id)):
+            children.setdefault(parent_id, []).append(unit_id)
+        return cls({parent: tuple(ids) for parent, ids in children.items()})
+
+    def __missing__(self, unit_id: int) -> tuple[int, ...]:
+        ids, frontier = [unit_id], [unit_id]
+        while frontier:
+            frontier = [child for parent in frontier for child in self.children.get(parent, ())]
+            ids.extend(frontier)
+        self[unit_id] = tuple(ids)
+        return self[unit_id]
 
 
 def valid_timezone(name: str) -> bool:
