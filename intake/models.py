@@ -33,6 +33,12 @@ class Touchpoint(Base):
     unit: Mapped[Unit] = relationship()
     staff: Mapped[Staff | None] = relationship()
 
+    @property
+    def place(self) -> str:
+        """Where the customer stands: "Lujiazui Outlet · Counter 3"; a counter
+        named as its unit (a counter unit "1号窗口") is named once."""
+        return self.unit.name if self.label == self.unit.name else f"{self.unit.name} · {self.label}"
+
 
 class Survey(Base):
     """An SMS satisfaction survey about one service event: "reply 1-5"."""

@@ -46,6 +46,12 @@ def test_the_page_shows_five_faces_and_the_counter(client, counter):
     assert "+8613900000001" not in html
 
 
+def test_a_counter_named_as_its_unit_is_named_once(client, make):
+    window = make.unit(name="1号窗口", level="counter", parent=make.unit(name="人民路营业部"))
+    html = client.get(f"/q/{make.touchpoint(window, label='1号窗口').token}").get_data(as_text=True)
+    assert '<p class="place">1号窗口</p>' in html
+
+
 def test_one_tap_records_the_rating(client, session, counter, clock):
     response = tap(client, counter, 4)
     [rating] = ratings(session)
