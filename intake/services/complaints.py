@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -262,21 +263,37 @@ def add_information(session: Session, case: Case, body: str, now: datetime):
     return add_customer_message(session, case, now, text, "web")
 
 
-def unit_choices(session: Session, include: int | None = None) -> list[tuple[int, str]]:
+class UnitChoice(NamedTuple):
+    id: int
+    name: str
+    group: str | None  # the branch or service hall it belongs to
+
+
+def unit_choices(session: Session, include: int | None = None) -> list[UnitChoice]:
     """Units a customer can pick: not the whole company, not single counters
     (the QR code already names the counter), plus the one preselected."""
     choices = list(cached(session, "units", _customer_units))
-    if include is not None and all(unit_id != include for unit_id, _ in choices):
+    if include is not None and all(choice.id != include for choice in choices):
         unit = session.get(Unit, include)
         if unit is not None:
             name = f"{unit.parent.name} · {unit.name}" if unit.parent is not None else unit.name
-            choices.insert(0, (unit.id, name))
+            choices.insert(0, UnitChoice(unit.id, name, None))
     return choices
 
 
-def _customer_units(session: Session) -> tuple[tuple[int, str], ...]:
-    """Read once per process until a unit changes (routing.services.cache_stamps)."""
-    rows = session.execute(
-        select(Unit.id, Unit.name).where(Unit.active.is_(True), Unit.level.not_in(("company", "counter")))
-        .order_by(Unit.name))
-    return tuple((unit_id, name) for unit_id, name in rows)
+def _customer_units(session: Session) -> tuple[UnitChoice, ...]:
+    """Grouped under the branch or service hall each belongs to (the highest
+    unit below the company), that unit first, so a customer finds an outlet
+    beside its neighbours; read once per process until a unit changes
+    (routing.services.cache_stamps)."""
+    active = {row.id: row for row in session.execute(
+        select(Unit.id, Unit.name, Unit.parent_id, Unit.level).where(Unit.active.is_(True)))}
+
+    def top(row):
+        while row.parent_id in active and active[row.parent_id].level != "company":
+            row = active[row.parent_id]
+        return row
+
+    offered = [(top(row), row) for row in active.values() if row.level not in ("company", "counter")]
+    offered.sort(key=lambda pair: (pair[0].name, pair[0].id, pair[1].id != pair[0].id, pair[1].name))
+    return tuple(UnitChoice(row.id, row.name, group.name) for group, row in offered)

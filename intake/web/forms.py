@@ -31,6 +31,7 @@ from intake.services.complaints import (
     EMAIL_MAX_LENGTH,
     NAME_MAX_LENGTH,
     ComplaintRejected,
+    UnitChoice,
     clean_email,
     clean_phone,
 )
@@ -60,6 +61,11 @@ def _checked_by(cleaner):
 def _phone(data):
     return clean_phone(data, current_app.config["DEFAULT_REGION"])
 
+
+
+def unit_options(choices: list[UnitChoice]) -> list[SelectChoice]:
+    """The units to pick, under their branch or service hall."""
+    return [SelectChoice(choice.id, choice.name, optgroup=choice.group) for choice in choices]
 
 class DetailsForm(FlaskForm):
     """Step two: everything optional."""
@@ -121,8 +127,8 @@ class ComplaintForm(FlaskForm):
     # Proof that the phone is the customer's, to add to their open case.
     code = StringField(_l("Code from our SMS"), validators=[Optional(), Length(max=12)])
 
-    def set_unit_choices(self, choices: list[tuple[int, str]]) -> None:
-        self.unit.choices = [SelectChoice(0, _l("I am not sure"))] + [SelectChoice(*c) for c in choices]
+    def set_unit_choices(self, choices: list[UnitChoice]) -> None:
+        self.unit.choices = [SelectChoice(0, _l("I am not sure"))] + unit_options(choices)
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -209,10 +215,9 @@ class StaffIntakeForm(FlaskForm):
     def set_colleague_choices(self, choices: list[tuple[int, str]]) -> None:
         self.about.choices = [SelectChoice(0, _l("Nobody in particular"))] + [SelectChoice(*c) for c in choices]
 
-    def set_unit_choices(self, choices: list[tuple[int, str]]) -> None:
-        self.unit.choices = [SelectChoice(0, _l("Not known"))] + [SelectChoice(*c) for c in choices]
-        self.hand_over_to.choices = [SelectChoice(0, _l("Nobody: I handle it myself"))] + [
-            SelectChoice(*c) for c in choices]
+    def set_unit_choices(self, choices: list[UnitChoice]) -> None:
+        self.unit.choices = [SelectChoice(0, _l("Not known"))] + unit_options(choices)
+        self.hand_over_to.choices = [SelectChoice(0, _l("Nobody: I handle it myself"))] + unit_options(choices)
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from intake.services.complaints import clean_email, clean_phone, unit_choices
+from intake.services.complaints import UnitChoice, clean_email, clean_phone, unit_choices
 from intake.web.forms import StaffIntakeForm
 from routing.errors import RoutingError
 from routing.models import Case, Staff, Unit
@@ -49,7 +49,7 @@ def _received_at(form: StaffIntakeForm) -> datetime | None:
     return form.received_at.data.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
 
 
-def _units(session) -> list[tuple[int, str]]:
+def _units(session) -> list[UnitChoice]:
     return unit_choices(session, include=current_user.unit_id)
 
 
@@ -72,7 +72,7 @@ def new_case():
     choices = _units(session)
     form.set_unit_choices(choices)
     form.set_colleague_choices(_colleagues(session))
-    if not form.is_submitted() and current_user.unit_id in {unit_id for unit_id, _name in choices}:
+    if not form.is_submitted() and current_user.unit_id in {choice.id for choice in choices}:
         form.unit.data = current_user.unit_id
     if form.validate_on_submit():
         try:
