@@ -167,7 +167,7 @@ class CallbackOutcomeForm(FlaskForm):
 
     def validate_outcome(self, field) -> None:
         if field.data == "reached" and not self.answers():
-            raise ValidationError(_l("The customer was reached: record at least one of the four answers."))
+            raise ValidationError(_l("The customer was reached: record at least one of their answers."))
         if field.data != "reached" and self.reopen.data:
             raise ValidationError(_l("A case can only be reopened after talking to the customer."))
 

@@ -19,9 +19,10 @@ ANSWERS = {"attitude": "very_satisfied", "skill": "satisfied", "arrival_time": "
            "keeping_promises": "satisfied"}
 
 
-def resolved_case(client, make, unit, description="The teller was rude.", **fields) -> Case:
-    """A complaint claimed and resolved through the case page by whoever is logged in."""
-    case = make.case(unit, kind="complaint", category="attitude", locale="en", contact_phone=PHONE,
+def resolved_case(client, make, unit, description="The teller was rude.", kind="complaint", category="attitude",
+                  **fields) -> Case:
+    """A complaint (or another kind) claimed and resolved through the case page by whoever is logged in."""
+    case = make.case(unit, kind=kind, category=category, locale="en", contact_phone=PHONE,
                      description=description, **fields)
     assert client.post(f"/cases/{case.reference}/claim").status_code == 303
     assert client.post(f"/cases/{case.reference}/resolve", data={"summary": "Apologised."}).status_code == 303
@@ -81,12 +82,22 @@ def test_a_reached_customer_rates_the_owner_on_the_four_items(client, sign_in, m
     assert case.reference not in page_of(client.get("/callbacks"))  # done
 
 
+def test_arrival_time_is_asked_only_about_a_visit(client, sign_in, make, bank, session):
+    sign_in(bank.handler_a)
+    complaint = callback_of(session, resolved_case(client, make, bank.counter_a))
+    repair = callback_of(session, resolved_case(client, make, bank.counter_a, kind="repair", category="fault",
+                                                description="No power since noon.", contact_address="3 Harbour Road"))
+    sign_in(desk(make, bank))
+    assert 'name="arrival_time"' not in page_of(client.get(f"/callbacks/{complaint.id}?lang=en"))
+    assert 'name="arrival_time"' in page_of(client.get(f"/callbacks/{repair.id}?lang=en"))
+
+
 def test_reached_without_any_answer_is_an_error_on_the_form(client, sign_in, make, bank, session):
     sign_in(bank.handler_a)
     callback = callback_of(session, resolved_case(client, make, bank.counter_a))
     sign_in(desk(make, bank))
     page = page_of(client.post(f"/callbacks/{callback.id}?lang=en", data={"outcome": "reached"}), 400)
-    assert "record at least one of the four answers" in page
+    assert "record at least one of their answers" in page
     page = page_of(client.post(f"/callbacks/{callback.id}?lang=en", data={}), 400)
     assert "Choose the outcome of the call." in page
     assert callback_of(session, callback.case).status == "scheduled"
@@ -189,7 +200,8 @@ def test_the_callback_pages_speak_chinese(client, sign_in, make, bank, session):
     sign_in(desk(make, bank))
     page = page_of(client.get(f"/callbacks/{callback.id}?lang=zh_Hans_CN"))
     assert '<html lang="zh-Hans">' in page
-    assert len(re.findall(r'type="radio"', page)) == 3 + 4 * 4  # the outcome and the four items of four levels
+    # The outcome, and of four levels each: attitude, skill and keeping promises (a complaint had no visit).
+    assert len(re.findall(r'type="radio"', page)) == 3 + 3 * 4
 
 
 def test_the_call_is_recorded_from_the_page_that_shows_the_number(client, sign_in, make, bank, session):
