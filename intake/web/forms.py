@@ -62,10 +62,10 @@ def _phone(data):
     return clean_phone(data, current_app.config["DEFAULT_REGION"])
 
 
-
 def unit_options(choices: list[UnitChoice]) -> list[SelectChoice]:
     """The units to pick, under their branch or service hall."""
     return [SelectChoice(choice.id, choice.name, optgroup=choice.group) for choice in choices]
+
 
 class DetailsForm(FlaskForm):
     """Step two: everything optional."""
