@@ -766,7 +766,29 @@ def _case_days(session: Session, case: Case) -> list[datetime | None]:
     if not state.pending and (state.attrs.owner_id.history.has_changes()
                               or state.attrs.unit_id.history.has_changes()):
         instants.extend(session.scalars(select(Callback.due_start).where(Callback.case_id == case.id)))
-    return instants
+    return instants + _later_complaints(session, case, state)
+
+
+def _later_complaints(session: Session, case: Case, state) -> list[datetime]:
+    """A complaint makes the same caller's later complaints repeats (scoring's
+    repeat-complaint count): a complaint recorded late, or an edit of one's
+    phone, kind or time, changes the days of theirs. A complaint just made has
+    none after it, and costs no statement."""
+    if state.pending:
+        if case.created_at is None or case.created_at >= utcnow() - UNMARKED_WITHIN:
+            return []
+        phones, since = {case.contact_phone}, case.created_at
+    else:
+        histories = [getattr(state.attrs, name).history for name in ("contact_phone", "kind", "created_at")]
+        if not any(history.has_changes() for history in histories):
+            return []
+        phones = {case.contact_phone, *histories[0].sum()}
+        since = min(t for t in (case.created_at, *histories[2].sum()) if t is not None)
+    phones.discard(None)
+    if not phones:
+        return []
+    return list(session.scalars(select(Case.created_at).where(
+        Case.contact_phone.in_(phones), Case.kind == "complaint", Case.created_at > since, Case.id != case.id)))
 
 
 # The instants each counted row is counted at (scoring.models adds its verdicts).

@@ -77,6 +77,29 @@ def test_a_late_change_is_counted_at_once_and_its_day_built_again(session, tree,
     assert tally_tick(session, local("2026-11-20 09:00"), TZ) == {"built": 0}
 
 
+def test_a_callers_later_complaints_are_counted_again_when_an_earlier_one_changes(session, rec, tree, october):
+    """c2 (15 October) is a repeat complaint because c1 (10 October) came from the same phone."""
+    session.commit()
+    tally_tick(session, local("2026-11-20 09:00"), TZ, limit=100)
+    session.commit()
+
+    def repeats():
+        numbers = unit_metrics(session, OCTOBER, TZ, [tree["o1"].id])[tree["o1"].id]
+        return round(numbers["repeat_complaint_rate"] * numbers["complaints"])
+
+    assert repeats() == 1
+    october["c1"].contact_phone = "+8613800000009"  # the first call's number was typed wrong
+    session.commit()
+    assert repeats() == 0  # c2's day is counted again, not read from its stale roll-up
+    # A complaint of 18 October recorded weeks late makes c5 (20 October, the same phone) a repeat.
+    rec.case(tree["o1"], "2026-10-18 09:00", phone="+8613800000005")
+    session.commit()
+    assert repeats() == 1
+    tally_tick(session, local("2026-11-20 09:00"), TZ, limit=100)
+    session.commit()
+    assert repeats() == 1
+
+
 def test_an_uncommitted_change_is_read_from_the_rows(session, tree, october):
     session.commit()
     rebuild(session, AUTUMN, TZ, local("2026-11-20 09:00"))
