@@ -290,8 +290,10 @@ def _customer_units(session: Session) -> tuple[UnitChoice, ...]:
         select(Unit.id, Unit.name, Unit.parent_id, Unit.level).where(Unit.active.is_(True)))}
 
     def top(row):
-        while row.parent_id in active and active[row.parent_id].level != "company":
+        seen = {row.id}  # a cycle in bad data must not hang the form
+        while row.parent_id in active and active[row.parent_id].level != "company" and row.parent_id not in seen:
             row = active[row.parent_id]
+            seen.add(row.id)
         return row
 
     offered = [(top(row), row) for row in active.values() if row.level not in ("company", "counter")]

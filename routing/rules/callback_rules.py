@@ -20,6 +20,7 @@ from routing.rules.calendar import (
 )
 
 CALLBACK_ITEMS = ("attitude", "skill", "arrival_time", "keeping_promises")
+VISITED_KINDS = ("repair",)  # cases someone goes out to: only they have an arrival to rate
 CALLBACK_LEVELS = ("very_satisfied", "satisfied", "average", "poor")
 # A level as a 1-5 rating, so callbacks feed the same metrics as other ratings.
 # Each level takes the score of the same band on the five-band scale of RULES
@@ -105,3 +106,11 @@ def callback_satisfied(answers: Mapping[str, str]) -> bool:
     unknown item or level is an error, not a silent "no".
     """
     return all(level in SATISFIED_LEVELS for level in _checked(answers).values())
+
+
+def items_asked(case_kind: str) -> tuple[str, ...]:
+    """The survey items a callback asks the customer: the arrival time only
+    about a visit; a teller's complaint had none."""
+    if case_kind in VISITED_KINDS:
+        return CALLBACK_ITEMS
+    return tuple(item for item in CALLBACK_ITEMS if item != "arrival_time")

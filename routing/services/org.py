@@ -131,7 +131,8 @@ def subtree_ids(session: Session, unit_id: int) -> list[int]:
 
 class _Subtrees(dict):
     """Unit id -> that unit and everything below it, each worked out once
-    under the tree's stamp: a callback list asks it once per callback."""
+    under the tree's stamp: a callback list asks it once per callback. Shared
+    (cache_stamps), it only ever gains entries the tree implies."""
 
     def __init__(self, children: dict[int, tuple[int, ...]]):
         super().__init__()

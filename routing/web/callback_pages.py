@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from routing.errors import RoutingError
 from routing.labels import CALLBACK_REFUSAL_LABELS
 from routing.models import Callback, CaseEvent, Staff
+from routing.rules import callback_rules
 from routing.rules.privacy import mask_phone
 from routing.services import callback_outcome, callbacks, queues
 from routing.web import forms
@@ -71,7 +72,8 @@ def reveal(callback_id: int):
 
 def _record_page(session: Session, callback: Callback, form, *, status: int = 200, phone: str | None = None):
     return render_template("routing/callback.html", row=_row(session, current_user, callback, phone=phone),
-                           form=form, resolution=_resolution(session, callback.case_id)), status
+                           form=form, asked=callback_rules.items_asked(callback.case.kind),
+                           resolution=_resolution(session, callback.case_id)), status
 
 
 def _local(value):

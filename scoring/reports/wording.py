@@ -122,11 +122,12 @@ class Words:
 
     def __init__(self, locale: Locale | None, translations):
         self.locale = locale
-        self._message, self._in_context = translations.ugettext, translations.upgettext
+        self._message = translations.ugettext
         self._labels: dict[int, str] = {}  # id of a lazy label (a module constant) -> its words
         self._explained: dict[tuple, str] = {}
 
     def text(self, message: str, **values) -> str:
+        """gettext on this catalogue; the methods bind it as `_`, the name the message extractor reads."""
         translated = self._message(message)
         return translated % values if values else translated
 
@@ -170,8 +171,7 @@ class Words:
                 for line in lines]
 
     def lines(self, lines: Iterable[Line]) -> str:
-        pgettext = self._in_context
-        return pgettext("between breakdown lines", "; ").join(self.line(line) for line in lines)
+        return joined(self.line(line) for line in lines)
 
     def _explain(self, line: Line) -> str:
         _ = self.text
@@ -239,9 +239,9 @@ class Words:
         """An inspection's ref is "<kind> <date>": show the kind's name."""
         kind, _sep, held_on = ref.partition(" ")
         if kind in labels.INSPECTION_KIND_LABELS and held_on:
-            _ = self.text  # the name the message extractor looks for
+            _ = self.text
             return _("%(inspection)s of %(date)s", inspection=self.label(labels.INSPECTION_KIND_LABELS[kind]),
-                             date=held_on)
+                     date=held_on)
         return ref
 
     def _band(self, params: Mapping) -> str:

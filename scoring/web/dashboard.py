@@ -73,15 +73,14 @@ def drill_href(kind: str, subject_id: int, period: str, metric: str) -> str:
 
 
 _DRILL_LINK = Markup('<a class="value" href="{href}" title="{title}">{text}</a>')
+_DRILL_TITLE = _l("Show the ratings and cases behind this number")
 
 
 @bp.app_template_global()
 def drill(value, metric: str, kind: str, subject_id: int, period: str, text: str | None = None) -> Markup:
     """A number that opens the ratings and cases behind it. A function, not a
     template macro: a ranking of 400 outlets shows 1,600 of them."""
-    if "drill_title" not in g:
-        g.drill_title = gettext("Show the ratings and cases behind this number")
-    return _DRILL_LINK.format(href=drill_href(kind, subject_id, period, metric), title=g.drill_title,
+    return _DRILL_LINK.format(href=drill_href(kind, subject_id, period, metric), title=wording.words().label(_DRILL_TITLE),
                               text=text if text is not None else wording.metric_text(value, metric))
 
 

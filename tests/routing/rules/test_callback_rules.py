@@ -7,6 +7,7 @@ import pytest
 
 from routing.rules.calendar import calendar_from_dict, load_preset_calendars
 from routing.rules.callback_rules import (
+    items_asked,
     CALLBACK_ITEMS,
     CALLBACK_LEVELS,
     LEVEL_SCORE,
@@ -80,6 +81,11 @@ def test_a_requested_time_before_the_resolution_starts_at_the_resolution():
 def test_survey_items_and_levels_are_the_seeds_four_by_four():
     assert CALLBACK_ITEMS == ("attitude", "skill", "arrival_time", "keeping_promises")
     assert CALLBACK_LEVELS == ("very_satisfied", "satisfied", "average", "poor")
+
+
+def test_arrival_time_is_asked_only_about_a_visit():
+    assert items_asked("repair") == CALLBACK_ITEMS
+    assert items_asked("complaint") == ("attitude", "skill", "keeping_promises")
 
 
 def test_levels_map_to_rating_scores():
